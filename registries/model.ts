@@ -1,0 +1,82 @@
+/**
+ * The typed model of RKE2/K3s `registries.yaml` (spec rke2-registries.md §2) and of the
+ * ordered mirror description harbor-mirror compiles into it. Pure types: no cdktf, no I/O.
+ */
+
+/**
+ * A value known only at apply time (a robot account's secret or full name). The domain never
+ * sees the value itself: it renders a placeholder, and the construct layer substitutes the
+ * Terraform expression. `id` is unique per value and stable (e.g. `robot_secret`).
+ */
+export interface ApplyTimeValue {
+  readonly kind: "apply-time";
+  readonly id: string;
+  /** Shown instead of the value in `render` output and the review report. */
+  readonly display: string;
+}
+
+/** A string field of the registries file: a literal, or a value known only at apply time. */
+export type RegistryString = string | ApplyTimeValue;
+
+export function isApplyTimeValue(value: unknown): value is ApplyTimeValue {
+  return typeof value === "object" && value !== null && (value as ApplyTimeValue).kind === "apply-time";
+}
+
+/** `mirrors.<registry>` (§2). `rewrite` is a map: containerd tries its rules in random order (§4.3). */
+export interface Mirror {
+  readonly endpoint?: readonly string[];
+  readonly rewrite?: Readonly<Record<string, string>>;
+}
+
+/** `configs.<host>.auth` (§2, §5). */
+export interface RegistryAuth {
+  readonly username?: RegistryString;
+  readonly password?: RegistryString;
+  readonly auth?: RegistryString;
+  readonly identity_token?: RegistryString;
+}
+
+/** `configs.<host>.tls` (§2, §5). */
+export interface RegistryTls {
+  readonly ca_file?: string;
+  readonly cert_file?: string;
+  readonly key_file?: string;
+  readonly insecure_skip_verify?: boolean;
+}
+
+/** `configs.<host>` (§2): keyed by the host of the server actually contacted (§5). */
+export interface RegistryConfig {
+  readonly auth?: RegistryAuth;
+  readonly tls?: RegistryTls;
+}
+
+/** The whole file (§2). Keys are registry hosts (`host[:port]`) or `"*"`. */
+export interface RegistriesFile {
+  readonly mirrors?: Readonly<Record<string, Mirror | null>>;
+  readonly configs?: Readonly<Record<string, RegistryConfig | null>>;
+}
+
+/** One rewrite rule as users write it: rules of one mirror are given in priority order. */
+export interface OrderedRewrite {
+  /** RE2 pattern on the repository path (no host, no tag). */
+  readonly match: string;
+  /** Go template replacement: `$1`, `${1}`, `$name`, `$$`. */
+  readonly replace: string;
+}
+
+/**
+ * A mirror as harbor-mirror describes it before compilation: rules in priority order.
+ * The renderer compiles `rewrites` into an order-independent `rewrite` map (§4.3).
+ */
+export interface OrderedMirror {
+  /** Registry host as it appears in image names (`docker.io`) or `"*"`. */
+  readonly registry: string;
+  readonly endpoints: readonly string[];
+  readonly rewrites: readonly OrderedRewrite[];
+}
+
+/** What harbor-mirror knows about a node's registries file before compilation. */
+export interface RegistriesSpec {
+  readonly mirrors: readonly OrderedMirror[];
+  readonly configs: Readonly<Record<string, RegistryConfig>>;
+}
