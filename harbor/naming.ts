@@ -1,0 +1,35 @@
+/**
+ * Harbor's naming rules for projects and robot accounts (spec harbor.md §2.4, §3.4, §3.5).
+ * Pure functions: they return a message naming the value and the rule, or undefined when valid.
+ */
+
+/** Harbor's name regex, shared by projects (`src/pkg/project/manager.go`) and robots (`robot.go`). */
+const HARBOR_NAME_PATTERN = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
+const NAME_RULE =
+  "lower-case letters, digits and single '.', '_' or '-' separators, not at the start or end " +
+  "(regex ^[a-z0-9]+(?:[._-][a-z0-9]+)*$)";
+const PROJECT_NAME_MAX_LENGTH = 255;
+
+function patternProblem(kind: string, name: string): string | undefined {
+  if (HARBOR_NAME_PATTERN.test(name)) return undefined;
+  return `${kind} ${JSON.stringify(name)} is not a valid Harbor name: allowed are ${NAME_RULE}`;
+}
+
+/** Harbor §3.4: regex above, length 1–255. */
+export function projectNameProblem(name: string): string | undefined {
+  if (name.length > PROJECT_NAME_MAX_LENGTH) {
+    return (
+      `project name ${JSON.stringify(name)} is ${name.length} characters long: ` +
+      `Harbor allows 1 to ${PROJECT_NAME_MAX_LENGTH} characters`
+    );
+  }
+  return patternProblem("project name", name);
+}
+
+/**
+ * Harbor §2.4/§3.5: the short robot name (without the `robot$` prefix) follows the project regex.
+ * A name carrying the prefix or a `+` is rejected by the same regex, which is what Harbor does.
+ */
+export function robotNameProblem(name: string): string | undefined {
+  return patternProblem("robot name", name);
+}

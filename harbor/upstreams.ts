@@ -1,0 +1,115 @@
+/**
+ * Harbor upstream (registry endpoint) types and the defaults harbor-mirror picks per registry host
+ * (spec config.md "Default provider type and endpoint by registry host"; harbor.md §3.1, §3.2).
+ */
+
+/** The terraform provider's `provider_name` aliases (harbor.md §3.2). */
+export type HarborProviderType =
+  | "docker-hub"
+  | "docker-registry"
+  | "harbor"
+  | "github"
+  | "quay"
+  | "aws"
+  | "azure"
+  | "google"
+  | "alibaba"
+  | "jfrog"
+  | "gitlab"
+  | "helm"
+  | "artifact-hub"
+  | "huawei";
+
+export const HARBOR_PROVIDER_TYPES: readonly HarborProviderType[] = [
+  "docker-hub",
+  "docker-registry",
+  "harbor",
+  "github",
+  "quay",
+  "aws",
+  "azure",
+  "google",
+  "alibaba",
+  "jfrog",
+  "gitlab",
+  "helm",
+  "artifact-hub",
+  "huawei",
+];
+
+/**
+ * Types Harbor accepts as a proxy-cache upstream (harbor.md §3.1/§3.2). quay is kept because
+ * Harbor ≤ 2.13 permits it and 2.14+ can be configured to; `upstreamWarnings` explains.
+ */
+export const PROXY_CACHE_PROVIDER_TYPES: readonly HarborProviderType[] = [
+  "docker-hub",
+  "docker-registry",
+  "harbor",
+  "github",
+  "quay",
+  "aws",
+  "azure",
+  "google",
+  "alibaba",
+  "jfrog",
+];
+
+export function isHarborProviderType(value: string): value is HarborProviderType {
+  return (HARBOR_PROVIDER_TYPES as readonly string[]).includes(value);
+}
+
+export function isProxyCacheProviderType(value: string): value is HarborProviderType {
+  return (PROXY_CACHE_PROVIDER_TYPES as readonly string[]).includes(value);
+}
+
+export interface UpstreamDefaults {
+  readonly provider: HarborProviderType;
+  readonly endpointUrl: string;
+}
+
+/** Hosts whose default differs from the generic rule; checked before the suffix rules. */
+const EXACT_HOST_DEFAULTS: Readonly<Record<string, UpstreamDefaults>> = {
+  "docker.io": { provider: "docker-hub", endpointUrl: "https://hub.docker.com" },
+  "ghcr.io": { provider: "github", endpointUrl: "https://ghcr.io" },
+  "quay.io": { provider: "quay", endpointUrl: "https://quay.io" },
+  // k8s.gcr.io is the old Kubernetes registry, a plain distribution registry, not GCR proper.
+  "k8s.gcr.io": { provider: "docker-registry", endpointUrl: "https://k8s.gcr.io" },
+  "registry.k8s.io": { provider: "docker-registry", endpointUrl: "https://registry.k8s.io" },
+};
+
+function isGoogleHost(host: string): boolean {
+  return host === "gcr.io" || host.endsWith(".gcr.io") || host.endsWith(".pkg.dev");
+}
+
+/** config.md table: the provider type and endpoint used when an upstream does not name them. */
+export function defaultUpstream(registry: string): UpstreamDefaults {
+  const host = registry.toLowerCase();
+  const exact = EXACT_HOST_DEFAULTS[host];
+  if (exact) return exact;
+  const provider: HarborProviderType = isGoogleHost(host) ? "google" : "docker-registry";
+  return { provider, endpointUrl: `https://${host}` };
+}
+
+/** Version-dependent caveats of an upstream choice, for the user to read (not errors). */
+export function upstreamWarnings(registry: string, provider: HarborProviderType): string[] {
+  const warnings: string[] = [];
+  if (provider === "quay") {
+    warnings.push(
+      `upstream ${registry}: Harbor 2.14+ does not permit provider type "quay" as a proxy-cache upstream ` +
+        `by default (harbor.md §3.1); add quay to PERMITTED_REGISTRY_TYPES_FOR_PROXY_CACHE or use ` +
+        `provider "docker-registry"`,
+    );
+  }
+  if (provider === "docker-registry" && registry.toLowerCase() === "quay.io") {
+    warnings.push(
+      `upstream ${registry}: proxying quay.io through the generic "docker-registry" type is unconfirmed ` +
+        `(harbor.md §3.1, harbor#21795); test a pull before relying on it`,
+    );
+  }
+  if (provider === "alibaba") {
+    warnings.push(
+      `upstream ${registry}: provider type "alibaba" is a proxy-cache upstream only on Harbor 2.12+`,
+    );
+  }
+  return warnings;
+}
