@@ -1,0 +1,25 @@
+/**
+ * What the node's distribution and role decide: the systemd unit to restart and the default
+ * location of `registries.yaml` (rke2-registries.md §1, §6).
+ */
+
+export const DISTRIBUTIONS = ["rke2", "k3s"] as const;
+export type Distribution = (typeof DISTRIBUTIONS)[number];
+
+export const NODE_ROLES = ["server", "agent"] as const;
+export type NodeRole = (typeof NODE_ROLES)[number];
+
+const SERVICE_UNITS: Record<Distribution, Record<NodeRole, string>> = {
+  rke2: { server: "rke2-server", agent: "rke2-agent" },
+  k3s: { server: "k3s", agent: "k3s-agent" },
+};
+
+/** The unit that reads registries.yaml at start (§6: a restart is required for changes to apply). */
+export function serviceUnit(distribution: Distribution, role: NodeRole): string {
+  return SERVICE_UNITS[distribution][role];
+}
+
+/** §1: RKE2 `/etc/rancher/rke2/registries.yaml`, K3s `/etc/rancher/k3s/registries.yaml`. */
+export function defaultRegistriesPath(distribution: Distribution): string {
+  return `/etc/rancher/${distribution}/registries.yaml`;
+}
