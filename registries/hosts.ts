@@ -1,0 +1,197 @@
+/**
+ * The per-registry host model RKE2/K3s writes to `certs.d/<registry>/hosts.toml`: a port of K3s
+ * `getHostConfigs` (spec rke2-registries.md §3.2, fixtures: k3s `config_test.go`). The embedded
+ * registry (§3.6) is not modelled.
+ */
+import type { Diagnostic } from "./diagnostics";
+import { normalizeEndpointAddress, type NormalizedEndpoint } from "./endpoint";
+import type { Mirror, RegistriesFile, RegistryConfig } from "./model";
+
+/** The `configs` entry that applies to a host (`configForHost`), with the key it was found under. */
+export interface AppliedConfig {
+  readonly configKey?: string;
+  readonly config?: RegistryConfig;
+}
+
+/** A `[host."<url>"]` table: a mirror endpoint, tried in file order. */
+export interface MirrorEndpoint extends AppliedConfig {
+  readonly endpoint: NormalizedEndpoint;
+  /** The mirror's whole `rewrite` map, copied to every endpoint (§3.2 step 3). */
+  readonly rewrites: Readonly<Record<string, string>>;
+}
+
+/**
+ * The upstream endpoint (`server`), tried after the mirrors. `url`: `server = "<url>"`;
+ * `pulled-registry`: `server = ""`, the registry actually pulled (a `"*"` mirror); `none`: no
+ * server line (a `configs."*"` entry alone), so containerd falls back to its built-in default.
+ */
+export interface DefaultEndpoint extends AppliedConfig {
+  readonly kind: "url" | "pulled-registry" | "none";
+  readonly endpoint?: NormalizedEndpoint;
+  /** Rewrites of a last mirror endpoint folded into the default: containerd never applies them (§3.2 step 4). */
+  readonly foldedRewrites?: Readonly<Record<string, string>>;
+}
+
+export interface HostEntry {
+  /** The `certs.d` directory: the registry key, or `_default` for `"*"`. */
+  readonly directory: string;
+  /** `undefined` when `disable-default-registry-endpoint` removed it: no upstream fallback. */
+  readonly default?: DefaultEndpoint;
+  readonly mirrors: readonly MirrorEndpoint[];
+}
+
+export interface HostConfigs {
+  /** Entries by directory, in sorted directory order. */
+  readonly hosts: Readonly<Record<string, HostEntry>>;
+  /** Endpoints and keys RKE2 skips with a log line (invalid, duplicate). */
+  readonly warnings: readonly Diagnostic[];
+}
+
+export interface HostOptions {
+  /** RKE2/K3s `disable-default-registry-endpoint` (§3.2 step 2). @default false */
+  readonly disableDefaultEndpoint?: boolean;
+}
+
+export const WILDCARD = "*";
+export const WILDCARD_DIRECTORY = "_default";
+const DOCKER_HUB = "docker.io";
+const DOCKER_HUB_DEFAULT_HOST = "registry-1.docker.io";
+
+interface MutableEntry {
+  default?: DefaultEndpoint;
+  mirrors: MirrorEndpoint[];
+}
+
+/** K3s `getHostConfigs` (§3.2 steps 1–5). */
+export function getHostConfigs(file: RegistriesFile, options: HostOptions = {}): HostConfigs {
+  const configs = file.configs ?? {};
+  const warnings: Diagnostic[] = [];
+  const entries = new Map<string, MutableEntry>();
+  for (const key of Object.keys(configs).sort()) {
+    const entry = defaultEntry(key, { configKey: key, config: configs[key] ?? {} }, warnings, "configs");
+    if (entry) entries.set(directoryOf(key), entry);
+  }
+  for (const key of Object.keys(file.mirrors ?? {}).sort()) {
+    // K3s looks the mirror up under its raw key, so `"*"` never reuses the `configs."*"` entry.
+    const entry = entries.get(key) ?? newMirrorEntry(key, configs, options, warnings);
+    if (!entry) continue;
+    addMirrorEndpoints(key, file.mirrors?.[key] ?? {}, entry, configs, warnings);
+    entries.set(directoryOf(key), entry);
+  }
+  return { hosts: withoutEmptyEntries(entries), warnings };
+}
+
+/** `configForHost`: the config under containerd's default host name (docker.io only) wins, else the exact host. */
+export function configForHost(
+  configs: Readonly<Record<string, RegistryConfig | null>>,
+  host: string,
+): AppliedConfig {
+  const mapped = host === DOCKER_HUB ? DOCKER_HUB_DEFAULT_HOST : host;
+  for (const key of mapped === host ? [host] : [mapped, host]) {
+    if (Object.prototype.hasOwnProperty.call(configs, key))
+      return { configKey: key, config: configs[key] ?? {} };
+  }
+  return {};
+}
+
+function directoryOf(key: string): string {
+  return key === WILDCARD ? WILDCARD_DIRECTORY : key;
+}
+
+/** `defaultHostConfig`: the default endpoint is the normalized key; `"*"` has no URL. */
+function defaultEntry(
+  key: string,
+  applied: AppliedConfig,
+  warnings: Diagnostic[],
+  section: "configs" | "mirrors",
+): MutableEntry | undefined {
+  if (key === WILDCARD) return { default: { kind: "none", ...applied }, mirrors: [] };
+  const normalized = normalizeEndpointAddress(key);
+  if (!normalized.ok) {
+    warnings.push(
+      warning(`${section}.${JSON.stringify(key)}`, `invalid registry key, ignored: ${normalized.error}`),
+    );
+    return undefined;
+  }
+  return { default: { kind: "url", endpoint: normalized.endpoint, ...applied }, mirrors: [] };
+}
+
+function newMirrorEntry(
+  key: string,
+  configs: Readonly<Record<string, RegistryConfig | null>>,
+  options: HostOptions,
+  warnings: Diagnostic[],
+): MutableEntry | undefined {
+  const entry = defaultEntry(key, configForHost(configs, key), warnings, "mirrors");
+  if (!entry?.default) return entry;
+  if (options.disableDefaultEndpoint) return { mirrors: entry.mirrors };
+  if (key === WILDCARD) return { ...entry, default: { ...entry.default, kind: "pulled-registry" } };
+  return entry;
+}
+
+/** §3.2 steps 3–4: endpoints in order; invalid and duplicate ones skipped; a trailing default is folded. */
+function addMirrorEndpoints(
+  key: string,
+  mirror: Mirror,
+  entry: MutableEntry,
+  configs: Readonly<Record<string, RegistryConfig | null>>,
+  warnings: Diagnostic[],
+): void {
+  const endpoints = mirror.endpoint ?? [];
+  const rewrites = mirror.rewrite ?? {};
+  const seen = new Set<string>();
+  endpoints.forEach((address, index) => {
+    const path = `mirrors.${JSON.stringify(key)}.endpoint[${index}]`;
+    const normalized = normalizeEndpointAddress(address);
+    if (!normalized.ok) {
+      warnings.push(
+        warning(path, `invalid endpoint URL ${JSON.stringify(address)} is ignored: ${normalized.error}`),
+      );
+      return;
+    }
+    const { endpoint } = normalized;
+    if (seen.has(endpoint.url)) {
+      warnings.push(
+        warning(path, `duplicate endpoint URL ${JSON.stringify(address)} is skipped (${endpoint.url})`),
+      );
+      return;
+    }
+    seen.add(endpoint.url);
+    const applied = configForHost(configs, registryNameOf(endpoint));
+    const isLast = index === endpoints.length - 1;
+    if (isLast && entry.default?.endpoint?.url === endpoint.url) {
+      entry.default = { kind: "url", endpoint, ...applied, foldedRewrites: rewrites };
+    } else {
+      entry.mirrors.push({ endpoint, ...applied, rewrites });
+    }
+  });
+}
+
+/** The host K3s uses for the config lookup: the host as written, `docker.io` for Docker Hub. */
+function registryNameOf(endpoint: NormalizedEndpoint): string {
+  return endpoint.host === DOCKER_HUB_DEFAULT_HOST ? DOCKER_HUB : endpoint.host;
+}
+
+/** §3.2 step 5: an entry without mirrors whose default carries nothing produces no hosts.toml. */
+function withoutEmptyEntries(entries: Map<string, MutableEntry>): Record<string, HostEntry> {
+  const hosts: Record<string, HostEntry> = {};
+  for (const directory of [...entries.keys()].sort()) {
+    const entry = entries.get(directory) as MutableEntry;
+    if (entry.mirrors.length === 0 && !defaultHasConfig(entry.default)) continue;
+    hosts[directory] = { directory, default: entry.default, mirrors: entry.mirrors };
+  }
+  return hosts;
+}
+
+function defaultHasConfig(endpoint: DefaultEndpoint | undefined): boolean {
+  if (!endpoint) return false;
+  const config = endpoint.config ?? {};
+  const hasRewrites = Object.keys(endpoint.foldedRewrites ?? {}).length > 0;
+  return (
+    Boolean(endpoint.endpoint?.overridePath) || Boolean(config.auth) || Boolean(config.tls) || hasRewrites
+  );
+}
+
+function warning(path: string, message: string): Diagnostic {
+  return { severity: "warning", path, message, rule: "§3.2" };
+}
