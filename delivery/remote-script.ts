@@ -72,7 +72,8 @@ export function installScript(options: InstallScriptOptions): string[] {
     ...preamble(options),
     ...HELPERS,
     ...options.files.map(
-      (file) => `hm_verify ${shellQuote(file.stagedPath)} ${shellQuote(file.sha256)} ${shellQuote(file.targetPath)}`,
+      (file) =>
+        `hm_verify ${shellQuote(file.stagedPath)} ${shellQuote(file.sha256)} ${shellQuote(file.targetPath)}`,
     ),
     ...options.files.map(
       (file) =>
@@ -163,7 +164,7 @@ const RESTART_OR_ROLLBACK = [
   'if hm_restart_unit; then echo "harbor-mirror: $hm_unit is active"; exit 0; fi',
   'echo "harbor-mirror: $hm_unit did not become active within $hm_timeout s; rolling back" >&2',
   // Paths are validated ([A-Za-z0-9._/-] only), so splitting the list on spaces is safe.
-  "for hm_target in $hm_changed; do hm_restore \"$hm_target\"; done",
+  'for hm_target in $hm_changed; do hm_restore "$hm_target"; done',
   'hm_restart_unit || echo "harbor-mirror: $hm_unit is not active after the rollback either" >&2',
   `journalctl -u "$hm_unit" -n ${JOURNAL_LINES} --no-pager >&2 || true`,
   "exit 1",

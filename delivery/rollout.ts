@@ -8,7 +8,8 @@ import { checkPositiveInteger } from "./checks";
 import { NodeRole } from "./nodes";
 
 /** `parallel`: every node at once. `rolling`: servers one at a time, then agents `batchSize` at a time. */
-export type RolloutPolicy = { readonly kind: "parallel" } | { readonly kind: "rolling"; readonly batchSize: number };
+export type RolloutPolicy =
+  { readonly kind: "parallel" } | { readonly kind: "rolling"; readonly batchSize: number };
 
 export interface RolloutNode {
   readonly name: string;

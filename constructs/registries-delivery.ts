@@ -1,0 +1,290 @@
+/**
+ * Delivers `registries.yaml` (and optionally a CA file) to RKE2/K3s nodes over SSH: one
+ * `null_resource` per node whose provisioners upload into a private staging directory and run
+ * the install script of `delivery/remote-script` (verify, change-only, atomic, restart, rollback).
+ */
+import { Fn, ITerraformDependable, TerraformLocal, Token, Tokenization } from "cdktf";
+import { Construct } from "constructs";
+import { resource } from "@cdktf/provider-null";
+import { Diagnostic, ValidationError } from "../registries/diagnostics";
+import { checkNodeName, checkOneOf, checkPositiveInteger, checkRemotePath } from "../delivery/checks";
+import {
+  defaultRegistriesPath,
+  Distribution,
+  DISTRIBUTIONS,
+  NODE_ROLES,
+  NodeRole,
+  serviceUnit,
+} from "../delivery/nodes";
+import { installScript, prepareStagingScript, StagedFile } from "../delivery/remote-script";
+import { planRollout, rolloutDependencies } from "../delivery/rollout";
+import { TemplatePart, toTemplate } from "../delivery/terraform-template";
+import { RolloutStrategy } from "./rollout-strategy";
+
+export interface DeliveryNode {
+  /** Stable identity (`[a-z0-9][a-z0-9._-]*`, unique): construct id `Node-<name>`, staging directory name. */
+  readonly name: string;
+  /** Address the provisioners connect to; may be a token (an instance's IP). */
+  readonly host: string;
+  readonly role: NodeRole;
+  /**
+   * SSH user. Anyone but `root` (a token included) runs the install through `sudo -n`.
+   * @default "root"
+   */
+  readonly user?: string;
+  /** @default 22 */
+  readonly port?: number;
+  /**
+   * Where the node reads its registries file.
+   * @default - `/etc/rancher/rke2/registries.yaml` for RKE2, `/etc/rancher/k3s/registries.yaml` for K3s
+   */
+  readonly registriesPath?: string;
+}
+
+export interface DeliverySsh {
+  /** The private key: a token of a sensitive Terraform variable, never a literal (it would land in cdktf.out). */
+  readonly privateKey: string;
+  /** @default - no jump host */
+  readonly bastionHost?: string;
+  /** @default - the node's user */
+  readonly bastionUser?: string;
+  /** @default - the node's port */
+  readonly bastionPort?: number;
+  /** Pins the nodes' host key (`ssh-ed25519 AAAA…`). @default - host key not verified */
+  readonly hostKey?: string;
+}
+
+export interface DeliveryCaCert {
+  /** PEM text; installed before the registries file, the same atomic way, without a restart of its own. */
+  readonly content: string;
+  /** Path on the node, e.g. the `configs.<harbor>.tls.ca_file` of the registries file. */
+  readonly path: string;
+}
+
+export interface RegistriesDeliveryProps {
+  /** The registries.yaml text; may hold tokens (a robot secret). Stored once, as a Terraform local. */
+  readonly content: string;
+  readonly nodes: readonly DeliveryNode[];
+  /** @default "rke2" */
+  readonly distribution?: Distribution;
+  readonly ssh: DeliverySsh;
+  /** @default RolloutStrategy.rolling() - servers one at a time, then agents one at a time */
+  readonly rollout?: RolloutStrategy;
+  /** @default - no CA file is delivered */
+  readonly caCert?: DeliveryCaCert;
+  /** Seconds the unit may take to restart and become active before the previous file is restored. @default 120 */
+  readonly restartTimeoutSeconds?: number;
+}
+
+const DEFAULT_RESTART_TIMEOUT_SECONDS = 120;
+
+/** Where the uploads of one node wait on that node; private and removed by the install script. */
+export function stagingDirectory(nodeName: string): string {
+  return `/tmp/harbor-mirror-${nodeName}`;
+}
+
+export class RegistriesDelivery extends Construct {
+  /** The `null_resource` of each node, by node name. */
+  readonly nodeResources: ReadonlyMap<string, resource.Resource>;
+
+  private readonly content: TerraformLocal;
+  private readonly caCert?: TerraformLocal;
+
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: RegistriesDeliveryProps,
+  ) {
+    super(scope, id);
+    const errors = this.validate();
+    if (errors.length > 0) throw new ValidationError(errors);
+    this.content = new TerraformLocal(this, "content", templateOf(props.content));
+    if (props.caCert) this.caCert = new TerraformLocal(this, "ca_cert", templateOf(props.caCert.content));
+    this.nodeResources = this.createNodeResources();
+  }
+
+  /** Nodes in rollout order, so each one's predecessors already exist when it is created. */
+  private createNodeResources(): Map<string, resource.Resource> {
+    const policy = (this.props.rollout ?? RolloutStrategy.rolling()).policy;
+    const steps = planRollout(this.props.nodes, policy);
+    const dependencies = rolloutDependencies(steps);
+    const nodesByName = new Map(this.props.nodes.map((node) => [node.name, node]));
+    const resources = new Map<string, resource.Resource>();
+    for (const name of steps.flat()) {
+      const after = (dependencies.get(name) ?? []).map((previous) => resources.get(previous));
+      resources.set(name, this.createNodeResource(nodesByName.get(name)!, after as ITerraformDependable[]));
+    }
+    return resources;
+  }
+
+  private createNodeResource(node: DeliveryNode, after: ITerraformDependable[]): resource.Resource {
+    const distribution = this.props.distribution ?? "rke2";
+    const unit = serviceUnit(distribution, node.role);
+    const registriesPath = node.registriesPath ?? defaultRegistriesPath(distribution);
+    const staging = stagingDirectory(node.name);
+    const files = this.stagedFiles(staging, registriesPath);
+    return new resource.Resource(this, `Node-${node.name}`, {
+      // Hashes, never the content: the file may hold the robot secret (null provider #38).
+      triggers: {
+        content_sha256: Fn.sha256(this.content.asString),
+        path: registriesPath,
+        unit,
+        host: node.host,
+        ...(this.caCert && this.props.caCert
+          ? { ca_sha256: Fn.sha256(this.caCert.asString), ca_path: this.props.caCert.path }
+          : {}),
+      },
+      dependsOn: after.length > 0 ? after : undefined,
+      connection: this.connectionTo(node),
+      provisioners: [
+        { type: "remote-exec", inline: prepareStagingScript(staging) },
+        ...files.map((file) => ({
+          type: "file" as const,
+          content: file.content,
+          destination: file.stagedPath,
+        })),
+        {
+          type: "remote-exec",
+          inline: installScript({
+            stagingDir: staging,
+            files,
+            unit,
+            user: node.user ?? "root",
+            restartTimeoutSeconds: this.props.restartTimeoutSeconds ?? DEFAULT_RESTART_TIMEOUT_SECONDS,
+          }).map(templateOf),
+        },
+      ],
+    });
+  }
+
+  /** The CA file first: the registries file may refer to it, and the restart must find it in place. */
+  private stagedFiles(staging: string, registriesPath: string): (StagedFile & { content: string })[] {
+    const files = [];
+    if (this.caCert && this.props.caCert) {
+      files.push(this.stagedFile(this.caCert, `${staging}/ca.crt`, this.props.caCert.path, false));
+    }
+    files.push(this.stagedFile(this.content, `${staging}/registries.yaml`, registriesPath, true));
+    return files;
+  }
+
+  private stagedFile(
+    local: TerraformLocal,
+    stagedPath: string,
+    targetPath: string,
+    restartOnChange: boolean,
+  ) {
+    return {
+      content: local.asString,
+      stagedPath,
+      targetPath,
+      sha256: Fn.sha256(local.asString),
+      restartOnChange,
+    };
+  }
+
+  private connectionTo(node: DeliveryNode) {
+    const ssh = this.props.ssh;
+    return {
+      type: "ssh" as const,
+      host: node.host,
+      user: node.user ?? "root",
+      port: node.port ?? 22,
+      privateKey: ssh.privateKey,
+      hostKey: ssh.hostKey,
+      bastionHost: ssh.bastionHost,
+      bastionUser: ssh.bastionUser,
+      bastionPort: ssh.bastionPort,
+    };
+  }
+
+  private validate(): Diagnostic[] {
+    return [
+      ...this.validateNodes(),
+      ...this.validateDistribution(),
+      ...this.validateSsh(),
+      ...this.validateCaCert(),
+      ...this.validateRestartTimeout(),
+    ];
+  }
+
+  protected validateNodes(): Diagnostic[] {
+    const seen = new Set<string>();
+    return this.props.nodes.flatMap((node, index) => {
+      const path = `nodes[${index}]`;
+      const errors = [
+        ...resolvedOnly(node.name, (name) => checkNodeName(name, `${path}.name`)),
+        ...resolvedOnly(node.role, (role) => checkOneOf(role, NODE_ROLES, `${path}.role`)),
+        ...resolvedOnly(node.registriesPath, (value) => checkRemotePath(value, `${path}.registriesPath`)),
+        ...resolvedOnly(node.port, (port) => checkPort(port, `${path}.port`)),
+      ];
+      if (seen.has(node.name)) {
+        errors.push(
+          failure(`${path}.name`, `node name "${node.name}" is used twice: node names must be unique`),
+        );
+      }
+      seen.add(node.name);
+      return errors;
+    });
+  }
+
+  protected validateDistribution(): Diagnostic[] {
+    return resolvedOnly(this.props.distribution, (value) => checkOneOf(value, DISTRIBUTIONS, "distribution"));
+  }
+
+  protected validateSsh(): Diagnostic[] {
+    if (Token.isUnresolved(this.props.ssh.privateKey)) return [];
+    return [
+      failure(
+        "ssh.privateKey",
+        "is a literal string, which would be written in plaintext to cdktf.out: pass the token of a sensitive TerraformVariable instead",
+      ),
+    ];
+  }
+
+  protected validateCaCert(): Diagnostic[] {
+    return resolvedOnly(this.props.caCert?.path, (value) => checkRemotePath(value, "caCert.path"));
+  }
+
+  protected validateRestartTimeout(): Diagnostic[] {
+    return resolvedOnly(this.props.restartTimeoutSeconds, (value) =>
+      checkPositiveInteger(value, "restartTimeoutSeconds"),
+    );
+  }
+}
+
+function failure(path: string, message: string): Diagnostic {
+  return { severity: "error", path, message };
+}
+
+function checkPort(port: number, path: string): Diagnostic[] {
+  if (Number.isInteger(port) && port >= 1 && port <= 65535) return [];
+  return [failure(path, `${port} is not allowed: expected a TCP port from 1 to 65535`)];
+}
+
+/** Checks a value only when it is present and known at synth time. */
+function resolvedOnly<T>(value: T | undefined, check: (value: T) => Diagnostic[]): Diagnostic[] {
+  return value === undefined || Token.isUnresolved(value) ? [] : check(value);
+}
+
+/**
+ * The template that renders `value`'s literal text byte for byte while its tokens stay
+ * interpolations (cdktf writes plain strings unescaped, and `Fn.rawString` turns newlines into
+ * a literal `\n`).
+ */
+function templateOf(value: string): string {
+  const tokens = Tokenization.reverseString(value).tokens.map((token) => token.toString());
+  return toTemplate(splitAtTokens(value, tokens));
+}
+
+function splitAtTokens(value: string, tokens: readonly string[]): TemplatePart[] {
+  const parts: TemplatePart[] = [];
+  let rest = value;
+  for (const token of tokens) {
+    const at = rest.indexOf(token);
+    if (at > 0) parts.push({ literal: rest.slice(0, at) });
+    parts.push({ interpolation: token });
+    rest = rest.slice(at + token.length);
+  }
+  if (rest.length > 0) parts.push({ literal: rest });
+  return parts;
+}

@@ -1,0 +1,37 @@
+/**
+ * How a change of `registries.yaml` reaches the nodes (cdk8s-plus `DeploymentStrategy` style).
+ */
+import { Token } from "cdktf";
+import { ValidationError } from "../registries/diagnostics";
+import { checkPositiveInteger } from "../delivery/checks";
+import { RolloutPolicy } from "../delivery/rollout";
+
+export interface RollingOptions {
+  /**
+   * Agents restarted together in one step. Servers are always restarted one at a time.
+   * @default 1
+   */
+  readonly batchSize?: number;
+}
+
+export class RolloutStrategy {
+  /** Every node at once: fastest, but all nodes restart their unit together. */
+  static parallel(): RolloutStrategy {
+    return new RolloutStrategy({ kind: "parallel" });
+  }
+
+  /** Servers one at a time, then agents in batches; each step waits for the previous one to be active. */
+  static rolling(options: RollingOptions = {}): RolloutStrategy {
+    const batchSize = options.batchSize ?? 1;
+    if (!Token.isUnresolved(batchSize)) {
+      const errors = checkPositiveInteger(batchSize, "rollout.batchSize");
+      if (errors.length > 0) throw new ValidationError(errors);
+    }
+    return new RolloutStrategy({ kind: "rolling", batchSize });
+  }
+
+  private constructor(
+    /** The plan this strategy stands for, as the pure `delivery/rollout` understands it. */
+    readonly policy: RolloutPolicy,
+  ) {}
+}
