@@ -1,0 +1,234 @@
+/**
+ * The resolution simulator (spec rke2-registries.md §7): what a node with a given registries.yaml
+ * contacts, in order, for one image, and with which repository path, rule and credentials. The
+ * result is exactly the `resolve --json` object of cli.md. Pure and cached: safe to call per image.
+ */
+import { posix } from "node:path";
+import { normalizeEndpointAddress, type NormalizedEndpoint } from "./endpoint";
+import {
+  configForHost,
+  getHostConfigs,
+  WILDCARD,
+  WILDCARD_DIRECTORY,
+  type HostConfigs,
+  type HostEntry,
+} from "./hosts";
+import { parseImageReference, type ImageReference } from "./image-reference";
+import type { RegistriesFile, RegistryConfig } from "./model";
+import { rewriteOutcomes } from "./rewrite";
+
+/** One endpoint containerd tries, in order (cli.md `attempts[]`). */
+export interface ResolveAttempt {
+  /** API root: `scheme://host[:port]/v2`, or the endpoint's override path. */
+  readonly endpoint: string;
+  /** Repository path sent to this endpoint; `null` when rules disagree (see `candidates`). */
+  readonly repository: string | null;
+  /** Manifest URL; `null` when the repository is not determined. */
+  readonly url: string | null;
+  /** The rewrite rule that produced `repository`, `null` when none applied. */
+  readonly rule: string | null;
+  /** The `configs` key whose credentials are sent, `null` for anonymous. Never the secret. */
+  readonly auth: string | null;
+  /** Sorted possible repositories when several rules rewrite differently (random winner, §4.3). */
+  readonly candidates?: readonly string[];
+}
+
+/** cli.md `resolve --json`, one per image. */
+export interface ResolveResult {
+  readonly image: string;
+  readonly reference: string;
+  readonly registry: string;
+  readonly repository: string;
+  readonly deterministic: boolean;
+  readonly attempts: readonly ResolveAttempt[];
+  readonly warnings: readonly string[];
+}
+
+export interface ResolveOptions {
+  /** RKE2/K3s `disable-default-registry-endpoint`. @default false */
+  readonly disableDefaultEndpoint?: boolean;
+}
+
+type Configs = Readonly<Record<string, RegistryConfig | null>>;
+
+interface Context {
+  readonly reference: ImageReference;
+  readonly configs: Configs;
+  readonly warnings: Set<string>;
+}
+
+/** Simulates containerd's resolution of `image` on a node with `file` (§7). Throws on an invalid image name. */
+export function resolveImage(
+  image: string,
+  file: RegistriesFile,
+  options: ResolveOptions = {},
+): ResolveResult {
+  const reference = parseImageReference(image);
+  const context: Context = { reference, configs: file.configs ?? {}, warnings: new Set() };
+  const attempts = attemptsFor(hostConfigsOf(file, options), context);
+  warnAboutWildcardAuth(context);
+  return {
+    image,
+    reference: reference.reference,
+    registry: reference.registry,
+    repository: reference.repository,
+    deterministic: attempts.every((attempt) => attempt.candidates === undefined),
+    attempts,
+    warnings: [...context.warnings],
+  };
+}
+
+// The host model depends only on the file and the flag: build it once per file, not per image.
+const hostConfigsCache = new WeakMap<RegistriesFile, Map<boolean, HostConfigs>>();
+
+function hostConfigsOf(file: RegistriesFile, options: ResolveOptions): HostConfigs {
+  const disableDefault = options.disableDefaultEndpoint ?? false;
+  const perFlag = hostConfigsCache.get(file) ?? new Map<boolean, HostConfigs>();
+  hostConfigsCache.set(file, perFlag);
+  const cached =
+    perFlag.get(disableDefault) ?? getHostConfigs(file, { disableDefaultEndpoint: disableDefault });
+  perFlag.set(disableDefault, cached);
+  return cached;
+}
+
+/** §7 steps 3–4: the registry's own directory, else `_default`, never both (§3.4). */
+function attemptsFor(hostConfigs: HostConfigs, context: Context): ResolveAttempt[] {
+  const entry = hostConfigs.hosts[context.reference.registry] ?? hostConfigs.hosts[WILDCARD_DIRECTORY];
+  if (!entry) return [defaultAttempt(builtInDefault(context), context)];
+  const mirrorKey = entry.directory === WILDCARD_DIRECTORY ? WILDCARD : entry.directory;
+  for (const warning of hostConfigs.warnings) {
+    if (warning.path.startsWith(`mirrors.${JSON.stringify(mirrorKey)}`))
+      context.warnings.add(`${warning.path}: ${warning.message}`);
+  }
+  if (isUnreadableHostsToml(entry, mirrorKey, context))
+    return [defaultAttempt(builtInDefault(context), context)];
+  warnAboutFoldedRewrites(entry, mirrorKey, context);
+  const attempts = entry.mirrors.map((mirror) =>
+    mirrorAttempt(mirror.endpoint, mirror.rewrites, mirrorKey, context),
+  );
+  if (entry.default)
+    attempts.push(defaultAttempt(entry.default.endpoint ?? builtInDefault(context), context));
+  return attempts;
+}
+
+/** containerd's built-in default for the registry (https, `/v2`, docker.io → registry-1.docker.io). */
+function builtInDefault(context: Context): NormalizedEndpoint {
+  const normalized = normalizeEndpointAddress(context.reference.registry);
+  if (!normalized.ok) throw new Error(`registry ${context.reference.registry}: ${normalized.error}`);
+  return normalized.endpoint;
+}
+
+function defaultAttempt(endpoint: NormalizedEndpoint, context: Context): ResolveAttempt {
+  const repository = context.reference.repository;
+  return {
+    endpoint: endpoint.url,
+    repository,
+    url: manifestUrl(endpoint, repository, context, false),
+    rule: null,
+    auth: authFor(endpoint, context),
+  };
+}
+
+/** §7 step 5: apply the endpoint's rewrites; report every changing rule (§4.3). */
+function mirrorAttempt(
+  endpoint: NormalizedEndpoint,
+  rewrites: Readonly<Record<string, string>>,
+  mirrorKey: string,
+  context: Context,
+): ResolveAttempt {
+  const subject = context.reference.repository;
+  const { results, invalid } = rewriteOutcomes(rewrites, subject);
+  for (const { rule, error } of invalid) {
+    context.warnings.add(
+      `mirrors.${JSON.stringify(mirrorKey)}.rewrite: pattern ${JSON.stringify(rule)} does not compile as RE2 and is skipped by containerd (§4.2): ${error}`,
+    );
+  }
+  const base = { endpoint: endpoint.url, auth: authFor(endpoint, context) };
+  const candidates = [...new Set(results.map((result) => result.repository))].sort();
+  if (candidates.length > 1) {
+    context.warnings.add(
+      `mirrors.${JSON.stringify(mirrorKey)}.rewrite: rules ${results.map((result) => JSON.stringify(result.rule)).join(", ")} ` +
+        `rewrite ${JSON.stringify(subject)} differently; containerd applies one of them at random (§4.3)`,
+    );
+    return { endpoint: base.endpoint, repository: null, url: null, rule: null, auth: base.auth, candidates };
+  }
+  const winner = results[0];
+  const repository = winner?.repository ?? subject;
+  return {
+    endpoint: base.endpoint,
+    repository,
+    url: manifestUrl(endpoint, repository, context, true),
+    rule: winner?.rule ?? null,
+    auth: base.auth,
+  };
+}
+
+/** §4.7: clean-join of the API root, repository, `manifests` and reference; `?ns=` on mirrors of another host. */
+function manifestUrl(
+  endpoint: NormalizedEndpoint,
+  repository: string,
+  context: Context,
+  isMirror: boolean,
+): string {
+  const path = posix.join("/", endpoint.path, repository, "manifests", context.reference.object);
+  const registry = context.reference.registry;
+  const namespace = isMirror && endpoint.host !== registry ? `?ns=${registry}` : "";
+  return `${endpoint.scheme}://${endpoint.host}${path}${namespace}`;
+}
+
+/** §5: credentials are looked up by the host actually contacted, never by the mirror key. */
+function authFor(endpoint: NormalizedEndpoint, context: Context): string | null {
+  const host = endpoint.host === "registry-1.docker.io" ? "docker.io" : endpoint.host;
+  const applied = configForHost(context.configs, host);
+  return applied.config?.auth ? (applied.configKey ?? null) : null;
+}
+
+/**
+ * §4.8: rules are written into hosts.toml unescaped. A `"` or an invalid TOML escape makes the
+ * file unparsable; containerd then ignores the whole directory and uses the plain default host.
+ */
+function isUnreadableHostsToml(entry: HostEntry, mirrorKey: string, context: Context): boolean {
+  const texts = entry.mirrors.flatMap((mirror) => Object.entries(mirror.rewrites).flat());
+  const broken = texts.filter(breaksTomlBasicString);
+  for (const text of texts.filter((value) => value.includes("\\") && !breaksTomlBasicString(value))) {
+    context.warnings.add(
+      `mirrors.${JSON.stringify(mirrorKey)}.rewrite: ${JSON.stringify(text)} contains a backslash, which hosts.toml reads as a TOML escape and changes the rule (§4.8)`,
+    );
+  }
+  if (broken.length === 0) return false;
+  context.warnings.add(
+    `mirrors.${JSON.stringify(mirrorKey)}.rewrite: ${broken.map((text) => JSON.stringify(text)).join(", ")} ` +
+      `break the generated hosts.toml; containerd ignores all mirrors of ${context.reference.registry} and uses only the default host (§4.8)`,
+  );
+  return true;
+}
+
+const TOML_ESCAPE = /^\\(?:[btnfr"\\]|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8})/;
+
+/** True when `"<text>"` is not a valid TOML basic string: an unescaped `"` or an invalid escape. */
+function breaksTomlBasicString(text: string): boolean {
+  for (let index = 0; index < text.length; index++) {
+    if (text[index] === '"') return true;
+    if (text[index] !== "\\") continue;
+    const escape = TOML_ESCAPE.exec(text.slice(index));
+    if (!escape) return true;
+    index += escape[0].length - 1;
+  }
+  return false;
+}
+
+function warnAboutFoldedRewrites(entry: HostEntry, mirrorKey: string, context: Context): void {
+  const folded = Object.keys(entry.default?.foldedRewrites ?? {});
+  if (folded.length === 0 || !entry.default?.endpoint) return;
+  context.warnings.add(
+    `mirrors.${JSON.stringify(mirrorKey)}: the last endpoint equals the default endpoint ${entry.default.endpoint.url}, ` +
+      `so it is folded into the default and its rewrites (${folded.map((rule) => JSON.stringify(rule)).join(", ")}) are never applied (§3.2 step 4, §10.1)`,
+  );
+}
+
+function warnAboutWildcardAuth(context: Context): void {
+  if (!context.configs[WILDCARD]?.auth) return;
+  context.warnings.add(
+    `configs."*".auth is not supported: containerd looks credentials up by exact host, so these credentials are never sent (§5)`,
+  );
+}
