@@ -1,0 +1,558 @@
+/**
+ * THE description of `harbor-mirror.yaml` version 1 (contract: shared spec config.md). Every key is
+ * declared once here; validation (config/load.ts), the typed result and the reference
+ * (config/reference.ts → docs/configuration.md) are all derived from it.
+ */
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { isIP } from "node:net";
+import { resolve } from "node:path";
+import { projectNameProblem } from "../harbor/naming";
+import { defaultUpstream, PROXY_CACHE_PROVIDER_TYPES, upstreamWarnings } from "../harbor/upstreams";
+import { compileRewritePattern } from "../registries/rewrite";
+import {
+  boolean,
+  defaultEmpty,
+  derived,
+  integer,
+  list,
+  listWords,
+  map,
+  object,
+  oneOf,
+  oneOfProblem,
+  openObject,
+  optional,
+  required,
+  text,
+  uniqueBy,
+  withDefault,
+  type Decoded,
+  type ObjectOf,
+  type Rule,
+} from "./schema-kit";
+
+export const DISTRIBUTIONS = ["rke2", "k3s"] as const;
+export const ACCESS_MODES = ["public", "robot"] as const;
+export const NODE_ROLES = ["server", "agent"] as const;
+export const ROLLOUT_STRATEGIES = ["rolling", "parallel"] as const;
+export const BACKEND_TYPES = ["local", "s3", "pg", "remote"] as const;
+export const RETENTION_SCHEDULES = ["Hourly", "Daily", "Weekly"] as const;
+
+export type Distribution = (typeof DISTRIBUTIONS)[number];
+
+/** Where credentials go instead of this file (named in the error for a credential-like key). */
+export const CREDENTIAL_SOURCES =
+  "Harbor admin credentials come from TF_VAR_harbor_username / TF_VAR_harbor_password " +
+  "(or the provider's HARBOR_USERNAME / HARBOR_PASSWORD), an upstream's secret from the sensitive " +
+  "Terraform variable named by upstreams[].accessSecretVar, the SSH key from the variable named by " +
+  "ssh.privateKeyVar";
+
+// Compared without case, `_` and `-`: `private_key`, `PrivateKey` and `privateKey` are one word.
+const CREDENTIAL_WORDS = ["password", "passwd", "username", "token", "secret", "privatekey"];
+
+/** A key the schema does not declare that looks like a credential: secrets never go in this file. */
+export function credentialKeyProblem(key: string): string | undefined {
+  const word = key.toLowerCase().replace(/[-_]/g, "");
+  if (!CREDENTIAL_WORDS.some((credential) => word.includes(credential))) return undefined;
+  return `\`${key}\` looks like a credential, and secrets never go in harbor-mirror.yaml: ${CREDENTIAL_SOURCES}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Value rules
+
+const DNS_LABEL = "[a-z0-9](?:[a-z0-9-]*[a-z0-9])?";
+const REGISTRY_HOST = new RegExp(`^${DNS_LABEL}(?:[.]${DNS_LABEL})*(?::([0-9]{1,5}))?$`);
+
+function registryHostProblem(value: string): string | undefined {
+  if (value !== value.toLowerCase()) return "must be lowercase (registry names are matched case-sensitively)";
+  const match = REGISTRY_HOST.exec(value);
+  if (!match) return "must be a bare registry host[:port] as it appears in image names, e.g. `docker.io`";
+  return match[1] !== undefined && !isPort(Number(match[1])) ? "the port must be 1–65535" : undefined;
+}
+
+function isPort(value: number): boolean {
+  return value >= 1 && value <= 65535;
+}
+
+/** The registry host without its port: the default project name (Harbor names have no `:`). */
+function hostOf(registry: string): string {
+  return registry.replace(/:[0-9]+$/, "");
+}
+
+const HOSTNAME = /^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$/;
+
+function hostProblem(value: string): string | undefined {
+  return isIP(value) !== 0 || HOSTNAME.test(value) ? undefined : "must be a host name or an IP address";
+}
+
+function urlProblem(value: string, schemes: readonly string[], allowPath: boolean): string | undefined {
+  const expected = `must be an absolute ${schemes.join(" or ")} URL`;
+  if (!URL.canParse(value)) return expected;
+  const url = new URL(value);
+  if (!schemes.includes(url.protocol.replace(/:$/, ""))) return expected;
+  if (url.username || url.password) return `${expected} without user:password (${CREDENTIAL_SOURCES})`;
+  if (url.search || url.hash) return `${expected} without query or fragment`;
+  if (!allowPath && url.pathname !== "/")
+    return `${expected} without a path (the Harbor root, e.g. https://harbor.example.com)`;
+  return undefined;
+}
+
+/** `https://harbor.example.com/` → `https://harbor.example.com`. */
+function withoutTrailingSlash(value: string): string {
+  return value.replace(/\/+$/, "");
+}
+
+/** Terraform variable names (the `variable` block label) as harbor-mirror declares them. */
+function terraformVariableProblem(value: string): string | undefined {
+  return /^[A-Za-z_][A-Za-z0-9_-]*$/.test(value)
+    ? undefined
+    : "must be a Terraform variable name: a letter or `_`, then letters, digits, `_` or `-`";
+}
+
+// These paths are written into shell commands run on the node; a small alphabet keeps them inert.
+function nodePathProblem(value: string): string | undefined {
+  if (!/^\/[A-Za-z0-9._/-]*$/.test(value))
+    return "must be an absolute path using only letters, digits and . _ / -";
+  return value.split("/").includes("..") ? "must not contain `..`" : undefined;
+}
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/;
+
+function caCertFileProblem(value: string, baseDir: string): string | undefined {
+  const file = resolve(baseDir, value);
+  if (!existsSync(file) || !statSync(file).isFile()) return `must name an existing file (looked for ${file})`;
+  return PEM_CERTIFICATE.test(readFileSync(file, "utf8"))
+    ? undefined
+    : `must be a PEM certificate file (-----BEGIN CERTIFICATE----- …); ${file} is not`;
+}
+
+const CRON_FIELD = /^[0-9A-Za-z*?/,#-]+$/;
+
+function scheduleProblem(value: string): string | undefined {
+  if ((RETENTION_SCHEDULES as readonly string[]).includes(value)) return undefined;
+  const fields = value.trim().split(/\s+/);
+  if (fields.length === 6 && fields.every((field) => CRON_FIELD.test(field))) return undefined;
+  const named = oneOfProblem(RETENTION_SCHEDULES, value) ?? "";
+  return `${named} or a 6-field cron expression, seconds first (e.g. \`0 0 3 * * *\`)`;
+}
+
+// rke2-registries.md §4.8: RKE2/K3s copy rules into hosts.toml inside double quotes, unescaped.
+function hostsTomlSafetyProblem(value: string): string | undefined {
+  if (!/[\\"]/.test(value)) return undefined;
+  return (
+    "must not contain a backslash or a double quote: RKE2/K3s write rules unescaped into hosts.toml, " +
+    'where `\\` becomes a TOML escape (the file is ignored or the regex silently changes) and `"` breaks it ' +
+    "(rke2-registries.md §4.8); write literal characters as a class instead, e.g. `[.]` for `\\.`, `[0-9]` for `\\d`"
+  );
+}
+
+function rewritePatternProblem(value: string): string | undefined {
+  const unsafe = hostsTomlSafetyProblem(value);
+  if (unsafe) return unsafe;
+  const compiled = compileRewritePattern(value);
+  return compiled.ok ? undefined : `must be an RE2 (Go regexp) pattern: ${compiled.error}`;
+}
+
+const SSH_KEY_TYPES = [
+  "ssh-ed25519",
+  "ssh-rsa",
+  "ecdsa-sha2-nistp256",
+  "ecdsa-sha2-nistp384",
+  "ecdsa-sha2-nistp521",
+  "sk-ssh-ed25519@openssh.com",
+  "sk-ecdsa-sha2-nistp256@openssh.com",
+];
+
+function hostKeyProblem(value: string): string | undefined {
+  const [type, key, ...rest] = value.split(" ");
+  const valid = SSH_KEY_TYPES.includes(type) && /^[A-Za-z0-9+/]+={0,2}$/.test(key ?? "") && rest.length === 0;
+  return valid
+    ? undefined
+    : `must be "<type> <base64 key>" as ssh-keyscan prints it (without the host name); types: ${listWords(SSH_KEY_TYPES)}`;
+}
+
+function linuxUserProblem(value: string): string | undefined {
+  return /^[a-z_][a-z0-9_-]*$/.test(value) ? undefined : "must be a Linux user name ([a-z_][a-z0-9_-]*)";
+}
+
+const port = () => integer({ min: 1, max: 65535 });
+const host = () => text("host name or IP", hostProblem);
+const nodePath = () => text("absolute path", nodePathProblem);
+
+// ---------------------------------------------------------------------------------------------
+// Keys
+
+const harbor = object(
+  {
+    url: required(
+      text("https URL", (value) => urlProblem(value, ["https", "http"], false), withoutTrailingSlash),
+      {
+        doc: "Harbor's external URL, the mirror endpoint on nodes (no path; http only with allowHttp).",
+        example: "https://harbor.kingsd.top",
+      },
+    ),
+    allowHttp: withDefault(boolean(), false, {
+      doc: "Permit an http:// url: pulls and the Harbor API then travel unencrypted.",
+      example: "false",
+    }),
+    insecureApi: withDefault(boolean(), false, {
+      doc: "The Terraform provider talks to Harbor without verifying its TLS certificate.",
+      example: "false",
+    }),
+    caCertFile: optional(
+      text(
+        "path to a PEM file",
+        (value, context) => caCertFileProblem(value, context.options.baseDir),
+        (value, context) => resolve(context.options.baseDir, value),
+      ),
+      {
+        doc:
+          "Local PEM CA certificate of Harbor, relative to this file's directory; delivered to every node " +
+          "and referenced as configs.<harbor host>.tls.ca_file. Loaded as an absolute path.",
+        example: "./certs/harbor-ca.pem",
+      },
+    ),
+    caCertNodePath: derived(
+      nodePath(),
+      "`/etc/rancher/<distribution>/harbor-ca.pem` when caCertFile is set",
+      (siblings, root) =>
+        siblings.caCertFile === undefined || root.distribution === undefined
+          ? undefined
+          : `/etc/rancher/${root.distribution as Distribution}/harbor-ca.pem`,
+      {
+        doc: "Where the CA certificate is written on each node.",
+        example: "/etc/rancher/rke2/harbor-ca.pem",
+      },
+    ),
+  },
+  {
+    rules: [
+      {
+        severity: "error",
+        doc: "`harbor.url` may use http:// only with `harbor.allowHttp: true`.",
+        check(value, report) {
+          if (value.url.startsWith("http:") && !value.allowHttp) {
+            report(
+              ["url"],
+              `${JSON.stringify(value.url)} uses http://; use https:// or set harbor.allowHttp: true`,
+            );
+          }
+        },
+      },
+      {
+        severity: "warning",
+        doc: "Warning: `harbor.allowHttp: true` (unencrypted pulls and API calls).",
+        check(value, report) {
+          if (value.allowHttp)
+            report(["allowHttp"], "is true: image pulls and Harbor API calls may travel unencrypted");
+        },
+      },
+      {
+        severity: "warning",
+        doc: "Warning: `harbor.insecureApi: true` (no TLS verification of the Harbor API).",
+        check(value, report) {
+          if (value.insecureApi) {
+            report(
+              ["insecureApi"],
+              "is true: Terraform will not verify Harbor's certificate (admin credentials exposed to a man in the middle)",
+            );
+          }
+        },
+      },
+    ],
+  },
+);
+
+const retention = object({
+  daysSinceLastPull: withDefault(integer({ min: 1 }), 7, {
+    doc: "Keep artifacts pulled within the last N days (Harbor's own proxy-project default is 7).",
+    example: "30",
+  }),
+  schedule: withDefault(text("`Hourly` | `Daily` | `Weekly` | 6-field cron", scheduleProblem), "Daily", {
+    doc: "When retention runs: Hourly, Daily, Weekly or a 6-field cron expression (seconds first).",
+    example: "Daily",
+  }),
+});
+
+const upstreamAccessPair: Rule<{ readonly accessId?: string; readonly accessSecretVar?: string }> = {
+  severity: "error",
+  doc: "`accessId` and `accessSecretVar` are given together or not at all.",
+  check(value, report) {
+    if (value.accessId !== undefined && value.accessSecretVar === undefined) {
+      report(
+        ["accessSecretVar"],
+        "is required when accessId is set: name the sensitive Terraform variable holding the secret",
+      );
+    }
+    if (value.accessSecretVar !== undefined && value.accessId === undefined) {
+      report(["accessId"], "is required when accessSecretVar is set: the upstream user name or key ID");
+    }
+  },
+};
+
+const registryOf = (siblings: Readonly<Record<string, unknown>>) => siblings.registry as string;
+
+const upstream = object(
+  {
+    registry: required(text("host[:port], lowercase", registryHostProblem), {
+      doc: "Registry host as it appears in image names.",
+      example: "docker.io",
+    }),
+    project: derived(
+      text("Harbor project name", projectNameProblem),
+      "the registry host without port",
+      (siblings) => hostOf(registryOf(siblings)),
+      {
+        doc: "Harbor proxy-cache project name (lower case, digits, single `._-` separators; renaming recreates it).",
+        example: "docker.io",
+      },
+    ),
+    provider: derived(
+      oneOf(PROXY_CACHE_PROVIDER_TYPES),
+      "by registry host (table below)",
+      (siblings) => defaultUpstream(registryOf(siblings)).provider,
+      { doc: "Harbor provider type of the upstream endpoint.", example: "docker-hub" },
+    ),
+    endpointUrl: derived(
+      text("http(s) URL", (value) => urlProblem(value, ["https", "http"], true), withoutTrailingSlash),
+      "by registry host (table below)",
+      (siblings) => defaultUpstream(registryOf(siblings)).endpointUrl,
+      { doc: "URL Harbor pulls from.", example: "https://hub.docker.com" },
+    ),
+    accessId: optional(text("string"), {
+      doc: "Upstream user name or key ID (not a secret).",
+      example: "mirror-bot",
+    }),
+    accessSecretVar: optional(text("Terraform variable name", terraformVariableProblem), {
+      doc: "Name of the sensitive Terraform variable holding the upstream secret.",
+      example: "dockerhub_token",
+    }),
+    storageQuotaGiB: withDefault(
+      integer({
+        type: "integer, -1 or ≥ 1",
+        check: (value) => (value === -1 || value >= 1 ? undefined : "must be -1 (unlimited) or ≥ 1"),
+      }),
+      -1,
+      { doc: "Storage quota of the proxy project in GiB; -1 = unlimited.", example: "100" },
+    ),
+  },
+  { rules: [upstreamAccessPair] },
+);
+
+type Upstream = Decoded<typeof upstream>;
+
+const rewriteRule = object({
+  match: required(text("RE2 pattern", rewritePatternProblem), {
+    doc: 'RE2 pattern on the repository path (no host, no tag); no `\\` or `"` (write `[.]`).',
+    example: '"^ksd-test/(.*)$"',
+  }),
+  replace: required(text("Go template", hostsTomlSafetyProblem), {
+    doc: 'Replacement, Go template syntax: `$1`, `${1}`, `$name`, `$$`; no `\\` or `"`.',
+    example: '"production/$1"',
+  }),
+});
+
+const node = object({
+  name: required(
+    text("`[a-z0-9][a-z0-9._-]*`", (value) =>
+      /^[a-z0-9][a-z0-9._-]*$/.test(value)
+        ? undefined
+        : "must match [a-z0-9][a-z0-9._-]* (it names Terraform resources)",
+    ),
+    { doc: "The node's stable identity; unique.", example: "server-1" },
+  ),
+  host: required(host(), { doc: "Address harbor-mirror connects to over SSH.", example: "192.0.2.11" }),
+  role: required(oneOf(NODE_ROLES), {
+    doc: "server (control plane, restarted one at a time) or agent.",
+    example: "server",
+  }),
+  user: withDefault(text("Linux user name", linuxUserProblem), "root", {
+    doc: "SSH user; other than root, sudo is used on the node.",
+    example: "root",
+  }),
+  port: withDefault(port(), 22, { doc: "SSH port.", example: "22" }),
+  registriesPath: derived(
+    nodePath(),
+    "`/etc/rancher/<distribution>/registries.yaml`",
+    (_, root) =>
+      root.distribution === undefined
+        ? undefined
+        : `/etc/rancher/${root.distribution as Distribution}/registries.yaml`,
+    { doc: "Where registries.yaml is written on the node.", example: "/etc/rancher/rke2/registries.yaml" },
+  ),
+});
+
+type NodeEntry = Decoded<typeof node>;
+
+const ssh = object(
+  {
+    privateKeyVar: withDefault(text("Terraform variable name", terraformVariableProblem), "ssh_private_key", {
+      doc: "Sensitive Terraform variable holding the SSH private key.",
+      example: "ssh_private_key",
+    }),
+    bastionHost: optional(host(), { doc: "Jump host for reaching the nodes.", example: "198.51.100.5" }),
+    bastionUser: optional(text("Linux user name", linuxUserProblem), {
+      doc: "User on the jump host (needs bastionHost).",
+      example: "jump",
+    }),
+    bastionPort: optional(port(), { doc: "SSH port of the jump host (needs bastionHost).", example: "22" }),
+    hostKey: optional(text("SSH public host key", hostKeyProblem), {
+      doc: "Pins the nodes' SSH host key (`<type> <base64>`).",
+      example: '"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI…"',
+    }),
+  },
+  {
+    rules: [
+      {
+        severity: "error",
+        doc: "`ssh.bastionUser` and `ssh.bastionPort` need `ssh.bastionHost`.",
+        check(value, report) {
+          for (const key of ["bastionUser", "bastionPort"] as const) {
+            if (value[key] !== undefined && value.bastionHost === undefined)
+              report([key], "needs ssh.bastionHost");
+          }
+        },
+      },
+    ],
+  },
+);
+
+const rollout = object({
+  strategy: withDefault(oneOf(ROLLOUT_STRATEGIES), "rolling", {
+    doc: "rolling: step by step, servers one at a time; parallel: every node at once.",
+    example: "rolling",
+  }),
+  batchSize: withDefault(integer({ min: 1 }), 1, {
+    doc: "Agents restarted per step of a rolling rollout.",
+    example: "1",
+  }),
+});
+
+const backend = openObject(
+  {
+    type: withDefault(oneOf(BACKEND_TYPES), "local", {
+      doc: "cdktf backend holding the Terraform state.",
+      example: "s3",
+    }),
+  },
+  {
+    into: "options",
+    doc: "Every other key is passed as-is to that backend's cdktf props (e.g. `bucket`, `key`).",
+  },
+);
+
+const fields = {
+  version: required(integer({ type: "`1`", check: (value) => (value === 1 ? undefined : "must be 1") }), {
+    doc: "Version of this file's format.",
+    example: "1",
+  }),
+  harbor: required(harbor, { doc: "The Harbor instance that caches the upstreams." }),
+  access: withDefault(oneOf(ACCESS_MODES), "public", {
+    doc: "public: proxy projects are public and nodes pull anonymously; robot: private projects and one pull-only robot account.",
+    example: "public",
+  }),
+  retention: defaultEmpty(retention, { doc: "Retention policy applied to every proxy project." }),
+  upstreams: required(
+    list(upstream, {
+      minItems: 1,
+      rules: [
+        uniqueBy("registry", (item: Upstream) => item.registry, "each registry is proxied once"),
+        uniqueBy("project", (item: Upstream) => item.project, "each upstream needs its own Harbor project"),
+      ],
+    }),
+    { doc: "Registries proxied through Harbor, one proxy project each; order does not matter." },
+  ),
+  rewrites: defaultEmpty(
+    map("<registry>", text("upstream registry", registryHostProblem), list(rewriteRule)),
+    {
+      doc: "Extra rewrite rules per upstream registry, in priority order, tried before its proxy-cache rule.",
+    },
+  ),
+  distribution: withDefault(oneOf(DISTRIBUTIONS), "rke2", {
+    doc: "rke2 or k3s: sets default file paths and service names on nodes.",
+    example: "rke2",
+  }),
+  nodes: defaultEmpty(
+    list(node, { rules: [uniqueBy("name", (item: NodeEntry) => item.name, "node names are identities")] }),
+    { doc: "Nodes that receive registries.yaml over SSH; without nodes nothing is delivered." },
+  ),
+  ssh: defaultEmpty(ssh, { doc: "How the nodes are reached." }),
+  rollout: defaultEmpty(rollout, { doc: "How restarts are sequenced when registries.yaml changes." }),
+  backend: defaultEmpty(backend, { doc: "Where Terraform state is kept (default: a local state file)." }),
+};
+
+type Root = ObjectOf<typeof fields>;
+
+/** Cross-key rules of the whole file (the per-section rules live with their section). */
+const rootRules: readonly Rule<Root>[] = [
+  {
+    severity: "error",
+    doc: "Every key of `rewrites` is the `registry` of an upstream.",
+    check(config, report) {
+      const registries = config.upstreams.map((item) => item.registry);
+      for (const registry of Object.keys(config.rewrites)) {
+        if (!registries.includes(registry)) {
+          report(
+            ["rewrites", registry],
+            `is not an upstream registry; rewrites apply to one of ${listWords(registries)}`,
+          );
+        }
+      }
+    },
+  },
+  {
+    severity: "warning",
+    doc: "Warning: an upstream choice that depends on the Harbor version (e.g. provider `quay`, refused by Harbor 2.14+ by default).",
+    check(config, report) {
+      config.upstreams.forEach((item, index) => {
+        for (const warning of upstreamWarnings(item.registry, item.provider))
+          report(["upstreams", index, "provider"], warning);
+      });
+    },
+  },
+  {
+    severity: "warning",
+    doc: "Warning: `access: public` (anyone who reaches Harbor can pull through it anonymously).",
+    check(config, report) {
+      if (config.access === "public") {
+        report(
+          ["access"],
+          "is public: the proxy projects allow anonymous pulls by anyone who can reach Harbor",
+        );
+      }
+    },
+  },
+  {
+    severity: "warning",
+    doc: "Warning: `ssh` is set but there are no `nodes` (nothing is delivered).",
+    check(config, report, context) {
+      if (config.nodes.length === 0 && context.wasWritten(["ssh"]))
+        report(["ssh"], "is set but nodes is empty: nothing is delivered");
+    },
+  },
+  {
+    severity: "warning",
+    doc: "Warning: `rollout.strategy: parallel` with server nodes (every control plane restarts at once).",
+    check(config, report) {
+      if (config.rollout.strategy === "parallel" && config.nodes.some((item) => item.role === "server")) {
+        report(
+          ["rollout", "strategy"],
+          "is parallel: all server nodes (the control plane) restart at the same time",
+        );
+      }
+    },
+  },
+];
+
+export const harborMirrorSchema = object(fields, { rules: rootRules });
+
+/** The loaded `harbor-mirror.yaml`: readonly, every default applied, keys as in the file. */
+export type HarborMirrorConfig = Decoded<typeof harborMirrorSchema>;
+export type HarborSettings = HarborMirrorConfig["harbor"];
+export type RetentionSettings = HarborMirrorConfig["retention"];
+export type UpstreamConfig = HarborMirrorConfig["upstreams"][number];
+export type RewriteRuleConfig = HarborMirrorConfig["rewrites"][string][number];
+export type NodeConfig = HarborMirrorConfig["nodes"][number];
+export type SshSettings = HarborMirrorConfig["ssh"];
+export type RolloutSettings = HarborMirrorConfig["rollout"];
+export type BackendSettings = HarborMirrorConfig["backend"];
