@@ -1,0 +1,528 @@
+/**
+ * The validation rules of rke2-registries.md §8: every way a registries.yaml can break a node,
+ * silently lose a mirror or credential, or behave non-deterministically. Pure: no I/O.
+ */
+import { Diagnostic, Severity } from "./diagnostics";
+import {
+  defaultEndpointFor,
+  hostnameOf,
+  isBareHostPort,
+  normalizeEndpointAddress,
+  NormalizedEndpoint,
+  parseGoUrl,
+} from "./endpoint";
+import { isApplyTimeValue, Mirror, RegistriesFile, RegistryConfig, RegistryString } from "./model";
+import {
+  entryPath,
+  fieldPath,
+  indexPath,
+  parseRegistriesYaml,
+  SourcePosition,
+  SourcePositions,
+} from "./parse";
+import { compileRewritePattern, CompiledPattern } from "./rewrite";
+
+const WILDCARD = "*";
+const DOCKER_HUB_HOSTS = ["docker.io", "registry-1.docker.io"];
+
+/** Parses and validates a registries.yaml text; diagnostics in source order. */
+export function validateRegistriesYaml(text: string): Diagnostic[] {
+  const parsed = parseRegistriesYaml(text);
+  const diagnostics = [...parsed.diagnostics, ...validateRegistriesFile(parsed.file, parsed.positions)];
+  return diagnostics
+    .map((diagnostic, index) => ({ diagnostic, index }))
+    .sort((a, b) => compareBySource(a.diagnostic, b.diagnostic) || a.index - b.index)
+    .map(({ diagnostic }) => diagnostic);
+}
+
+/** Validates a parsed or generated file; `positions` adds line and column to each diagnostic. */
+export function validateRegistriesFile(file: RegistriesFile, positions?: SourcePositions): Diagnostic[] {
+  const report = new Reporter(positions);
+  const mirrors = Object.entries(file.mirrors ?? {});
+  const configs = file.configs ?? {};
+  for (const [registry, mirror] of mirrors) validateMirror(report, registry, mirror, configs);
+  for (const [host, config] of Object.entries(configs)) validateConfig(report, host, config);
+  warnConfigsShadowingWildcard(report, file);
+  return report.diagnostics;
+}
+
+function compareBySource(a: Diagnostic, b: Diagnostic): number {
+  return (a.line ?? Infinity) - (b.line ?? Infinity) || (a.column ?? 0) - (b.column ?? 0);
+}
+
+type At = "key" | "value";
+
+class Reporter {
+  readonly diagnostics: Diagnostic[] = [];
+
+  constructor(private readonly positions?: SourcePositions) {}
+
+  error(path: string, message: string, rule: string, at: At = "value"): void {
+    this.add("error", path, message, rule, at);
+  }
+
+  warn(path: string, message: string, rule: string, at: At = "value"): void {
+    this.add("warning", path, message, rule, at);
+  }
+
+  private add(severity: Severity, path: string, message: string, rule: string, at: At): void {
+    this.diagnostics.push({ severity, path, message, rule, ...this.positionOf(path, at) });
+  }
+
+  private positionOf(path: string, at: At): SourcePosition | undefined {
+    const [first, second] = at === "key" ? (["keys", "values"] as const) : (["values", "keys"] as const);
+    return this.positions?.[first].get(path) ?? this.positions?.[second].get(path);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keys and host names
+// ---------------------------------------------------------------------------------------------
+
+/** Mirror and config keys are looked up as exact `host[:port]` strings (§3.2, §3.4). */
+function validateRegistryKey(report: Reporter, section: "mirrors" | "configs", key: string): void {
+  const path = entryPath(section, key);
+  if (key !== WILDCARD && !isBareHostPort(key)) {
+    report.error(
+      path,
+      `${JSON.stringify(key)} is not a registry key: use "*" or a bare host[:port] such as "docker.io" or ` +
+        `"harbor.example.com:8443" (no scheme, no path; containerd matches the image's registry host exactly)`,
+      "§8",
+      "key",
+    );
+    return;
+  }
+  warnMixedCase(report, path, key, "key");
+}
+
+function warnMixedCase(report: Reporter, path: string, host: string, at: At): void {
+  if (host === host.toLowerCase()) return;
+  report.warn(
+    path,
+    `host ${JSON.stringify(host)} contains upper-case letters; RKE2 and containerd match hosts case-sensitively, ` +
+      `so write it as ${JSON.stringify(host.toLowerCase())}`,
+    "§8",
+    at,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mirrors: endpoints
+// ---------------------------------------------------------------------------------------------
+
+interface KeptEndpoint {
+  readonly index: number;
+  readonly endpoint: NormalizedEndpoint;
+}
+
+function validateMirror(
+  report: Reporter,
+  registry: string,
+  mirror: Mirror | null,
+  configs: Readonly<Record<string, RegistryConfig | null>>,
+): void {
+  validateRegistryKey(report, "mirrors", registry);
+  const path = entryPath("mirrors", registry);
+  const kept = validateEndpoints(report, path, mirror?.endpoint ?? []);
+  for (const { index, endpoint } of kept) {
+    const endpointPath = indexPath(fieldPath(path, "endpoint"), index);
+    warnEndpointConfigNearMiss(report, endpointPath, endpoint.host, registry, configs);
+    warnHttpWithTls(report, endpointPath, endpoint, configs);
+  }
+  const rewrite = mirror?.rewrite ?? {};
+  if (Object.keys(rewrite).length === 0) return;
+  validateRewrites(report, fieldPath(path, "rewrite"), rewrite);
+  warnDroppedRewrites(report, path, registry, kept);
+}
+
+/** Errors for endpoints K3s would skip or mis-key (§3.3); returns the endpoints K3s keeps, in order. */
+function validateEndpoints(
+  report: Reporter,
+  mirrorPath: string,
+  endpoints: readonly string[],
+): KeptEndpoint[] {
+  const kept: KeptEndpoint[] = [];
+  const seen = new Map<string, number>();
+  endpoints.forEach((address, index) => {
+    const path = indexPath(fieldPath(mirrorPath, "endpoint"), index);
+    const endpoint = checkEndpoint(report, path, address);
+    if (!endpoint) return;
+    const first = seen.get(endpoint.url);
+    if (first !== undefined) {
+      report.warn(
+        path,
+        `duplicate endpoint: ${JSON.stringify(address)} normalizes to ${endpoint.url}, the same as endpoint[${first}]; ` +
+          "RKE2 skips it",
+        "§3.2",
+      );
+      return;
+    }
+    seen.set(endpoint.url, index);
+    kept.push({ index, endpoint });
+  });
+  return kept;
+}
+
+function checkEndpoint(report: Reporter, path: string, address: string): NormalizedEndpoint | undefined {
+  const normalized = normalizeEndpointAddress(address);
+  if (!normalized.ok) {
+    report.error(
+      path,
+      `endpoint ${JSON.stringify(address)} is not a valid URL (${normalized.error}); RKE2 skips it`,
+      "§3.3",
+    );
+    return undefined;
+  }
+  const problem = endpointProblem(address, normalized.endpoint);
+  if (problem) {
+    report.error(
+      path,
+      `endpoint ${JSON.stringify(address)}: ${problem}; write it as https://host[:port]`,
+      "§8",
+    );
+    return undefined;
+  }
+  warnMixedCase(report, path, normalized.endpoint.host, "value");
+  if (normalized.endpoint.overridePath) {
+    report.warn(
+      path,
+      `endpoint path ${JSON.stringify(normalized.endpoint.path)} becomes containerd's API root (override_path), ` +
+        "not a repository prefix (k3s#5502); use the registry root plus a rewrite rule",
+      "§3.3",
+    );
+  }
+  return normalized.endpoint;
+}
+
+/** The parts K3s keeps but containerd drops or misparses (§3.3 steps 2 and 6). */
+function endpointProblem(address: string, endpoint: NormalizedEndpoint): string | undefined {
+  const parsed = parseGoUrl(address.includes("://") ? address : `//${address}`);
+  if (!parsed.ok) return parsed.error;
+  const url = parsed.url;
+  if (!["http", "https"].includes(endpoint.scheme)) {
+    return `scheme ${JSON.stringify(endpoint.scheme)} is not allowed (only http and https)`;
+  }
+  if (endpoint.host === "" || url.opaque !== "") return "the host is empty";
+  if (url.userinfo !== undefined)
+    return "userinfo (user:password@) is not allowed; put credentials under configs";
+  if (url.rawQuery !== "" || url.forceQuery) return `a query (?${url.rawQuery}) is not allowed`;
+  if (url.fragment !== "" || address.includes("#")) return "a fragment (#…) is not allowed";
+  return undefined;
+}
+
+/** Auth and TLS are looked up by the endpoint's exact host (§5, k3s#3937). */
+function warnEndpointConfigNearMiss(
+  report: Reporter,
+  path: string,
+  host: string,
+  registry: string,
+  configs: Readonly<Record<string, RegistryConfig | null>>,
+): void {
+  const keys = Object.keys(configs);
+  if (configKeysFor(host).some((key) => keys.includes(key))) return;
+  const nearMiss = keys.find(
+    (key) => key !== WILDCARD && (hostnameOf(key) === hostnameOf(host) || key === registry),
+  );
+  if (!nearMiss) return;
+  report.warn(
+    path,
+    `no configs entry for the endpoint host ${JSON.stringify(host)}, but there is one for ${JSON.stringify(nearMiss)}; ` +
+      `configs are keyed by the exact host[:port] of the endpoint contacted, so key it ${JSON.stringify(host)}`,
+    "§5",
+  );
+}
+
+/** `configForHost` also finds Docker Hub's config under either of its names (§3.2, §5). */
+function configKeysFor(host: string): string[] {
+  return DOCKER_HUB_HOSTS.includes(host) ? DOCKER_HUB_HOSTS : [host];
+}
+
+function configFor(
+  configs: Readonly<Record<string, RegistryConfig | null>>,
+  host: string,
+): RegistryConfig | null {
+  const key = configKeysFor(host).find((candidate) => configs[candidate]);
+  return key === undefined ? null : configs[key];
+}
+
+function warnHttpWithTls(
+  report: Reporter,
+  path: string,
+  endpoint: NormalizedEndpoint,
+  configs: Readonly<Record<string, RegistryConfig | null>>,
+): void {
+  if (endpoint.scheme !== "http" || !configFor(configs, endpoint.host)?.tls) return;
+  report.warn(
+    path,
+    `http endpoint ${endpoint.url} has TLS settings in configs; containerd then tries HTTPS first (§3.4); ` +
+      "remove the tls block or use https",
+    "§3.4",
+  );
+}
+
+/** Rewrites apply only to mirror endpoints, never to the default endpoint (§3.2 step 4, §4.6). */
+function warnDroppedRewrites(
+  report: Reporter,
+  mirrorPath: string,
+  registry: string,
+  kept: readonly KeptEndpoint[],
+): void {
+  const rewritePath = fieldPath(mirrorPath, "rewrite");
+  if (kept.length === 0) {
+    report.warn(
+      rewritePath,
+      "rewrite on a mirror without (valid) endpoints has no effect; add an endpoint",
+      "§4.6",
+      "key",
+    );
+    return;
+  }
+  const defaultEndpoint = registry === WILDCARD ? undefined : defaultEndpointFor(registry);
+  const onlyIsDefault =
+    kept.length === 1 && defaultEndpoint?.ok && defaultEndpoint.endpoint.url === kept[0].endpoint.url;
+  if (!onlyIsDefault) return;
+  report.warn(
+    rewritePath,
+    `the only endpoint normalizes to ${kept[0].endpoint.url}, the registry's default endpoint, so RKE2 folds it ` +
+      "into the default and drops these rewrites; list an endpoint that differs (e.g. with an explicit :443)",
+    "§3.2",
+    "key",
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mirrors: rewrite rules
+// ---------------------------------------------------------------------------------------------
+
+interface CompiledRule {
+  readonly pattern: string;
+  readonly path: string;
+}
+
+function validateRewrites(
+  report: Reporter,
+  rewritePath: string,
+  rewrite: Readonly<Record<string, string>>,
+): void {
+  const valid: CompiledRule[] = [];
+  for (const [pattern, replacement] of Object.entries(rewrite)) {
+    const path = entryPath(rewritePath, pattern);
+    const compiled = validatePattern(report, path, pattern);
+    const replacementOk = checkTomlHazard(report, path, "replacement", replacement, "value");
+    if (!compiled) continue;
+    if (replacementOk) warnTemplateReferences(report, path, compiled, replacement);
+    valid.push({ pattern, path });
+  }
+  warnOverlappingRules(report, rewritePath, valid);
+}
+
+type ValidPattern = Extract<CompiledPattern, { ok: true }>;
+
+/** The compiled pattern when containerd would compile it and hosts.toml would carry it intact. */
+function validatePattern(report: Reporter, path: string, pattern: string): ValidPattern | undefined {
+  if (!checkTomlHazard(report, path, "pattern", pattern, "key")) return undefined;
+  if (pattern.includes("(?<")) {
+    report.error(
+      path,
+      `pattern ${JSON.stringify(pattern)} uses "(?<": lookbehind is not RE2, and (?<name>…) needs RKE2 built ` +
+        "with Go 1.22+; write named groups as (?P<name>…)",
+      "§4.2",
+      "key",
+    );
+    return undefined;
+  }
+  const compiled = compileRewritePattern(pattern);
+  if (!compiled.ok) {
+    report.error(
+      path,
+      `pattern ${JSON.stringify(pattern)} is not valid RE2 (Go regexp): ${compiled.error}; containerd skips it at ` +
+        "pull time (no lookaround, no backreferences)",
+      "§4.2",
+      "key",
+    );
+    return undefined;
+  }
+  if (!pattern.startsWith("^")) {
+    report.warn(
+      path,
+      `pattern ${JSON.stringify(pattern)} is not anchored: containerd replaces every match in the repository ` +
+        `(§4.4); start it with "^"`,
+      "§4.4",
+      "key",
+    );
+  }
+  return compiled;
+}
+
+/** Patterns and replacements are pasted into hosts.toml between double quotes, unescaped (§4.8). */
+function checkTomlHazard(report: Reporter, path: string, what: string, text: string, at: At): boolean {
+  const character = ["\\", '"'].find((candidate) => text.includes(candidate));
+  if (character === undefined) return true;
+  report.error(
+    path,
+    `${what} ${JSON.stringify(text)} contains ${character === "\\" ? "a backslash" : "a double quote"}: RKE2 writes ` +
+      "it unescaped into hosts.toml, which then fails to parse or changes meaning, and containerd silently " +
+      "bypasses the mirror; use a character class such as [.] or [0-9] instead of a backslash escape",
+    "§4.8",
+    at,
+  );
+  return false;
+}
+
+/** Go `Regexp.Expand` reads `$name` greedily and expands unknown groups to "" (§4.5). */
+function warnTemplateReferences(
+  report: Reporter,
+  path: string,
+  compiled: ValidPattern,
+  replacement: string,
+): void {
+  const pattern = compiled.pattern;
+  const groupCount = compiled.regex.groupCount();
+  const names = Object.keys(compiled.regex.namedGroups());
+  for (const reference of templateReferences(replacement)) {
+    const ambiguous = /^([0-9]+)([A-Za-z_].*)$/.exec(reference.name);
+    if (!reference.braced && ambiguous) {
+      report.warn(
+        path,
+        `replacement ${JSON.stringify(replacement)}: $${reference.name} names the group "${reference.name}", not ` +
+          `$${ambiguous[1]} followed by "${ambiguous[2]}"; write \${${ambiguous[1]}}${ambiguous[2]}`,
+        "§4.5",
+      );
+    } else if (!groupExists(reference.name, groupCount, names)) {
+      report.warn(
+        path,
+        `replacement ${JSON.stringify(replacement)} refers to group ${JSON.stringify(reference.name)}, which pattern ` +
+          `${JSON.stringify(pattern)} does not have (${groupCount} groups); it expands to ""`,
+        "§4.5",
+      );
+    }
+  }
+}
+
+interface TemplateReference {
+  readonly name: string;
+  readonly braced: boolean;
+}
+
+/** The `$name` / `${name}` references of a Go template; `$$` and malformed `$` are literal text. */
+function templateReferences(template: string): TemplateReference[] {
+  const references: TemplateReference[] = [];
+  const pattern = /\$(?:\$|\{([\p{L}\p{Nd}_]+)\}|([\p{L}\p{Nd}_]+))?/gu;
+  for (const match of template.matchAll(pattern)) {
+    const name = match[1] ?? match[2];
+    if (name !== undefined) references.push({ name, braced: match[1] !== undefined });
+  }
+  return references;
+}
+
+/** Go reads an all-digit name as a group number, except with a leading zero or more than 9 digits. */
+function groupExists(name: string, groupCount: number, names: readonly string[]): boolean {
+  const isNumber = /^[0-9]+$/.test(name) && !(name.length > 1 && name.startsWith("0")) && name.length <= 9;
+  return isNumber ? Number(name) <= groupCount : names.includes(name);
+}
+
+/** containerd tries a mirror's rules in random order; only disjoint rules are deterministic (§4.3). */
+function warnOverlappingRules(report: Reporter, rewritePath: string, rules: readonly CompiledRule[]): void {
+  if (rules.length < 2) return;
+  const prefixes = rules.map((rule) => anchoredLiteralPrefix(rule.pattern));
+  const disjoint = prefixes.every(
+    (prefix, i) =>
+      prefix !== undefined &&
+      prefixes.every((other, j) => i === j || (other !== undefined && !other.startsWith(prefix))),
+  );
+  if (disjoint) return;
+  report.warn(
+    rewritePath,
+    `${rules.length} rewrite rules that are not provably disjoint: containerd tries them in random order and the ` +
+      "first that changes the repository wins (rke2#3227); use one anchored rule, or rules anchored on literal " +
+      'prefixes none of which is a prefix of another (e.g. "^team-a/" and "^team-b/")',
+    "§4.3",
+    "key",
+  );
+}
+
+/**
+ * The literal text a `^`-anchored pattern requires at the start of the subject, or undefined when the
+ * pattern is not anchored or uses alternation. Single-character classes like `[.]` count as literals.
+ */
+function anchoredLiteralPrefix(pattern: string): string | undefined {
+  if (!pattern.startsWith("^") || pattern.includes("|")) return undefined;
+  let prefix = "";
+  let rest = pattern.slice(1);
+  for (;;) {
+    const token = /^(?:\[([^\]\\^])\]|([^.[\]()*+?{}|^$\\]))/.exec(rest);
+    if (!token) return prefix;
+    rest = rest.slice(token[0].length);
+    // A quantified character is optional or repeated: the prefix ends before it.
+    if (/^[*?{+]/.test(rest)) return prefix;
+    prefix += token[1] ?? token[2];
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Configs
+// ---------------------------------------------------------------------------------------------
+
+function validateConfig(report: Reporter, host: string, config: RegistryConfig | null): void {
+  validateRegistryKey(report, "configs", host);
+  const path = entryPath("configs", host);
+  if (config?.auth) {
+    if (host === WILDCARD) {
+      report.error(
+        fieldPath(path, "auth"),
+        'configs."*".auth is not supported: containerd looks credentials up by exact host (k3s#11352); ' +
+          "key the credentials by the endpoint host instead",
+        "§5",
+        "key",
+      );
+    }
+    validateAuthString(report, fieldPath(fieldPath(path, "auth"), "auth"), config.auth.auth);
+  }
+  if (config?.tls?.cert_file && !config.tls.key_file) {
+    report.warn(
+      fieldPath(fieldPath(path, "tls"), "cert_file"),
+      "cert_file without key_file: wharfie (RKE2's bootstrap pull) fails, containerd only works if the file also " +
+        "holds the key; set key_file",
+      "§5",
+      "key",
+    );
+  }
+}
+
+/** containerd `ParseAuth`: standard base64 of `user:password` (§5). */
+function validateAuthString(report: Reporter, path: string, auth: RegistryString | undefined): void {
+  if (auth === undefined || isApplyTimeValue(auth)) return;
+  const isBase64 = auth.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(auth);
+  if (isBase64 && Buffer.from(auth, "base64").toString("utf8").includes(":")) return;
+  report.error(
+    path,
+    'auth must be the standard base64 encoding of "user:password" (containerd rejects anything else); ' +
+      `got a value of ${auth.length} characters${isBase64 ? " that decodes without a ':'" : " that is not valid base64"}`,
+    "§5",
+  );
+}
+
+/** A `configs` entry makes its own certs.d directory, which hides the `"*"` mirror (§3.2 step 6). */
+function warnConfigsShadowingWildcard(report: Reporter, file: RegistriesFile): void {
+  const mirrors = file.mirrors ?? {};
+  if (!(WILDCARD in mirrors)) return;
+  // Configs for the hosts of mirror endpoints are needed for auth and TLS there: not shadowing by mistake.
+  const endpointHosts = Object.values(mirrors).flatMap((mirror) =>
+    (mirror?.endpoint ?? []).flatMap((address) => {
+      const normalized = normalizeEndpointAddress(address);
+      return normalized.ok ? configKeysFor(normalized.endpoint.host) : [];
+    }),
+  );
+  for (const [host, config] of Object.entries(file.configs ?? {})) {
+    // An entry without auth or tls is dropped by K3s (§3.2 step 5): no directory, nothing hidden.
+    const createsDirectory = Boolean(config?.auth || config?.tls);
+    if (!createsDirectory || host === WILDCARD || host in mirrors || endpointHosts.includes(host)) continue;
+    report.warn(
+      entryPath("configs", host),
+      `configs.${JSON.stringify(host)} makes RKE2 write certs.d/${host}, so images from ${host} no longer use the ` +
+        `"*" mirror; add a mirrors entry for ${JSON.stringify(host)} or remove this config`,
+      "§3.2",
+      "key",
+    );
+  }
+}
