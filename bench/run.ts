@@ -22,8 +22,8 @@ import { benchConfigYaml, BENCH_UPSTREAMS } from "./fixtures";
 import { ChildRun, nodeWithTsx, REPO_ROOT, runMeasured } from "./child";
 import { best, median } from "./stats";
 
-const NODE_COUNTS = (process.env.BENCH_NODES ?? "100,1000,5000").split(",").map(Number);
-const REPETITIONS = Number(process.env.BENCH_REPETITIONS ?? 3);
+const NODE_COUNTS = positiveIntegers("BENCH_NODES", "100,1000,5000");
+const [REPETITIONS] = positiveIntegers("BENCH_REPETITIONS", "3");
 const COLD_START_REPETITIONS = 3;
 const APP_ENTRY = path.resolve(REPO_ROOT, process.env.BENCH_APP_ENTRY ?? "main.ts");
 const BASELINE_ENTRY = path.join(__dirname, "baseline-app.ts");
@@ -31,6 +31,16 @@ const BASELINE_ENTRY = path.join(__dirname, "baseline-app.ts");
 const EXAMPLE_CONFIGS = ["harbor-mirror.yaml", "examples/harbor-mirror.yaml"].map((file) =>
   path.join(REPO_ROOT, file),
 );
+
+/** Reads a comma-separated list of positive integers from the environment, or fails naming the variable. */
+function positiveIntegers(variable: string, fallback: string): number[] {
+  const text = process.env[variable] ?? fallback;
+  const values = text.split(",").map((item) => Number(item.trim()));
+  if (!values.every((value) => Number.isInteger(value) && value > 0)) {
+    throw new Error(`${variable}=${JSON.stringify(text)}: expected positive integers separated by commas`);
+  }
+  return values;
+}
 
 const workDir = mkdtempSync(path.join(os.tmpdir(), "harbor-mirror-bench-"));
 
