@@ -647,17 +647,17 @@ export function list<T>(item: Spec<T>, options: ListOptions<T> = {}): Spec<reado
 }
 
 /** Rule: no two items share the value of `key` (read with `keyOf`, so defaults count too). */
-export function uniqueBy<T>(key: string, keyOf: (item: T) => string, doc: string): Rule<readonly T[]> {
+export function uniqueBy<T>(key: string, keyOf: (item: T) => string, reason: string): Rule<readonly T[]> {
   return {
     severity: "error",
-    doc,
+    doc: `No two items share a \`${key}\` (defaults included): ${reason}.`,
     check(items, report) {
       const firstIndex = new Map<string, number>();
       items.forEach((item, index) => {
         const value = keyOf(item);
         const first = firstIndex.get(value);
         if (first === undefined) firstIndex.set(value, index);
-        else report([index, key], `${showValue(value)} is already used by item [${first}]; ${doc}`);
+        else report([index, key], `${showValue(value)} is already used by item [${first}]; ${reason}`);
       });
     },
   };
@@ -684,7 +684,7 @@ export function map<V>(
     return decoded.some(([, item]) => item === INVALID) ? INVALID : Object.fromEntries(decoded);
   };
   return {
-    type: `mapping ${keyLabel} → ${value.type}`,
+    type: `mapping \`${keyLabel}\` → ${value.type}`,
     shape: { kind: "map", keyLabel, key, value: value as Spec<unknown> },
     decode: decodeEntries as Spec<Readonly<Record<string, V>>>["decode"],
     decodeAbsent: () => ({}),

@@ -48,7 +48,7 @@ export const CREDENTIAL_SOURCES =
   "ssh.privateKeyVar";
 
 // Compared without case, `_` and `-`: `private_key`, `PrivateKey` and `privateKey` are one word.
-const CREDENTIAL_WORDS = ["password", "passwd", "username", "token", "secret", "privatekey"];
+export const CREDENTIAL_WORDS = ["password", "passwd", "username", "token", "secret", "privatekey"];
 
 /** A key the schema does not declare that looks like a credential: secrets never go in this file. */
 export function credentialKeyProblem(key: string): string | undefined {
@@ -208,7 +208,7 @@ const harbor = object(
       {
         doc:
           "Local PEM CA certificate of Harbor, relative to this file's directory; delivered to every node " +
-          "and referenced as configs.<harbor host>.tls.ca_file. Loaded as an absolute path.",
+          "and referenced as `configs.<harbor host>.tls.ca_file`. Loaded as an absolute path.",
         example: "./certs/harbor-ca.pem",
       },
     ),
@@ -229,7 +229,7 @@ const harbor = object(
     rules: [
       {
         severity: "error",
-        doc: "`harbor.url` may use http:// only with `harbor.allowHttp: true`.",
+        doc: "`url` may use http:// only with `allowHttp: true`.",
         check(value, report) {
           if (value.url.startsWith("http:") && !value.allowHttp) {
             report(
@@ -241,7 +241,7 @@ const harbor = object(
       },
       {
         severity: "warning",
-        doc: "Warning: `harbor.allowHttp: true` (unencrypted pulls and API calls).",
+        doc: "`allowHttp: true`: pulls and API calls may travel unencrypted.",
         check(value, report) {
           if (value.allowHttp)
             report(["allowHttp"], "is true: image pulls and Harbor API calls may travel unencrypted");
@@ -249,7 +249,7 @@ const harbor = object(
       },
       {
         severity: "warning",
-        doc: "Warning: `harbor.insecureApi: true` (no TLS verification of the Harbor API).",
+        doc: "`insecureApi: true`: the Harbor API certificate is not verified.",
         check(value, report) {
           if (value.insecureApi) {
             report(
@@ -405,7 +405,7 @@ const ssh = object(
     rules: [
       {
         severity: "error",
-        doc: "`ssh.bastionUser` and `ssh.bastionPort` need `ssh.bastionHost`.",
+        doc: "`bastionUser` and `bastionPort` need `bastionHost`.",
         check(value, report) {
           for (const key of ["bastionUser", "bastionPort"] as const) {
             if (value[key] !== undefined && value.bastionHost === undefined)
@@ -502,7 +502,7 @@ const rootRules: readonly Rule<Root>[] = [
   },
   {
     severity: "warning",
-    doc: "Warning: an upstream choice that depends on the Harbor version (e.g. provider `quay`, refused by Harbor 2.14+ by default).",
+    doc: "An upstream choice that depends on the Harbor version (e.g. provider `quay`, refused by Harbor 2.14+ by default).",
     check(config, report) {
       config.upstreams.forEach((item, index) => {
         for (const warning of upstreamWarnings(item.registry, item.provider))
@@ -512,7 +512,7 @@ const rootRules: readonly Rule<Root>[] = [
   },
   {
     severity: "warning",
-    doc: "Warning: `access: public` (anyone who reaches Harbor can pull through it anonymously).",
+    doc: "`access: public`: anyone who reaches Harbor can pull through it anonymously.",
     check(config, report) {
       if (config.access === "public") {
         report(
@@ -524,7 +524,7 @@ const rootRules: readonly Rule<Root>[] = [
   },
   {
     severity: "warning",
-    doc: "Warning: `ssh` is set but there are no `nodes` (nothing is delivered).",
+    doc: "`ssh` is set but there are no `nodes`: nothing is delivered.",
     check(config, report, context) {
       if (config.nodes.length === 0 && context.wasWritten(["ssh"]))
         report(["ssh"], "is set but nodes is empty: nothing is delivered");
@@ -532,7 +532,7 @@ const rootRules: readonly Rule<Root>[] = [
   },
   {
     severity: "warning",
-    doc: "Warning: `rollout.strategy: parallel` with server nodes (every control plane restarts at once).",
+    doc: "`rollout.strategy: parallel` with server nodes: every control plane restarts at once.",
     check(config, report) {
       if (config.rollout.strategy === "parallel" && config.nodes.some((item) => item.role === "server")) {
         report(
