@@ -47,6 +47,8 @@ try {
   const parsed = await mermaid.parse(text);
   result = { ok: true, diagramType: parsed.diagramType };
 } catch (error) {
+  // A TypeError or ReferenceError is the tool chain breaking (e.g. the shim no longer fits), not bad syntax.
+  if (error instanceof TypeError || error instanceof ReferenceError) throw error;
   result = { ok: false, error: String(error?.message ?? error) };
 }
 process.stdout.write("\\n${RESULT_MARKER}" + JSON.stringify(result) + "\\n");
