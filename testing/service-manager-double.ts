@@ -1,0 +1,79 @@
+/**
+ * A test double for the node's service manager (`systemctl`, `journalctl`): the one boundary the
+ * delivery tests cannot run here, since there is no systemd and no RKE2 in a test container.
+ * Placed first in PATH, it records every call and can be told to make restarts fail.
+ */
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+export interface ServiceManagerDouble {
+  /** Directory holding `systemctl` and `journalctl`; put it first in PATH. */
+  readonly binDir: string;
+  /** Every call so far, e.g. `systemctl restart rke2-server`, in order. */
+  calls(): string[];
+  /** The next `count` restarts of `unit` fail: `systemctl restart` exits 1 and the unit stays failed. */
+  failRestarts(unit: string, count: number): void;
+  /** The next `count` restarts of `unit` succeed but the unit never becomes active (a hang). */
+  hangRestarts(unit: string, count: number): void;
+}
+
+/** Last lines the fake journal prints, so tests can check the script shows them. */
+export const FAKE_JOURNAL_LINE = 'level=fatal msg="fake journal: unit failed to start"';
+
+/**
+ * State lives in files (one per unit) because the double runs in separate processes, possibly
+ * as another user through sudo or sshd; `dir` is made world-writable for that reason.
+ */
+export function createServiceManagerDouble(dir: string): ServiceManagerDouble {
+  const binDir = join(dir, "bin");
+  const stateDir = join(dir, "state");
+  mkdirSync(binDir, { recursive: true });
+  mkdirSync(stateDir, { recursive: true });
+  chmodSync(stateDir, 0o777);
+  const log = join(stateDir, "calls.log");
+  writeFileSync(log, "");
+  chmodSync(log, 0o666);
+  writeExecutable(join(binDir, "systemctl"), systemctlScript(stateDir, log));
+  writeExecutable(join(binDir, "journalctl"), journalctlScript(log));
+  const setCounter = (name: string, unit: string, count: number) =>
+    writeFileSync(join(stateDir, `${name}-${unit}`), String(count));
+  return {
+    binDir,
+    calls: () => (existsSync(log) ? readFileSync(log, "utf8").split("\n").filter(Boolean) : []),
+    failRestarts: (unit, count) => setCounter("fail", unit, count),
+    hangRestarts: (unit, count) => setCounter("hang", unit, count),
+  };
+}
+
+function writeExecutable(path: string, text: string): void {
+  writeFileSync(path, text);
+  chmodSync(path, 0o755);
+}
+
+/** `restart` consumes a fail/hang counter; `is-active` reports the state the last restart left. */
+function systemctlScript(stateDir: string, log: string): string {
+  return `#!/bin/sh
+echo "systemctl $*" >> '${log}'
+verb=$1; shift
+[ "$1" = --quiet ] && shift
+unit=$1
+state='${stateDir}'/"state-$unit"
+take() { n=$(cat '${stateDir}'/"$1-$unit" 2>/dev/null || echo 0); [ "$n" -gt 0 ] || return 1; echo $((n - 1)) > '${stateDir}'/"$1-$unit"; }
+case "$verb" in
+  restart)
+    if take fail; then echo failed > "$state"; echo "Job for $unit.service failed." >&2; exit 1; fi
+    if take hang; then echo activating > "$state"; exit 0; fi
+    echo active > "$state"; exit 0 ;;
+  is-active)
+    [ "$(cat "$state" 2>/dev/null)" = active ] && exit 0; exit 3 ;;
+  *) echo "systemctl double: unsupported call: $verb $*" >&2; exit 2 ;;
+esac
+`;
+}
+
+function journalctlScript(log: string): string {
+  return `#!/bin/sh
+echo "journalctl $*" >> '${log}'
+echo '${FAKE_JOURNAL_LINE}'
+`;
+}
