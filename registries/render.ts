@@ -1,0 +1,200 @@
+/**
+ * Serializes a registries file for RKE2/K3s nodes (rke2-registries.md §8 "Rendering") with the
+ * `yaml` package's Document API: every key and string double-quoted, booleans `true`/`false`,
+ * block sequences, stable order, one document, no line folding. Invalid files are refused, so
+ * nothing that would break or silently bypass a node's mirror is ever shipped.
+ */
+import { Document, Node, Pair, Scalar, ToStringOptions, YAMLMap, YAMLSeq } from "yaml";
+import { compileRegistriesSpec } from "./compile-rules";
+import { Diagnostic, errorsOf, ValidationError } from "./diagnostics";
+import {
+  ApplyTimeValue,
+  isApplyTimeValue,
+  Mirror,
+  RegistriesFile,
+  RegistriesSpec,
+  RegistryAuth,
+  RegistryConfig,
+  RegistryString,
+  RegistryTls,
+} from "./model";
+import { entryPath, fieldPath } from "./parse";
+import { validateRegistriesFile } from "./validate";
+
+export interface RenderedRegistries {
+  /** The exact bytes for the node, with apply-time values as plain placeholders. */
+  readonly text: string;
+  /** Each placeholder in `text` (in order of first appearance) and the value it stands for. */
+  readonly applyTimeValues: readonly { placeholder: string; value: ApplyTimeValue }[];
+}
+
+export const RENDER_HEADER =
+  "Managed by harbor-mirror. Do not edit: changes are overwritten on the next deploy.";
+
+/** Apply-time ids become part of a plain YAML scalar, so they are limited to this safe alphabet. */
+const APPLY_TIME_ID = /^[a-z0-9_]+$/;
+
+/**
+ * The plain scalar standing for an apply-time value. The construct layer replaces it with
+ * `jsonencode(<value>)`: a JSON string is a valid YAML double-quoted scalar whatever it contains.
+ */
+export function applyTimePlaceholder(id: string): string {
+  return `__HARBOR_MIRROR_APPLY_TIME_${id}__`;
+}
+
+const AUTH_KEYS = ["username", "password", "auth", "identity_token"] as const;
+const TLS_STRING_KEYS = ["ca_file", "cert_file", "key_file"] as const;
+
+const TO_STRING_OPTIONS: ToStringOptions = {
+  indent: 2,
+  indentSeq: true,
+  lineWidth: 0,
+  minContentWidth: 0,
+  // JSON escapes are a subset of YAML's double-quoted escapes; yaml.v2 reads them back exactly.
+  doubleQuotedAsJSON: true,
+};
+
+export function renderRegistriesSpec(spec: RegistriesSpec): RenderedRegistries {
+  return renderRegistriesFile(compileRegistriesSpec(spec));
+}
+
+/** Throws ValidationError when the file has any §8 error or a malformed apply-time value. */
+export function renderRegistriesFile(file: RegistriesFile): RenderedRegistries {
+  const applyTime = new ApplyTimeValues();
+  const document = new Document();
+  document.commentBefore = ` ${RENDER_HEADER}`;
+  document.contents = fileNode(file, applyTime);
+  const errors = errorsOf([...validateRegistriesFile(file), ...applyTime.problems]);
+  if (errors.length > 0) throw new ValidationError(errors);
+  return {
+    text: escapeYaml11Breaks(document.toString(TO_STRING_OPTIONS)),
+    applyTimeValues: applyTime.entries,
+  };
+}
+
+/** The rendered text with placeholders replaced by the values' JSON-quoted display text (CLI, review). */
+export function displayRendered(rendered: RenderedRegistries): string {
+  return rendered.applyTimeValues.reduce(
+    (text, { placeholder, value }) => text.split(placeholder).join(JSON.stringify(value.display)),
+    rendered.text,
+  );
+}
+
+/**
+ * JSON leaves DEL, C1 controls, U+2028/2029 and non-characters raw, but yaml.v2 (YAML 1.1) rejects
+ * them or reads NEL/LS/PS as line breaks inside a quoted scalar. Every such character in the output
+ * is inside a double-quoted scalar (all strings are quoted, the header is ASCII), so a `\u` escape
+ * there is exact.
+ */
+function escapeYaml11Breaks(text: string): string {
+  return text.replace(
+    /[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/g,
+    (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
+class ApplyTimeValues {
+  readonly entries: { placeholder: string; value: ApplyTimeValue }[] = [];
+  readonly problems: Diagnostic[] = [];
+
+  placeholderFor(path: string, value: ApplyTimeValue): Scalar {
+    const placeholder = applyTimePlaceholder(value.id);
+    const known = this.entries.find((entry) => entry.placeholder === placeholder);
+    if (!APPLY_TIME_ID.test(value.id)) {
+      this.problem(path, `apply-time value id ${JSON.stringify(value.id)} must match [a-z0-9_]+`);
+    } else if (known && known.value.display !== value.display) {
+      this.problem(path, `apply-time value id ${JSON.stringify(value.id)} is used for two different values`);
+    } else if (!known) {
+      this.entries.push({ placeholder, value });
+    }
+    const scalar = new Scalar(placeholder);
+    scalar.type = Scalar.PLAIN;
+    return scalar;
+  }
+
+  private problem(path: string, message: string): void {
+    this.problems.push({ severity: "error", path, message, rule: "§8" });
+  }
+}
+
+function fileNode(file: RegistriesFile, applyTime: ApplyTimeValues): YAMLMap {
+  return mapNode([
+    ["mirrors", file.mirrors && recordNode(file.mirrors, (mirror) => mirrorNode(mirror))],
+    [
+      "configs",
+      file.configs &&
+        recordNode(file.configs, (config, key) => configNode(config, entryPath("configs", key), applyTime)),
+    ],
+  ]);
+}
+
+function mirrorNode(mirror: Mirror | null): Node | null {
+  if (mirror === null) return null;
+  return mapNode([
+    ["endpoint", mirror.endpoint && sequenceNode(mirror.endpoint)],
+    ["rewrite", mirror.rewrite && recordNode(mirror.rewrite, quoted)],
+  ]);
+}
+
+function configNode(config: RegistryConfig | null, path: string, applyTime: ApplyTimeValues): Node | null {
+  if (config === null) return null;
+  return mapNode([
+    ["auth", config.auth && authNode(config.auth, fieldPath(path, "auth"), applyTime)],
+    ["tls", config.tls && tlsNode(config.tls)],
+  ]);
+}
+
+function authNode(auth: RegistryAuth, path: string, applyTime: ApplyTimeValues): YAMLMap {
+  return mapNode(
+    AUTH_KEYS.map((key) => [
+      key,
+      auth[key] === undefined ? undefined : stringNode(auth[key], fieldPath(path, key), applyTime),
+    ]),
+  );
+}
+
+function tlsNode(tls: RegistryTls): YAMLMap {
+  const skipVerify = tls.insecure_skip_verify;
+  return mapNode([
+    ...TLS_STRING_KEYS.map((key): [string, Node | undefined] => [
+      key,
+      tls[key] === undefined ? undefined : quoted(tls[key]),
+    ]),
+    ["insecure_skip_verify", skipVerify === undefined ? undefined : new Scalar(skipVerify)],
+  ]);
+}
+
+function stringNode(value: RegistryString, path: string, applyTime: ApplyTimeValues): Scalar {
+  return isApplyTimeValue(value) ? applyTime.placeholderFor(path, value) : quoted(value);
+}
+
+/** A mapping with user-chosen keys, sorted so that input order never changes the output. */
+function recordNode<T>(
+  record: Readonly<Record<string, T>>,
+  valueNode: (value: T, key: string) => Node | null,
+): YAMLMap {
+  const keys = Object.keys(record).sort();
+  return mapNode(keys.map((key) => [key, valueNode(record[key], key)]));
+}
+
+/** A mapping in the given key order; `undefined` values are left out, `null` renders as null. */
+function mapNode(entries: readonly (readonly [string, Node | null | undefined])[]): YAMLMap {
+  const map = new YAMLMap();
+  for (const [key, value] of entries) {
+    if (value !== undefined) map.items.push(new Pair(quoted(key), value));
+  }
+  return map;
+}
+
+/** Endpoint order is meaningful (containerd tries them in order): kept as given. */
+function sequenceNode(items: readonly string[]): YAMLSeq {
+  const sequence = new YAMLSeq();
+  sequence.items.push(...items.map(quoted));
+  return sequence;
+}
+
+function quoted(text: string): Scalar {
+  const scalar = new Scalar(text);
+  scalar.type = Scalar.QUOTE_DOUBLE;
+  return scalar;
+}
