@@ -384,3 +384,90 @@ describe("values embedded in the script", () => {
     expect(lines.join("\n")).not.toMatch(/[$%]\{/);
   });
 });
+
+const SUDO_USER = "hm-deploy";
+const NO_SUDO_USER = "hm-nosudo";
+const SUDOERS_DROP_IN = "/etc/sudoers.d/harbor-mirror-test";
+const commandExists = (name: string) => spawnSync("sh", ["-c", `command -v ${name}`]).status === 0;
+const sudoTestable =
+  process.getuid?.() === 0 && ["sudo", "useradd", "userdel", "runuser", "visudo"].every(commandExists);
+
+/** Runs as root in CI (`.ci/run` installs sudo): throwaway users and a sudoers drop-in, removed afterwards. */
+(sudoTestable ? describe : describe.skip)(
+  sudoTestable
+    ? "a non-root SSH user goes through sudo -n"
+    : "sudo (SKIPPED: needs root and the sudo package)",
+  () => {
+    let box: Sandbox;
+    const staging = `/tmp/harbor-mirror-sudo-test-${process.pid}`;
+    beforeAll(() => {
+      box = createSandbox();
+      for (const user of [SUDO_USER, NO_SUDO_USER]) {
+        if (spawnSync("id", [user]).status !== 0) {
+          expect(
+            spawnSync("useradd", ["--system", "--no-create-home", "--shell", "/bin/sh", user]).status,
+          ).toBe(0);
+        }
+      }
+      // sudo resets PATH to secure_path: the double must come first there too.
+      writeFileSync(
+        SUDOERS_DROP_IN,
+        `Defaults:${SUDO_USER} secure_path="${box.double.binDir}:/usr/sbin:/usr/bin:/sbin:/bin"\n` +
+          `${SUDO_USER} ALL=(root) NOPASSWD: ALL\n`,
+        { mode: 0o440 },
+      );
+      expect(spawnSync("visudo", ["-cf", SUDOERS_DROP_IN]).status).toBe(0);
+    });
+    afterAll(() => {
+      rmSync(SUDOERS_DROP_IN, { force: true });
+      for (const user of [SUDO_USER, NO_SUDO_USER]) spawnSync("userdel", [user]);
+      rmSync(box.root, { recursive: true, force: true });
+      rmSync(staging, { recursive: true, force: true });
+    });
+
+    function deliverAs(user: string): Run {
+      expect(runScript("/bin/sh", prepareStagingScript(staging), box.double, user).status).toBe(0);
+      const upload = spawnSync(
+        "runuser",
+        ["-u", user, "--", "sh", "-c", `cat > ${staging}/registries.yaml`],
+        {
+          input: NEW,
+        },
+      );
+      expect(upload.status).toBe(0);
+      const lines = installScript({
+        stagingDir: staging,
+        unit: UNIT,
+        user,
+        restartTimeoutSeconds: 3,
+        files: [
+          {
+            stagedPath: `${staging}/registries.yaml`,
+            targetPath: box.target,
+            sha256: sha256(NEW),
+            restartOnChange: true,
+          },
+        ],
+      });
+      return runScript("/bin/sh", lines, box.double, user);
+    }
+
+    test("installs root-owned 0600 and restarts through sudo -n", () => {
+      const run = deliverAs(SUDO_USER);
+      expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: "" });
+      expect(readFileSync(box.target, "utf8")).toBe(NEW);
+      expectRootOnly(box.target);
+      expect(restarts(box)).toEqual([`systemctl restart ${UNIT}`]);
+      expect(existsSync(staging)).toBe(false);
+    });
+
+    test("fails without prompting when the user has no passwordless sudo, live file untouched", () => {
+      writeLive(box, OLD);
+      const run = deliverAs(NO_SUDO_USER);
+      expect(run.status).not.toBe(0);
+      expect(run.stderr).toMatch(/sudo: .*(password is required|not allowed|not in the sudoers)/);
+      expect(readFileSync(box.target, "utf8")).toBe(OLD);
+      expect(existsSync(staging)).toBe(false);
+    });
+  },
+);
