@@ -1,0 +1,65 @@
+/**
+ * The `harbor` provider block, with the two choices harbor-mirror makes for safety: TLS verification
+ * on (the provider defaults to `insecure = true`, harbor.md §2.1), and admin credentials only from
+ * sensitive Terraform variables, never literals.
+ */
+import { TerraformVariable } from "cdktf";
+import { Construct } from "constructs";
+import { provider } from "../.gen/providers/harbor";
+import { parseHarborUrl } from "../harbor/url";
+
+export interface HarborProviderProps {
+  /** Harbor's external URL, e.g. `https://harbor.example.com`. */
+  readonly url: string;
+  /**
+   * Skip TLS verification of the Harbor API.
+   * @default false — the provider's own default is true, so it is always written explicitly.
+   */
+  readonly insecureApi?: boolean;
+  /**
+   * Accept an `http://` URL.
+   * @default false
+   */
+  readonly allowInsecureHttp?: boolean;
+}
+
+/** Names of the Terraform variables (set them with `TF_VAR_harbor_username` / `TF_VAR_harbor_password`). */
+export const HARBOR_USERNAME_VARIABLE = "harbor_username";
+export const HARBOR_PASSWORD_VARIABLE = "harbor_password";
+
+export class HarborProvider extends Construct {
+  readonly provider: provider.HarborProvider;
+  readonly username: TerraformVariable;
+  readonly password: TerraformVariable;
+
+  constructor(scope: Construct, id: string, props: HarborProviderProps) {
+    super(scope, id);
+    const { root } = parseHarborUrl(props.url, { allowInsecureHttp: props.allowInsecureHttp });
+    this.username = optionalSecretVariable(this, HARBOR_USERNAME_VARIABLE, "Harbor admin user name");
+    this.password = optionalSecretVariable(this, HARBOR_PASSWORD_VARIABLE, "Harbor admin password");
+    this.provider = new provider.HarborProvider(this, "harbor", {
+      url: root,
+      insecure: props.insecureApi ?? false,
+      username: this.username.stringValue,
+      password: this.password.stringValue,
+    });
+  }
+}
+
+/**
+ * A sensitive string variable that may stay unset: `default = null` makes the provider argument
+ * null, so the provider's HARBOR_USERNAME / HARBOR_PASSWORD environment variables apply instead.
+ */
+function optionalSecretVariable(scope: Construct, name: string, description: string): TerraformVariable {
+  const variable = new TerraformVariable(scope, name, {
+    type: "string",
+    sensitive: true,
+    nullable: true,
+    description: `${description}; when null the provider reads its environment variable instead.`,
+  });
+  // A fixed name, so TF_VAR_<name> works wherever the construct sits in the tree.
+  variable.overrideLogicalId(name);
+  // cdktf cannot express `default = null` through props (it crashes on null), only as an override.
+  variable.addOverride("default", null);
+  return variable;
+}

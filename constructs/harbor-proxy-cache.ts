@@ -1,0 +1,524 @@
+/**
+ * Harbor as a pull-through cache: one `harbor_registry` (the upstream endpoint), one proxy
+ * `harbor_project` and one `harbor_retention_policy` per upstream registry, optionally one pull-only
+ * robot account; plus the description of what nodes need (`registriesSpec`), consumed by the
+ * registries engine. Terraform addresses derive from registry hosts, never from list positions.
+ */
+import { Annotations, TerraformOutput, TerraformProvider, Token } from "cdktf";
+import { Construct } from "constructs";
+import { project, registry, retentionPolicy, robotAccount } from "../.gen/providers/harbor";
+import { projectNameProblem, robotNameProblem } from "../harbor/naming";
+import {
+  HARBOR_DEFAULT_PROXY_RETENTION,
+  RetentionSettings,
+  retentionDaysProblem,
+  retentionScheduleProblem,
+} from "../harbor/retention";
+import {
+  defaultUpstream,
+  HARBOR_PROVIDER_TYPES,
+  HarborProviderType,
+  isHarborProviderType,
+  isProxyCacheProviderType,
+  PROXY_CACHE_PROVIDER_TYPES,
+  upstreamWarnings,
+} from "../harbor/upstreams";
+import { endpointUrlProblem, HarborUrl, harborUrlProblem, parseHarborUrl } from "../harbor/url";
+import { Diagnostic, ValidationError } from "../registries/diagnostics";
+import {
+  ApplyTimeValue,
+  OrderedMirror,
+  OrderedRewrite,
+  RegistriesSpec,
+  RegistryConfig,
+} from "../registries/model";
+
+export interface UpstreamProps {
+  /** Registry host as it appears in image names, e.g. `docker.io` (lower case, optional `:port`). */
+  readonly registry: string;
+  /**
+   * Harbor proxy project name.
+   * @default the registry host
+   */
+  readonly project?: string;
+  /**
+   * Harbor provider type of the upstream endpoint.
+   * @default by registry host (config.md table; `defaultUpstream`)
+   */
+  readonly provider?: HarborProviderType;
+  /**
+   * Upstream URL Harbor pulls from.
+   * @default by registry host (config.md table; `defaultUpstream`)
+   */
+  readonly endpointUrl?: string;
+  /**
+   * Upstream user name or key id; give together with `accessSecret`.
+   * @default anonymous upstream pulls
+   */
+  readonly accessId?: string;
+  /**
+   * Upstream password or token. Must be a Terraform token (e.g. a sensitive `TerraformVariable`'s
+   * `stringValue`): a literal would be written in plain text into cdk.tf.json, so it is rejected.
+   * @default anonymous upstream pulls
+   */
+  readonly accessSecret?: string;
+  /**
+   * Storage quota of the proxy project in GiB.
+   * @default -1 (unlimited)
+   */
+  readonly storageQuotaGiB?: number;
+  /**
+   * Upstream bandwidth limit in KB/s.
+   * @default not set: the provider's -1 (unlimited)
+   */
+  readonly proxySpeedKb?: number;
+  /**
+   * Serve cached artifacts the upstream has deleted. Needs Harbor 2.15.1 or later (a warning says so).
+   * @default not set: the provider's false
+   */
+  readonly localOnNotFound?: boolean;
+}
+
+export type HarborAccess = "public" | "robot";
+
+export interface HarborProxyCacheProps {
+  /** Harbor's external root URL, e.g. `https://harbor.example.com`: the mirror endpoint on nodes. */
+  readonly harborUrl: string;
+  /**
+   * Accept an `http://` harborUrl (registry traffic in plain text).
+   * @default false: http:// is an error
+   */
+  readonly allowInsecureHttp?: boolean;
+  /** One proxy cache per upstream registry; order does not matter. At least one. */
+  readonly upstreams: readonly UpstreamProps[];
+  /**
+   * Extra rewrite rules per registry, in priority order, tried before that registry's proxy rule.
+   * @default none
+   */
+  readonly rewrites?: Readonly<Record<string, readonly OrderedRewrite[]>>;
+  /**
+   * `public`: proxy projects are public and nodes pull anonymously. `robot`: projects are private and
+   * one system robot account that can only pull from them is created; nodes get its credentials.
+   * @default "public"
+   */
+  readonly access?: HarborAccess;
+  /**
+   * Retention of every proxy project.
+   * @default Harbor's hidden default made explicit: 7 days since last pull, Daily
+   */
+  readonly retention?: RetentionSettings;
+  /**
+   * Absolute path of Harbor's CA certificate on the nodes, written as `configs.<harbor host>.tls.ca_file`.
+   * @default none: nodes use their system trust store
+   */
+  readonly caCertNodePath?: string;
+  /**
+   * `lifecycle.prevent_destroy` on proxy projects, so a plan never drops a cache by accident.
+   * (`force_destroy` is always false either way.)
+   * @default true
+   */
+  readonly protectProjects?: boolean;
+  /**
+   * Short name of the pull robot (Harbor adds its prefix, `robot$` by default). Only with access robot.
+   * @default "harbor-mirror-pull"
+   */
+  readonly robotName?: string;
+  /**
+   * Robot secret as a Terraform token, sent through the write-only `secret_wo` (Terraform 1.11+);
+   * it never reaches state. Literals are rejected.
+   * @default Harbor generates the secret (kept in state as the robot's sensitive `secret`)
+   */
+  readonly robotSecret?: string;
+  /**
+   * `secret_wo_version`: change it to push a new `robotSecret`.
+   * @default 1
+   */
+  readonly robotSecretVersion?: number;
+  /**
+   * Provider for every Harbor resource.
+   * @default the stack's default `harbor` provider
+   */
+  readonly provider?: TerraformProvider;
+}
+
+/** Ids of the apply-time values in `configs` (see `applyTimeTokens`). */
+export const ROBOT_FULL_NAME_ID = "robot_full_name";
+export const ROBOT_SECRET_ID = "robot_secret";
+export const DEFAULT_ROBOT_NAME = "harbor-mirror-pull";
+
+/** The proxy-cache rule that sends every repository of a registry into its project (config.md). */
+const PROXY_RULE_MATCH = "^(.*)$";
+
+interface ResolvedUpstream {
+  readonly registry: string;
+  readonly project: string;
+  readonly provider: string;
+  readonly endpointUrl: string;
+  readonly props: UpstreamProps;
+}
+
+export class HarborProxyCache extends Construct {
+  /** Per upstream registry, in registry order: Harbor root endpoint + user rules + proxy rule. */
+  readonly mirrors: readonly OrderedMirror[];
+  /** Keyed by the Harbor host (auth/TLS are looked up by the endpoint host, rke2-registries.md §5). */
+  readonly configs: Readonly<Record<string, RegistryConfig>>;
+  /** Apply-time value id → Terraform token; empty unless access is robot. */
+  readonly applyTimeTokens: Readonly<Record<string, string>>;
+  readonly registriesSpec: RegistriesSpec;
+  readonly harborHost: string;
+  /** Proxy projects by registry host. */
+  readonly projects: Readonly<Record<string, project.Project>>;
+  readonly robot?: robotAccount.RobotAccount;
+
+  constructor(scope: Construct, id: string, props: HarborProxyCacheProps) {
+    super(scope, id);
+    const harborUrl = validateProps(props);
+    const upstreams = resolveUpstreams(props.upstreams);
+    this.harborHost = harborUrl.host;
+    this.warn(upstreams, props);
+    this.projects = Object.fromEntries(
+      upstreams.map((upstream) => [upstream.registry, this.declareUpstream(upstream, props, harborUrl)]),
+    );
+    this.robot = props.access === "robot" ? this.declareRobot(upstreams, props) : undefined;
+    this.applyTimeTokens = this.robot ? robotTokens(this.robot, props.robotSecret) : {};
+    this.mirrors = upstreams.map((upstream) => mirrorOf(upstream, harborUrl, props.rewrites));
+    this.configs = harborConfigs(harborUrl.host, props);
+    this.registriesSpec = { mirrors: this.mirrors, configs: this.configs };
+  }
+
+  private declareUpstream(upstream: ResolvedUpstream, props: HarborProxyCacheProps, url: HarborUrl) {
+    const scope = new Construct(this, `Upstream-${upstream.registry}`);
+    const { props: given } = upstream;
+    const endpoint = new registry.Registry(scope, "Registry", {
+      provider: props.provider,
+      name: upstream.registry,
+      description: `harbor-mirror upstream ${upstream.registry}`,
+      providerName: upstream.provider,
+      endpointUrl: upstream.endpointUrl,
+      accessId: given.accessId,
+      accessSecret: given.accessSecret,
+    });
+    const proxyProject = new project.Project(scope, "Project", {
+      provider: props.provider,
+      name: upstream.project,
+      registryId: endpoint.registryId,
+      public: (props.access ?? "public") === "public",
+      storageQuota: given.storageQuotaGiB ?? -1,
+      proxySpeedKb: given.proxySpeedKb,
+      proxyCacheLocalOnNotFound: given.localOnNotFound,
+      forceDestroy: false,
+      lifecycle: { preventDestroy: props.protectProjects ?? true },
+    });
+    const retention = props.retention ?? HARBOR_DEFAULT_PROXY_RETENTION;
+    new retentionPolicy.RetentionPolicy(scope, "Retention", {
+      provider: props.provider,
+      scope: proxyProject.id,
+      schedule: retention.schedule,
+      rule: [{ nDaysSinceLastPull: retention.daysSinceLastPull, repoMatching: "**", tagMatching: "**" }],
+    });
+    new TerraformOutput(scope, "PullPrefix", {
+      description: `Image prefix for ${upstream.registry} images cached in Harbor`,
+      value: `${url.host}/${upstream.project}`,
+    });
+    return proxyProject;
+  }
+
+  private declareRobot(upstreams: readonly ResolvedUpstream[], props: HarborProxyCacheProps) {
+    const robot = new robotAccount.RobotAccount(this, "PullRobot", {
+      provider: props.provider,
+      name: props.robotName ?? DEFAULT_ROBOT_NAME,
+      level: "system",
+      description: "harbor-mirror: pull-only access to the proxy-cache projects",
+      duration: -1,
+      // Exactly the proxy projects, pull only (harbor.md §2.4), in registry order like everything else.
+      permissions: upstreams.map((upstream) => ({
+        kind: "project",
+        namespace: upstream.project,
+        access: [{ resource: "repository", action: "pull" }],
+      })),
+      ...(props.robotSecret === undefined
+        ? {}
+        : { secretWo: props.robotSecret, secretWoVersion: props.robotSecretVersion ?? 1 }),
+    });
+    new TerraformOutput(this, "RobotFullName", {
+      description: "Login name of the pull robot (contains $: quote it in shells)",
+      value: robot.fullName,
+    });
+    return robot;
+  }
+
+  private warn(upstreams: readonly ResolvedUpstream[], props: HarborProxyCacheProps): void {
+    const annotations = Annotations.of(this);
+    for (const upstream of upstreams) {
+      if (isHarborProviderType(upstream.provider)) {
+        upstreamWarnings(upstream.registry, upstream.provider).forEach((warning) =>
+          annotations.addWarning(warning),
+        );
+      }
+      if (upstream.props.localOnNotFound) {
+        annotations.addWarning(
+          `upstream ${upstream.registry}: localOnNotFound needs Harbor 2.15.1 or later (harbor.md §2.3)`,
+        );
+      }
+    }
+    if (props.harborUrl.startsWith("http://")) {
+      annotations.addWarning(`harborUrl ${props.harborUrl}: registry traffic to Harbor is not encrypted`);
+    }
+    if (props.access === "robot") {
+      annotations.addWarning(
+        "access robot: authenticated pulls through rewrites need RKE2 v1.29.11 / v1.30.7 / v1.31.3 or later " +
+          "(rke2-registries.md §9); older nodes request a token without the project and fail",
+      );
+      annotations.addWarning(
+        "access robot: pods that set imagePullSecrets replace the node's registries.yaml credentials for that " +
+          "pull, Harbor mirror included (rke2-registries.md §5, k3s#8026)",
+      );
+    }
+  }
+}
+
+/** Upstreams with defaults applied, sorted by registry so that output never depends on input order. */
+function resolveUpstreams(upstreams: readonly UpstreamProps[]): ResolvedUpstream[] {
+  return [...upstreams]
+    .sort((a, b) => (a.registry < b.registry ? -1 : a.registry > b.registry ? 1 : 0))
+    .map((props) => {
+      const defaults = defaultUpstream(props.registry);
+      return {
+        registry: props.registry,
+        project: props.project ?? props.registry,
+        provider: props.provider ?? defaults.provider,
+        endpointUrl: props.endpointUrl ?? defaults.endpointUrl,
+        props,
+      };
+    });
+}
+
+function mirrorOf(
+  upstream: ResolvedUpstream,
+  url: HarborUrl,
+  rewrites: HarborProxyCacheProps["rewrites"],
+): OrderedMirror {
+  return {
+    registry: upstream.registry,
+    endpoints: [url.root],
+    rewrites: [
+      ...(rewrites?.[upstream.registry] ?? []),
+      { match: PROXY_RULE_MATCH, replace: `${upstream.project}/$1` },
+    ],
+  };
+}
+
+function harborConfigs(host: string, props: HarborProxyCacheProps): Record<string, RegistryConfig> {
+  const config: RegistryConfig = {
+    ...(props.access === "robot"
+      ? { auth: { username: applyTime(ROBOT_FULL_NAME_ID), password: applyTime(ROBOT_SECRET_ID) } }
+      : {}),
+    ...(props.caCertNodePath === undefined ? {} : { tls: { ca_file: props.caCertNodePath } }),
+  };
+  return Object.keys(config).length === 0 ? {} : { [host]: config };
+}
+
+function applyTime(id: string): ApplyTimeValue {
+  return { kind: "apply-time", id, display: `<${id.replace(/_/g, " ")}>` };
+}
+
+function robotTokens(
+  robot: robotAccount.RobotAccount,
+  robotSecret: string | undefined,
+): Record<string, string> {
+  // A secret given through secret_wo is not in state; nodes get it from the same token instead.
+  return { [ROBOT_FULL_NAME_ID]: robot.fullName, [ROBOT_SECRET_ID]: robotSecret ?? robot.secret };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation: every problem is collected, then thrown together as one ValidationError.
+// Values that are unresolved tokens are known only at apply time and are not checked.
+
+const REGISTRY_HOST = /^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::\d{1,5})?$/;
+
+type Report = (path: string, message: string) => void;
+
+function validateProps(props: HarborProxyCacheProps): HarborUrl {
+  const diagnostics: Diagnostic[] = [];
+  const report: Report = (path, message) => diagnostics.push({ severity: "error", path, message });
+  const urlProblem =
+    literalProblem(props.harborUrl, "Harbor's URL keys the nodes' registries configuration") ??
+    harborUrlProblem(props.harborUrl, { allowInsecureHttp: props.allowInsecureHttp });
+  if (urlProblem) report("harborUrl", urlProblem);
+  const harborUrl = urlProblem ? undefined : parseHarborUrl(props.harborUrl, props);
+  validateUpstreams(props.upstreams, harborUrl?.host, report);
+  validateRewriteKeys(props, report);
+  validateAccess(props, report);
+  validateRetention(props.retention, report);
+  if (
+    props.caCertNodePath !== undefined &&
+    !isToken(props.caCertNodePath) &&
+    !props.caCertNodePath.startsWith("/")
+  ) {
+    report(
+      "caCertNodePath",
+      `${JSON.stringify(props.caCertNodePath)} is not allowed: expected an absolute path on the nodes`,
+    );
+  }
+  if (diagnostics.length > 0 || !harborUrl) throw new ValidationError(diagnostics);
+  return harborUrl;
+}
+
+function validateUpstreams(
+  upstreams: readonly UpstreamProps[],
+  harborHost: string | undefined,
+  report: Report,
+) {
+  if (upstreams.length === 0) report("upstreams", "at least one upstream registry is required");
+  const seenRegistries = new Set<string>();
+  const projectOwners = new Map<string, string>();
+  for (const upstream of upstreams) {
+    const path = `upstreams.${JSON.stringify(upstream.registry)}`;
+    const registryProblem = registryHostProblem(upstream.registry, harborHost);
+    if (registryProblem) report(`${path}.registry`, registryProblem);
+    if (seenRegistries.has(upstream.registry)) {
+      report(
+        `${path}.registry`,
+        `duplicate registry ${JSON.stringify(upstream.registry)}: each registry may appear once`,
+      );
+    }
+    seenRegistries.add(upstream.registry);
+    validateProjectName(upstream, path, projectOwners, report);
+    validateUpstreamSettings(upstream, path, report);
+  }
+}
+
+function registryHostProblem(registryHost: string, harborHost: string | undefined): string | undefined {
+  const shown = JSON.stringify(registryHost);
+  if (isToken(registryHost)) return `must be a literal host: Terraform addresses are derived from it`;
+  if (!REGISTRY_HOST.test(registryHost)) {
+    return `${shown} is not a registry host: expected lower-case host[:port] as in image names, e.g. docker.io`;
+  }
+  if (registryHost === harborHost) {
+    return (
+      `${shown} is Harbor's own host: a mirror whose endpoint is its own registry is folded into the default ` +
+      `endpoint and its rewrites are dropped (rke2-registries.md §10 pitfall 1)`
+    );
+  }
+  return undefined;
+}
+
+function validateProjectName(
+  upstream: UpstreamProps,
+  path: string,
+  projectOwners: Map<string, string>,
+  report: Report,
+) {
+  const name = upstream.project ?? upstream.registry;
+  if (isToken(name)) return;
+  const problem = projectNameProblem(name);
+  if (problem) report(`${path}.project`, problem);
+  const owner = projectOwners.get(name);
+  if (owner !== undefined && owner !== upstream.registry) {
+    report(`${path}.project`, `duplicate project ${JSON.stringify(name)}: already used by upstream ${owner}`);
+  }
+  projectOwners.set(name, upstream.registry);
+}
+
+function validateUpstreamSettings(upstream: UpstreamProps, path: string, report: Report) {
+  const { provider: type, endpointUrl, accessId, accessSecret } = upstream;
+  if (type !== undefined && !isToken(type)) {
+    const problem = providerTypeProblem(type);
+    if (problem) report(`${path}.provider`, problem);
+  }
+  if (endpointUrl !== undefined && !isToken(endpointUrl)) {
+    const problem = endpointUrlProblem(endpointUrl);
+    if (problem) report(`${path}.endpointUrl`, problem);
+  }
+  if ((accessId === undefined) !== (accessSecret === undefined)) {
+    report(
+      `${path}.accessId`,
+      "accessId and accessSecret must be given together (or neither, for anonymous pulls)",
+    );
+  }
+  const secretProblem = secretTokenProblem(accessSecret);
+  if (secretProblem) report(`${path}.accessSecret`, secretProblem);
+  reportLimit(upstream.storageQuotaGiB, `${path}.storageQuotaGiB`, "GiB", report);
+  reportLimit(upstream.proxySpeedKb, `${path}.proxySpeedKb`, "KB/s", report);
+}
+
+function providerTypeProblem(type: string): string | undefined {
+  if (!isHarborProviderType(type)) {
+    return `unknown provider type ${JSON.stringify(type)}: allowed are ${HARBOR_PROVIDER_TYPES.join(", ")}`;
+  }
+  if (!isProxyCacheProviderType(type)) {
+    return (
+      `provider type ${JSON.stringify(type)} cannot back a Harbor proxy cache (harbor.md §3.1): ` +
+      `allowed are ${PROXY_CACHE_PROVIDER_TYPES.join(", ")}`
+    );
+  }
+  return undefined;
+}
+
+/** -1 (unlimited) or a positive whole number, as Harbor accepts for quotas and speed limits. */
+function reportLimit(value: number | undefined, path: string, unit: string, report: Report) {
+  if (value === undefined || isToken(value) || value === -1 || (Number.isInteger(value) && value > 0)) return;
+  report(path, `${value} is not allowed: expected -1 (unlimited) or a positive whole number of ${unit}`);
+}
+
+function validateRewriteKeys(props: HarborProxyCacheProps, report: Report) {
+  const registries = new Set(props.upstreams.map((upstream) => upstream.registry));
+  for (const key of Object.keys(props.rewrites ?? {})) {
+    if (!registries.has(key)) {
+      report(
+        `rewrites.${JSON.stringify(key)}`,
+        `no upstream has registry ${JSON.stringify(key)}: rewrites apply only to upstream registries (${[...registries].sort().join(", ")})`,
+      );
+    }
+  }
+}
+
+function validateAccess(props: HarborProxyCacheProps, report: Report) {
+  const access: string = props.access ?? "public";
+  if (access !== "public" && access !== "robot") {
+    report("access", `${JSON.stringify(access)} is not allowed: expected "public" or "robot"`);
+  }
+  if (props.robotName !== undefined && !isToken(props.robotName)) {
+    const problem = robotNameProblem(props.robotName);
+    if (problem) report("robotName", problem);
+  }
+  const secretProblem = secretTokenProblem(props.robotSecret);
+  if (secretProblem) report("robotSecret", secretProblem);
+  if (access !== "robot") {
+    const robotOnly = (["robotName", "robotSecret", "robotSecretVersion"] as const).filter(
+      (key) => props[key] !== undefined,
+    );
+    robotOnly.forEach((key) =>
+      report(key, `is set but access is ${JSON.stringify(access)}: it applies only to access "robot"`),
+    );
+  }
+}
+
+function validateRetention(retention: RetentionSettings | undefined, report: Report) {
+  if (retention === undefined) return;
+  const daysProblem = isToken(retention.daysSinceLastPull)
+    ? undefined
+    : retentionDaysProblem(retention.daysSinceLastPull);
+  if (daysProblem) report("retention.daysSinceLastPull", daysProblem);
+  const scheduleProblem = isToken(retention.schedule)
+    ? undefined
+    : retentionScheduleProblem(retention.schedule);
+  if (scheduleProblem) report("retention.schedule", scheduleProblem);
+}
+
+/** Secrets must arrive as tokens; the literal is never echoed back in the message. */
+function secretTokenProblem(secret: string | undefined): string | undefined {
+  if (secret === undefined || isToken(secret)) return undefined;
+  return (
+    "a literal secret is not allowed (value hidden): it would be written in plain text into cdk.tf.json; " +
+    "pass a sensitive TerraformVariable's value instead"
+  );
+}
+
+function literalProblem(value: string, why: string): string | undefined {
+  return isToken(value) ? `must be a literal, not a Terraform token: ${why}` : undefined;
+}
+
+function isToken(value: unknown): boolean {
+  return Token.isUnresolved(value);
+}
