@@ -1,8 +1,12 @@
 /** The registry of CLI commands; each command module owns its options and help text. */
+import { command as validateCommand } from "./validate";
+
 export interface Command {
   readonly summary: string;
   run(argv: readonly string[]): Promise<number>;
 }
 
 // One line per command, alphabetical; each module exports `command: Command`.
-export const commands: Record<string, Command> = {};
+export const commands: Record<string, Command> = {
+  validate: validateCommand,
+};
