@@ -20,6 +20,8 @@ const SHAPES =
 
 /** A rule in the supported shape: subjects starting with `prefix` are rewritten as a whole. */
 interface PrefixRule {
+  /** The pattern as written. */
+  readonly match: string;
   /** The literal prefix the subject must start with (`""` for a catch-all). */
   readonly prefix: string;
   /** The prefix as the user spelled it (kept verbatim in the output). */
@@ -47,7 +49,7 @@ export function compileOrderedRewrites(
   const parsed = rules.map((rule) => parsePrefixRule(rule) as PrefixRule);
   const compiled: Record<string, string> = {};
   parsed.forEach((rule, index) => {
-    compiled[restrictedPattern(rules[index].match, rule, parsed.slice(0, index))] = rule.replace;
+    compiled[restrictedPattern(rule, parsed.slice(0, index))] = rule.replace;
   });
   return compiled;
 }
@@ -143,7 +145,16 @@ function parsePrefixRule(rule: OrderedRewrite): PrefixRule | undefined {
   // Without `^` only the catch-all is a prefix rule: a literal could match anywhere in the subject.
   if (startAnchor === "" && spelledPrefix !== "") return undefined;
   const prefix = [...spelledPrefix.matchAll(PREFIX_TOKEN)].map((token) => token[1] ?? token[0]).join("");
-  return { prefix, spelledPrefix, groupOpen, groupName, endAnchor: endAnchor === "$", replace: rule.replace };
+  const endsAnchored = endAnchor === "$";
+  return {
+    match: rule.match,
+    prefix,
+    spelledPrefix,
+    groupOpen,
+    groupName,
+    endAnchor: endsAnchored,
+    replace: rule.replace,
+  };
 }
 
 // Placeholders for the whole match and the rest after the prefix; they cannot occur in a rule.
@@ -197,17 +208,17 @@ function shadowProblem(
       ? "every repository"
       : `every repository starting with ${JSON.stringify(other.prefix)}`;
   return (
-    `rule ${index} (${JSON.stringify(rule.spelledPrefix)}…) can never apply because rule ${shadowing} ` +
-    `(${JSON.stringify(other.spelledPrefix)}…) already rewrites ${what}; put the more specific rule first`
+    `rule ${index} ${JSON.stringify(rule.match)} can never apply because rule ${shadowing} ` +
+    `${JSON.stringify(other.match)} already rewrites ${what}; put the more specific rule first`
   );
 }
 
 /** The rule restricted to subjects that no earlier rule changes. */
-function restrictedPattern(original: string, rule: PrefixRule, earlier: readonly PrefixRule[]): string {
+function restrictedPattern(rule: PrefixRule, earlier: readonly PrefixRule[]): string {
   const excluded = earlier
     .filter((other) => other.prefix.startsWith(rule.prefix))
     .map((other) => other.prefix.slice(rule.prefix.length));
-  if (excluded.length === 0) return original;
+  if (excluded.length === 0) return rule.match;
   const group = rule.groupOpen ?? "(?:";
   return `^${rule.spelledPrefix}${group}${notStartingWith(excluded)})${rule.endAnchor ? "$" : ""}`;
 }
