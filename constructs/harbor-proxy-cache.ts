@@ -175,7 +175,7 @@ export class HarborProxyCache extends Construct {
     const harborUrl = validateProps(props);
     const upstreams = resolveUpstreams(props.upstreams);
     this.harborHost = harborUrl.host;
-    this.warn(upstreams, props);
+    this.warn(upstreams, props, harborUrl);
     this.projects = Object.fromEntries(
       upstreams.map((upstream) => [upstream.registry, this.declareUpstream(upstream, props, harborUrl)]),
     );
@@ -247,7 +247,7 @@ export class HarborProxyCache extends Construct {
     return robot;
   }
 
-  private warn(upstreams: readonly ResolvedUpstream[], props: HarborProxyCacheProps): void {
+  private warn(upstreams: readonly ResolvedUpstream[], props: HarborProxyCacheProps, url: HarborUrl): void {
     const annotations = Annotations.of(this);
     for (const upstream of upstreams) {
       if (isHarborProviderType(upstream.provider)) {
@@ -261,8 +261,8 @@ export class HarborProxyCache extends Construct {
         );
       }
     }
-    if (props.harborUrl.startsWith("http://")) {
-      annotations.addWarning(`harborUrl ${props.harborUrl}: registry traffic to Harbor is not encrypted`);
+    if (url.root.startsWith("http:")) {
+      annotations.addWarning(`harborUrl ${url.root}: registry traffic to Harbor is not encrypted`);
     }
     if (props.access === "robot") {
       annotations.addWarning(
@@ -326,7 +326,8 @@ function robotTokens(
   robot: robotAccount.RobotAccount,
   robotSecret: string | undefined,
 ): Record<string, string> {
-  // A secret given through secret_wo is not in state; nodes get it from the same token instead.
+  // A secret given through secret_wo is not in state; nodes get it from the same token instead. Nodes
+  // still wait for the robot to exist: the full name next to it in configs references the robot.
   return { [ROBOT_FULL_NAME_ID]: robot.fullName, [ROBOT_SECRET_ID]: robotSecret ?? robot.secret };
 }
 

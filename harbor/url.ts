@@ -26,21 +26,14 @@ export function parseHarborUrl(url: string, options: HarborUrlOptions = {}): Har
 
 /** undefined when `url` is usable as Harbor's root URL, else the reason. */
 export function harborUrlProblem(url: string, options: HarborUrlOptions = {}): string | undefined {
+  const parsed = parseUrl(url);
+  if (typeof parsed === "string") return parsed;
   const shown = JSON.stringify(url);
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return `${shown} is not a URL: expected https://<harbor host>[:port]`;
-  }
   if (parsed.protocol === "http:" && !options.allowInsecureHttp) {
     return `${shown} uses http://: Harbor must be reached over https:// (set allowInsecureHttp to accept http)`;
   }
   if (parsed.protocol !== "https:" && parsed.protocol !== "http:") {
     return `${shown} has scheme ${parsed.protocol}: expected https://`;
-  }
-  if (parsed.username || parsed.password) {
-    return `${shown} contains credentials: give only https://<harbor host>[:port]`;
   }
   if (parsed.pathname !== "/" || parsed.search || parsed.hash) {
     return (
@@ -53,12 +46,22 @@ export function harborUrlProblem(url: string, options: HarborUrlOptions = {}): s
 
 /** undefined when `url` is an http(s) URL, as Harbor requires for registry endpoints (harbor.md §2.2). */
 export function endpointUrlProblem(url: string): string | undefined {
-  const shown = JSON.stringify(url);
+  const parsed = parseUrl(url);
+  if (typeof parsed === "string") return parsed;
+  if (parsed.protocol === "https:" || parsed.protocol === "http:") return undefined;
+  return `${JSON.stringify(url)} has scheme ${parsed.protocol}: Harbor accepts only http:// or https:// URLs`;
+}
+
+/** The parsed URL, or the problem. A URL with user info is refused without echoing it (it may hold a password). */
+function parseUrl(url: string): URL | string {
+  let parsed: URL;
   try {
-    const { protocol } = new URL(url);
-    if (protocol === "https:" || protocol === "http:") return undefined;
-    return `${shown} has scheme ${protocol}: Harbor accepts only http:// or https:// endpoints`;
+    parsed = new URL(url);
   } catch {
-    return `${shown} is not a URL: expected e.g. https://registry.example.com`;
+    return `${JSON.stringify(url)} is not a URL: expected e.g. https://registry.example.com`;
   }
+  if (parsed.username || parsed.password) {
+    return "the URL contains credentials (not shown): give only https://<host>[:port]; credentials go elsewhere";
+  }
+  return parsed;
 }

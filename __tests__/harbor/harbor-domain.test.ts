@@ -1,6 +1,12 @@
 /** harbor/ pure rules: naming (harbor.md §2.4, §3.4, §3.5) and upstream defaults (config.md table, harbor.md §3.1/§3.2). */
 import { projectNameProblem, robotNameProblem } from "../../harbor/naming";
 import {
+  HARBOR_DEFAULT_PROXY_RETENTION,
+  retentionDaysProblem,
+  retentionScheduleProblem,
+} from "../../harbor/retention";
+import { endpointUrlProblem, harborUrlProblem, parseHarborUrl } from "../../harbor/url";
+import {
   defaultUpstream,
   isProxyCacheProviderType,
   PROXY_CACHE_PROVIDER_TYPES,
@@ -131,5 +137,110 @@ describe("upstreamWarnings (harbor.md §3.1)", () => {
     { registry: "registry.k8s.io", provider: "docker-registry" as const },
   ])("has nothing to say about $registry as $provider", ({ registry, provider }) => {
     expect(upstreamWarnings(registry, provider)).toEqual([]);
+  });
+});
+
+describe("retentionScheduleProblem (harbor.md §2.5, §3.6)", () => {
+  it.each([
+    "Hourly",
+    "Daily",
+    "Weekly",
+    "0 0 3 * * *",
+    "0 */15 * * * ?",
+    "0 0 2 * * MON-FRI",
+    "0 0 0 1,15 * *",
+  ])("accepts %s", (schedule) => {
+    expect(retentionScheduleProblem(schedule)).toBeUndefined();
+  });
+
+  it.each([
+    {
+      rule: "named schedules are capitalised (read-back diff)",
+      schedule: "weekly",
+      fragment: 'must be written "Weekly"',
+    },
+    { rule: "cron has 6 fields, seconds first", schedule: "0 3 * * *", fragment: "has 5 field(s)" },
+    { rule: "cron has no 7th field", schedule: "0 0 3 * * * 2030", fragment: "has 7 field(s)" },
+    {
+      rule: "empty means manual, which harbor-mirror does not offer",
+      schedule: "",
+      fragment: "allowed: Hourly, Daily, Weekly",
+    },
+    { rule: "cron fields use cron syntax", schedule: "0 0 3 * * #", fragment: 'invalid cron field "#"' },
+  ])("rejects $rule", ({ schedule, fragment }) => {
+    expect(retentionScheduleProblem(schedule)).toContain(fragment);
+  });
+
+  it("makes Harbor's hidden proxy default explicit: 7 days, Daily (harbor.md §3.3)", () => {
+    expect(HARBOR_DEFAULT_PROXY_RETENTION).toEqual({ daysSinceLastPull: 7, schedule: "Daily" });
+  });
+
+  it.each([0, -1, 1.5, Number.NaN])("rejects %s days", (days) => {
+    expect(retentionDaysProblem(days)).toContain(`daysSinceLastPull ${days} is not allowed`);
+  });
+});
+
+describe("parseHarborUrl (rke2-registries.md §5, §10)", () => {
+  it.each([
+    { url: "https://harbor.kingsd.top", root: "https://harbor.kingsd.top", host: "harbor.kingsd.top" },
+    { url: "https://Harbor.Example.com/", root: "https://harbor.example.com", host: "harbor.example.com" },
+    { url: "https://harbor.example.com:443", root: "https://harbor.example.com", host: "harbor.example.com" },
+    {
+      url: "https://harbor.example.com:8443",
+      root: "https://harbor.example.com:8443",
+      host: "harbor.example.com:8443",
+    },
+    { url: "https://[2001:db8::1]:8443", root: "https://[2001:db8::1]:8443", host: "[2001:db8::1]:8443" },
+  ])("$url → endpoint $root, configs key $host", ({ url, root, host }) => {
+    expect(parseHarborUrl(url)).toEqual({ root, host });
+  });
+
+  it.each([
+    { rule: "https unless opted in", url: "http://harbor.example.com", fragment: "allowInsecureHttp" },
+    {
+      rule: "no path: it would become the API root",
+      url: "https://harbor.example.com/docker",
+      fragment: "has a path",
+    },
+    { rule: "no query", url: "https://harbor.example.com/?a=1", fragment: "query" },
+    {
+      rule: "no credentials in the URL",
+      url: "https://admin:pw@harbor.example.com",
+      fragment: "contains credentials",
+    },
+    { rule: "http(s) only", url: "ftp://harbor.example.com", fragment: "expected https://" },
+    { rule: "a URL at all", url: "harbor.example.com", fragment: "is not a URL" },
+  ])("rejects $rule", ({ url, fragment }) => {
+    expect(harborUrlProblem(url)).toContain(fragment);
+    expect(() => parseHarborUrl(url)).toThrow(fragment);
+  });
+
+  it("accepts http:// when opted in", () => {
+    expect(parseHarborUrl("http://harbor.lan:8080", { allowInsecureHttp: true }).root).toBe(
+      "http://harbor.lan:8080",
+    );
+  });
+
+  it("does not echo credentials found in a URL", () => {
+    expect(harborUrlProblem("https://admin:CANARY-pw@harbor.example.com")).not.toContain("CANARY-pw");
+  });
+});
+
+describe("endpointUrlProblem (harbor.md §2.2: Harbor requires an HTTP(S) URL)", () => {
+  it.each(["https://hub.docker.com", "http://registry.lan:5000", "https://registry.example.com/v2"])(
+    "accepts %s",
+    (url) => {
+      expect(endpointUrlProblem(url)).toBeUndefined();
+    },
+  );
+
+  it.each([
+    { url: "ftp://hub.docker.com", fragment: "has scheme ftp:" },
+    { url: "hub.docker.com", fragment: "is not a URL" },
+    { url: "https://user:CANARY-pw@hub.docker.com", fragment: "contains credentials (not shown)" },
+  ])("rejects $url", ({ url, fragment }) => {
+    const problem = endpointUrlProblem(url);
+    expect(problem).toContain(fragment);
+    expect(problem).not.toContain("CANARY-pw");
   });
 });

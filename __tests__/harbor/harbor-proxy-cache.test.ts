@@ -319,6 +319,16 @@ describe("HarborProxyCache: settings per upstream", () => {
     expect(byName(json, "harbor_project")["docker.io"].force_destroy).toBe(false);
   });
 
+  it("handles a registry with a port, given a valid project name", () => {
+    const { json, cache } = build(() => ({ upstreams: [{ registry: "registry.lan:5000", project: "lan" }] }));
+    expect(byName(json, "harbor_registry")["registry.lan:5000"]).toMatchObject({
+      provider_name: "docker-registry",
+      endpoint_url: "https://registry.lan:5000",
+    });
+    expect(cache.mirrors.map((mirror) => mirror.registry)).toEqual(["registry.lan:5000"]);
+    expect(checkAgainstProviderSchemas(json, [HARBOR_SCHEMA])).toEqual([]);
+  });
+
   it("uses the given provider for every resource", () => {
     const { json } = build((s) => ({
       access: "robot",
