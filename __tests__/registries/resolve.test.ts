@@ -1,0 +1,382 @@
+import { compileRegistriesSpec } from "../../registries/compile-rules";
+import { InvalidImageReferenceError } from "../../registries/image-reference";
+import type { RegistriesFile } from "../../registries/model";
+import { parseRegistriesYaml } from "../../registries/parse";
+import { resolveImage, type ResolveAttempt } from "../../registries/resolve";
+
+function registriesYaml(text: string): RegistriesFile {
+  const { file, diagnostics } = parseRegistriesYaml(text);
+  expect(diagnostics.filter((diagnostic) => diagnostic.severity === "error")).toEqual([]);
+  return file;
+}
+
+/** The original walk-through: both rules in one map, as users write them by hand. */
+const WALK_THROUGH_YAML = `
+mirrors:
+  "docker.io":
+    endpoint:
+      - "https://harbor.kingsd.top"
+    rewrite:
+      "^ksd-test/(.*)": "production/$1"
+      "^(.*)$": "docker.io/$1"
+`;
+
+const orderedWalkThrough = compileRegistriesSpec({
+  mirrors: [
+    {
+      registry: "docker.io",
+      endpoints: ["https://harbor.kingsd.top"],
+      rewrites: [
+        { match: "^ksd-test/(.*)", replace: "production/$1" },
+        { match: "^(.*)$", replace: "docker.io/$1" },
+      ],
+    },
+  ],
+  configs: {},
+});
+
+const dockerHubDefault = (repository: string, object = "latest"): ResolveAttempt => ({
+  endpoint: "https://registry-1.docker.io/v2",
+  repository,
+  url: `https://registry-1.docker.io/v2/${repository}/manifests/${object}`,
+  rule: null,
+  auth: null,
+});
+
+describe("resolveImage: the walk-through (§4.3, cli.md)", () => {
+  it("§4.3 two overlapping rules in a hand-written map are non-deterministic", () => {
+    const result = resolveImage("ksd-test/busybox:1.35", registriesYaml(WALK_THROUGH_YAML));
+    expect(result.deterministic).toBe(false);
+    expect(result.attempts).toEqual([
+      {
+        endpoint: "https://harbor.kingsd.top/v2",
+        repository: null,
+        url: null,
+        rule: null,
+        auth: null,
+        candidates: ["docker.io/ksd-test/busybox", "production/busybox"],
+      },
+      dockerHubDefault("ksd-test/busybox", "1.35"),
+    ]);
+    expect(result.warnings).toEqual([
+      expect.stringMatching(/rewrite "ksd-test\/busybox" differently.*random \(§4\.3\)/),
+    ]);
+  });
+
+  it("cli.md: the compiled ordered rules resolve deterministically, exactly as documented", () => {
+    expect(resolveImage("ksd-test/busybox:1.35", orderedWalkThrough)).toEqual({
+      image: "ksd-test/busybox:1.35",
+      reference: "docker.io/ksd-test/busybox:1.35",
+      registry: "docker.io",
+      repository: "ksd-test/busybox",
+      deterministic: true,
+      attempts: [
+        {
+          endpoint: "https://harbor.kingsd.top/v2",
+          repository: "production/busybox",
+          url: "https://harbor.kingsd.top/v2/production/busybox/manifests/1.35?ns=docker.io",
+          rule: "^ksd-test/(.*)",
+          auth: null,
+        },
+        dockerHubDefault("ksd-test/busybox", "1.35"),
+      ],
+      warnings: [],
+    });
+  });
+
+  it("§4.1 busybox falls through to the proxy rule as docker.io/library/busybox", () => {
+    const [mirror] = resolveImage("busybox", orderedWalkThrough).attempts;
+    expect(mirror.repository).toBe("docker.io/library/busybox");
+    expect(mirror.url).toBe(
+      "https://harbor.kingsd.top/v2/docker.io/library/busybox/manifests/latest?ns=docker.io",
+    );
+  });
+});
+
+const HARBOR_RECIPE_YAML = `
+mirrors:
+  "docker.io":
+    endpoint:
+      - "https://harbor.example.com"
+    rewrite:
+      "^(.*)$": "dockerhub-proxy/$1"
+  "quay.io":
+    endpoint:
+      - "https://harbor.example.com"
+    rewrite:
+      "^(.*)$": "quay-proxy/$1"
+configs:
+  "harbor.example.com":
+    auth:
+      username: "robot$k8s-puller"
+      password: "s3cr3t-value"
+`;
+
+describe("resolveImage: attempts, URLs and auth (§7)", () => {
+  const cases: {
+    name: string;
+    yaml: string;
+    image: string;
+    disableDefaultEndpoint?: boolean;
+    attempts: ResolveAttempt[];
+  }[] = [
+    {
+      name: "§11 the Harbor recipe: proxy project via rewrite, then the upstream without rewrite",
+      yaml: HARBOR_RECIPE_YAML,
+      image: "busybox",
+      attempts: [
+        {
+          endpoint: "https://harbor.example.com/v2",
+          repository: "dockerhub-proxy/library/busybox",
+          url: "https://harbor.example.com/v2/dockerhub-proxy/library/busybox/manifests/latest?ns=docker.io",
+          rule: "^(.*)$",
+          auth: "harbor.example.com",
+        },
+        dockerHubDefault("library/busybox"),
+      ],
+    },
+    {
+      name: "§3.2 disable-default-registry-endpoint removes the upstream attempt",
+      yaml: HARBOR_RECIPE_YAML,
+      image: "quay.io/org/app@sha256:" + "b".repeat(64),
+      disableDefaultEndpoint: true,
+      attempts: [
+        {
+          endpoint: "https://harbor.example.com/v2",
+          repository: "quay-proxy/org/app",
+          url: `https://harbor.example.com/v2/quay-proxy/org/app/manifests/sha256:${"b".repeat(64)}?ns=quay.io`,
+          rule: "^(.*)$",
+          auth: "harbor.example.com",
+        },
+      ],
+    },
+    {
+      name: "§3.4 a registry without a directory uses containerd's built-in default",
+      yaml: HARBOR_RECIPE_YAML,
+      image: "ghcr.io/org/tool:v1",
+      attempts: [
+        {
+          endpoint: "https://ghcr.io/v2",
+          repository: "org/tool",
+          url: "https://ghcr.io/v2/org/tool/manifests/v1",
+          rule: null,
+          auth: null,
+        },
+      ],
+    },
+    {
+      name: '§3.4 the "*" mirror applies to registries without their own directory; server "" is the pulled registry',
+      yaml: `mirrors:\n  "*":\n    endpoint: ["https://harbor.example.com"]\n    rewrite:\n      "^(.*)$": "all/$1"\n`,
+      image: "ghcr.io/org/tool:v1",
+      attempts: [
+        {
+          endpoint: "https://harbor.example.com/v2",
+          repository: "all/org/tool",
+          url: "https://harbor.example.com/v2/all/org/tool/manifests/v1?ns=ghcr.io",
+          rule: "^(.*)$",
+          auth: null,
+        },
+        {
+          endpoint: "https://ghcr.io/v2",
+          repository: "org/tool",
+          url: "https://ghcr.io/v2/org/tool/manifests/v1",
+          rule: null,
+          auth: null,
+        },
+      ],
+    },
+    {
+      name: '§3.2 step 6 an auth-only configs entry creates a directory, so "*" no longer applies (no merging)',
+      yaml: `mirrors:\n  "*":\n    endpoint: ["https://harbor.example.com"]\nconfigs:\n  "ghcr.io":\n    auth:\n      username: "u"\n      password: "p"\n`,
+      image: "ghcr.io/org/tool:v1",
+      attempts: [
+        {
+          endpoint: "https://ghcr.io/v2",
+          repository: "org/tool",
+          url: "https://ghcr.io/v2/org/tool/manifests/v1",
+          rule: null,
+          auth: "ghcr.io",
+        },
+      ],
+    },
+    {
+      name: "§4.7 an override path is the API root and the repository is appended to it",
+      yaml: `mirrors:\n  "docker.io":\n    endpoint: ["https://registry.example.com/prefix/v2"]\n`,
+      image: "busybox",
+      attempts: [
+        {
+          endpoint: "https://registry.example.com/prefix/v2",
+          repository: "library/busybox",
+          url: "https://registry.example.com/prefix/v2/library/busybox/manifests/latest?ns=docker.io",
+          rule: null,
+          auth: null,
+        },
+        dockerHubDefault("library/busybox"),
+      ],
+    },
+    {
+      name: "§5 auth is keyed by the endpoint host, not by the mirror key (k3s#3937)",
+      yaml: `mirrors:\n  "docker.io":\n    endpoint: ["https://harbor.example.com"]\nconfigs:\n  "docker.io":\n    auth:\n      username: "u"\n      password: "p"\n`,
+      image: "busybox",
+      attempts: [
+        {
+          endpoint: "https://harbor.example.com/v2",
+          repository: "library/busybox",
+          url: "https://harbor.example.com/v2/library/busybox/manifests/latest?ns=docker.io",
+          rule: null,
+          auth: null,
+        },
+        { ...dockerHubDefault("library/busybox"), auth: "docker.io" },
+      ],
+    },
+    {
+      name: "§4.6 the :443 trick: an endpoint that differs from the default gets rewrites and ?ns=",
+      yaml: `mirrors:\n  "registry.example.com":\n    endpoint: ["https://registry.example.com:443"]\n    rewrite:\n      "^(.*)$": "proj/$1"\n`,
+      image: "registry.example.com/app:1",
+      attempts: [
+        {
+          endpoint: "https://registry.example.com:443/v2",
+          repository: "proj/app",
+          url: "https://registry.example.com:443/v2/proj/app/manifests/1?ns=registry.example.com",
+          rule: "^(.*)$",
+          auth: null,
+        },
+        {
+          endpoint: "https://registry.example.com/v2",
+          repository: "app",
+          url: "https://registry.example.com/v2/app/manifests/1",
+          rule: null,
+          auth: null,
+        },
+      ],
+    },
+    {
+      name: "§4.7 no ?ns= when the mirror endpoint is the registry's own host",
+      yaml: `mirrors:\n  "registry.example.com":\n    endpoint: ["https://registry.example.com/proxy"]\n`,
+      image: "registry.example.com/app:1",
+      attempts: [
+        {
+          endpoint: "https://registry.example.com/proxy",
+          repository: "app",
+          url: "https://registry.example.com/proxy/app/manifests/1",
+          rule: null,
+          auth: null,
+        },
+        {
+          endpoint: "https://registry.example.com/v2",
+          repository: "app",
+          url: "https://registry.example.com/v2/app/manifests/1",
+          rule: null,
+          auth: null,
+        },
+      ],
+    },
+    {
+      name: "§4.3 several rules with the same output are deterministic; rule = the first in sorted order",
+      yaml: `mirrors:\n  "docker.io":\n    endpoint: ["https://h.example"]\n    rewrite:\n      "^(library/.*)$": "p/$1"\n      "^(.*)$": "p/$1"\n`,
+      image: "busybox",
+      attempts: [
+        {
+          endpoint: "https://h.example/v2",
+          repository: "p/library/busybox",
+          url: "https://h.example/v2/p/library/busybox/manifests/latest?ns=docker.io",
+          rule: "^(.*)$",
+          auth: null,
+        },
+        dockerHubDefault("library/busybox"),
+      ],
+    },
+  ];
+  it.each(cases)("$name", ({ yaml, image, disableDefaultEndpoint, attempts }) => {
+    const result = resolveImage(image, registriesYaml(yaml), { disableDefaultEndpoint });
+    expect(result.attempts).toEqual(attempts);
+    expect(result.deterministic).toBe(true);
+  });
+});
+
+describe("resolveImage: warnings (§7 step 6)", () => {
+  const cases: { name: string; yaml: string; image: string; warning: RegExp; attempts?: number }[] = [
+    {
+      name: "§4.2 a pattern that does not compile is reported and skipped",
+      yaml: `mirrors:\n  "docker.io":\n    endpoint: ["https://h.example"]\n    rewrite:\n      "^(?!x)(.*)": "p/$1"\n`,
+      image: "busybox",
+      warning: /pattern "\^\(\?!x\)\(\.\*\)" does not compile as RE2 and is skipped/,
+    },
+    {
+      name: "§3.2 step 4 rewrites dropped because the only endpoint equals the default (§10.1)",
+      yaml: `mirrors:\n  "registry.example.com":\n    endpoint: ["https://registry.example.com"]\n    rewrite:\n      "^(.*)$": "proj/$1"\n`,
+      image: "registry.example.com/app",
+      warning: /folded into the default and its rewrites \("\^\(\.\*\)\$"\) are never applied/,
+      attempts: 1,
+    },
+    {
+      name: "§5 wildcard auth is not supported",
+      yaml: `configs:\n  "*":\n    auth:\n      username: "u"\n      password: "p"\n`,
+      image: "busybox",
+      warning: /configs\."\*"\.auth is not supported/,
+    },
+    {
+      name: "§3.2 a duplicate endpoint of the chosen mirror is reported",
+      yaml: `mirrors:\n  "docker.io":\n    endpoint: ["https://h.example", "h.example"]\n`,
+      image: "busybox",
+      warning: /endpoint\[1\]: duplicate endpoint URL "h\.example"/,
+      attempts: 2,
+    },
+  ];
+  it.each(cases)("$name", ({ yaml, image, warning, attempts }) => {
+    const result = resolveImage(image, registriesYaml(yaml));
+    expect(result.warnings).toEqual(expect.arrayContaining([expect.stringMatching(warning)]));
+    if (attempts !== undefined) expect(result.attempts).toHaveLength(attempts);
+  });
+
+  it("§4.8 a rule that breaks hosts.toml makes containerd ignore every mirror of the registry", () => {
+    // Built as an object: the YAML parser (part B) may refuse the backslash, RKE2 does not.
+    const file = {
+      mirrors: { "docker.io": { endpoint: ["https://h.example"], rewrite: { "^a\\.b/(.*)": "p/$1" } } },
+    };
+    const result = resolveImage("busybox", file);
+    expect(result.attempts).toEqual([dockerHubDefault("library/busybox")]);
+    expect(result.warnings).toEqual([
+      expect.stringMatching(/break the generated hosts\.toml.*uses only the default host \(§4\.8\)/),
+    ]);
+  });
+
+  it("§4.8 a valid TOML escape silently changes the rule and is reported", () => {
+    const file = {
+      mirrors: { "docker.io": { endpoint: ["https://h.example"], rewrite: { "^\\b(.*)": "p/$1" } } },
+    };
+    expect(resolveImage("busybox", file).warnings).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/contains a backslash, which hosts\.toml reads as a TOML escape/),
+      ]),
+    );
+  });
+});
+
+describe("resolveImage: invariants", () => {
+  it("secrets never appear in the result", () => {
+    const text = JSON.stringify(resolveImage("busybox", registriesYaml(HARBOR_RECIPE_YAML)));
+    expect(text).not.toContain("s3cr3t-value");
+    expect(text).not.toContain("robot$k8s-puller");
+  });
+
+  it("the order of keys in the file does not change the result", () => {
+    const forward = {
+      mirrors: {
+        "docker.io": { endpoint: ["https://h.example"], rewrite: { "^a/(.*)": "x/$1", "^b/(.*)": "y/$1" } },
+      },
+    };
+    const backward = {
+      mirrors: {
+        "docker.io": { endpoint: ["https://h.example"], rewrite: { "^b/(.*)": "y/$1", "^a/(.*)": "x/$1" } },
+      },
+    };
+    expect(JSON.stringify(resolveImage("a/app", forward))).toBe(
+      JSON.stringify(resolveImage("a/app", backward)),
+    );
+  });
+
+  it("§4.1 an invalid image reference is an error naming the value", () => {
+    expect(() => resolveImage("Library/BusyBox:x", {})).toThrow(InvalidImageReferenceError);
+  });
+});
