@@ -1,0 +1,643 @@
+/**
+ * The validation rules of rke2-registries.md §8: every error class is rejected with its path,
+ * line and rule section; every warning is raised; and the cases the rules must not flag stay clean.
+ */
+import { Diagnostic } from "../../registries/diagnostics";
+import { validateRegistriesFile, validateRegistriesYaml } from "../../registries/validate";
+
+function yaml(...lines: string[]): string {
+  return `${lines.join("\n")}\n`;
+}
+
+const bySeverity = (severity: Diagnostic["severity"]) => (diagnostics: readonly Diagnostic[]) =>
+  diagnostics.filter((diagnostic) => diagnostic.severity === severity);
+const errorsIn = bySeverity("error");
+const warningsIn = bySeverity("warning");
+
+/** §11: the Harbor proxy-cache recipe; valid and warning-free. */
+const RECIPE = yaml(
+  "mirrors:",
+  '  "docker.io":',
+  "    endpoint:",
+  '      - "https://harbor.example.com"',
+  "    rewrite:",
+  '      "^(.*)$": "dockerhub-proxy/$1"',
+  '  "quay.io":',
+  "    endpoint:",
+  '      - "https://harbor.example.com"',
+  "    rewrite:",
+  '      "^(.*)$": "quay-proxy/$1"',
+  "configs:",
+  '  "harbor.example.com":',
+  "    auth:",
+  '      username: "robot$k8s-puller"',
+  '      password: "<secret>"',
+  "    tls:",
+  '      ca_file: "/etc/rancher/rke2/harbor-ca.pem"',
+);
+
+interface RuleCase {
+  readonly name: string;
+  readonly text: string;
+  readonly path: string;
+  readonly line: number;
+  readonly rule: string;
+  readonly message: RegExp;
+}
+
+function mirrorWithEndpoint(endpoint: string): string {
+  return yaml("mirrors:", "  docker.io:", "    endpoint:", `      - ${JSON.stringify(endpoint)}`);
+}
+
+function mirrorWithRule(pattern: string, replacement: string): string {
+  return yaml(
+    "mirrors:",
+    "  docker.io:",
+    '    endpoint: ["https://harbor.example.com"]',
+    "    rewrite:",
+    `      ${JSON.stringify(pattern)}: ${JSON.stringify(replacement)}`,
+  );
+}
+
+function configWithAuth(host: string, field: string, value: string): string {
+  return yaml(
+    "configs:",
+    `  ${JSON.stringify(host)}:`,
+    "    auth:",
+    `      ${field}: ${JSON.stringify(value)}`,
+  );
+}
+
+const ENDPOINT_0 = 'mirrors."docker.io".endpoint[0]';
+const RULE_PATH = (pattern: string) => `mirrors."docker.io".rewrite.${JSON.stringify(pattern)}`;
+
+// §8 "Errors", in the order the spec lists them.
+const errorCases: readonly RuleCase[] = [
+  {
+    name: "§8 top level is not a mapping",
+    text: "- docker.io\n",
+    path: "(top level)",
+    line: 1,
+    rule: "§8",
+    message: /must be a mapping/,
+  },
+  {
+    name: "§8 unknown key (endpoints)",
+    text: yaml("mirrors:", "  docker.io:", "    endpoints: []"),
+    path: 'mirrors."docker.io".endpoints',
+    line: 3,
+    rule: "§8",
+    message: /unknown key/,
+  },
+  {
+    name: "§8 unknown key (token)",
+    text: configWithAuth("h.io", "token", "x"),
+    path: 'configs."h.io".auth.token',
+    line: 4,
+    rule: "§8",
+    message: /identity_token/,
+  },
+  {
+    name: "§8 unknown key (identitytoken)",
+    text: configWithAuth("h.io", "identitytoken", "x"),
+    path: 'configs."h.io".auth.identitytoken',
+    line: 4,
+    rule: "§8",
+    message: /identity_token/,
+  },
+  {
+    name: "§8 endpoint is not a list",
+    text: yaml("mirrors:", "  docker.io:", '    endpoint: "https://h"'),
+    path: 'mirrors."docker.io".endpoint',
+    line: 3,
+    rule: "§8",
+    message: /sequence of URL strings/,
+  },
+  {
+    name: "§8 endpoint with an empty host",
+    text: mirrorWithEndpoint("https://"),
+    path: ENDPOINT_0,
+    line: 4,
+    rule: "§8",
+    message: /host is empty/,
+  },
+  {
+    name: "§8 endpoint with an empty host (path only)",
+    text: mirrorWithEndpoint("/v2"),
+    path: ENDPOINT_0,
+    line: 4,
+    rule: "§8",
+    message: /host is empty/,
+  },
+  {
+    name: "§8 endpoint with userinfo",
+    text: mirrorWithEndpoint("https://user:pw@harbor.example.com"),
+    path: ENDPOINT_0,
+    line: 4,
+    rule: "§8",
+    message: /userinfo/,
+  },
+  {
+    name: "§8 endpoint with a query",
+    text: mirrorWithEndpoint("https://harbor.example.com?ns=x"),
+    path: ENDPOINT_0,
+    line: 4,
+    rule: "§8",
+    message: /query/,
+  },
+  {
+    name: "§8 endpoint with a fragment",
+    text: mirrorWithEndpoint("https://harbor.example.com#x"),
+    path: ENDPOINT_0,
+    line: 4,
+    rule: "§8",
+    message: /fragment/,
+  },
+  {
+    name: "§8 endpoint with scheme other than http(s)",
+    text: mirrorWithEndpoint("oci://harbor.example.com"),
+    path: ENDPOINT_0,
+    line: 4,
+    rule: "§8",
+    message: /scheme "oci"/,
+  },
+  {
+    name: "§3.3 endpoint that Go's url.Parse rejects",
+    text: mirrorWithEndpoint("harbor.example.com:https"),
+    path: ENDPOINT_0,
+    line: 4,
+    rule: "§3.3",
+    message: /invalid port/,
+  },
+  {
+    name: "§8 mirror key with a scheme",
+    text: yaml("mirrors:", '  "https://docker.io": {}'),
+    path: 'mirrors."https://docker.io"',
+    line: 2,
+    rule: "§8",
+    message: /bare host\[:port\]/,
+  },
+  {
+    name: "§8 config key with a path",
+    text: yaml("configs:", '  "harbor.example.com/proxy":', "    tls: {}"),
+    path: 'configs."harbor.example.com/proxy"',
+    line: 2,
+    rule: "§8",
+    message: /bare host\[:port\]/,
+  },
+  {
+    name: "§8 pattern with lookahead is not RE2",
+    text: mirrorWithRule("^(?!x)(.*)", "p/$1"),
+    path: RULE_PATH("^(?!x)(.*)"),
+    line: 5,
+    rule: "§4.2",
+    message: /not valid RE2/,
+  },
+  {
+    name: "§8 pattern with an invalid repeat count",
+    text: mirrorWithRule("^a{1001}", "b"),
+    path: RULE_PATH("^a{1001}"),
+    line: 5,
+    rule: "§4.2",
+    message: /not valid RE2/,
+  },
+  {
+    name: "§8 pattern with (?< (Go < 1.22, lookbehind)",
+    text: mirrorWithRule("^(?<rest>.*)$", "p/${rest}"),
+    path: RULE_PATH("^(?<rest>.*)$"),
+    line: 5,
+    rule: "§4.2",
+    message: /\(\?P<name>/,
+  },
+  {
+    name: "§4.8 backslash in a pattern",
+    text: mirrorWithRule("^docker\\.io/(.*)", "p/$1"),
+    path: RULE_PATH("^docker\\.io/(.*)"),
+    line: 5,
+    rule: "§4.8",
+    message: /backslash.*hosts\.toml.*bypasses the mirror.*\[\.\]/,
+  },
+  {
+    name: "§4.8 backreference (backslash) in a pattern",
+    text: mirrorWithRule("^(a)\\1", "b"),
+    path: RULE_PATH("^(a)\\1"),
+    line: 5,
+    rule: "§4.8",
+    message: /backslash/,
+  },
+  {
+    name: "§4.8 backslash in a replacement",
+    text: mirrorWithRule("^(.*)$", "p\\$1"),
+    path: RULE_PATH("^(.*)$"),
+    line: 5,
+    rule: "§4.8",
+    message: /replacement.*backslash/,
+  },
+  {
+    name: "§4.8 double quote in a pattern",
+    text: mirrorWithRule('^a"b', "c"),
+    path: RULE_PATH('^a"b'),
+    line: 5,
+    rule: "§4.8",
+    message: /double quote/,
+  },
+  {
+    name: "§4.8 double quote in a replacement",
+    text: mirrorWithRule("^(.*)$", 'p"/$1'),
+    path: RULE_PATH("^(.*)$"),
+    line: 5,
+    rule: "§4.8",
+    message: /replacement.*double quote/,
+  },
+  {
+    name: "§8 insecure_skip_verify that is not a boolean",
+    text: yaml("configs:", "  h.io:", "    tls:", "      insecure_skip_verify: 'yes'"),
+    path: 'configs."h.io".tls.insecure_skip_verify',
+    line: 4,
+    rule: "§8",
+    message: /boolean/,
+  },
+  {
+    name: "§8 auth that is not base64",
+    text: configWithAuth("h.io", "auth", "user:password"),
+    path: 'configs."h.io".auth.auth',
+    line: 4,
+    rule: "§5",
+    message: /not valid base64/,
+  },
+  {
+    name: "§8 auth that is base64 without user:pass",
+    text: configWithAuth("h.io", "auth", Buffer.from("useronly").toString("base64")),
+    path: 'configs."h.io".auth.auth',
+    line: 4,
+    rule: "§5",
+    message: /without a ':'/,
+  },
+  {
+    name: '§8 configs."*".auth',
+    text: configWithAuth("*", "username", "u"),
+    path: 'configs."*".auth',
+    line: 3,
+    rule: "§5",
+    message: /not supported/,
+  },
+];
+
+// §8 "Warnings".
+const warningCases: readonly RuleCase[] = [
+  {
+    name: "§8 mixed-case mirror key",
+    text: yaml("mirrors:", "  Docker.io:", '    endpoint: ["https://harbor.example.com"]'),
+    path: 'mirrors."Docker.io"',
+    line: 2,
+    rule: "§8",
+    message: /upper-case.*"docker\.io"/,
+  },
+  {
+    name: "§8 mixed-case endpoint host",
+    text: mirrorWithEndpoint("https://Harbor.example.com"),
+    path: ENDPOINT_0,
+    line: 4,
+    rule: "§8",
+    message: /upper-case/,
+  },
+  {
+    name: "§8 mixed-case config key",
+    text: yaml("configs:", "  Harbor.example.com:", "    tls: {}"),
+    path: 'configs."Harbor.example.com"',
+    line: 2,
+    rule: "§8",
+    message: /upper-case/,
+  },
+  {
+    name: "§8 two overlapping rewrite rules",
+    text: yaml(
+      "mirrors:",
+      "  docker.io:",
+      '    endpoint: ["https://h.io"]',
+      "    rewrite:",
+      '      "^(.*)$": "a/$1"',
+      '      "^library/(.*)$": "b/$1"',
+    ),
+    path: 'mirrors."docker.io".rewrite',
+    line: 4,
+    rule: "§4.3",
+    message: /random order/,
+  },
+  {
+    name: "§8 literal prefixes where one is a prefix of the other",
+    text: yaml(
+      "mirrors:",
+      "  docker.io:",
+      '    endpoint: ["https://h.io"]',
+      "    rewrite:",
+      '      "^team/(.*)$": "a/$1"',
+      '      "^team/x/(.*)$": "b/$1"',
+    ),
+    path: 'mirrors."docker.io".rewrite',
+    line: 4,
+    rule: "§4.3",
+    message: /not provably disjoint/,
+  },
+  {
+    name: "§8 $<digit><letter> ambiguity",
+    text: mirrorWithRule("^(.*)$", "p/$1x"),
+    path: RULE_PATH("^(.*)$"),
+    line: 5,
+    rule: "§4.5",
+    message: /\$\{1\}x/,
+  },
+  {
+    name: "§8 reference to a missing group number",
+    text: mirrorWithRule("^(.*)$", "p/$2"),
+    path: RULE_PATH("^(.*)$"),
+    line: 5,
+    rule: "§4.5",
+    message: /group "2"/,
+  },
+  {
+    name: "§8 $1 without any capture group (k3s#11191)",
+    text: mirrorWithRule("^library/", "p/$1"),
+    path: RULE_PATH("^library/"),
+    line: 5,
+    rule: "§4.5",
+    message: /group "1".*0 groups/,
+  },
+  {
+    name: "§8 reference to a missing named group",
+    text: mirrorWithRule("^(?P<repo>.*)$", "p/${name}"),
+    path: RULE_PATH("^(?P<repo>.*)$"),
+    line: 5,
+    rule: "§4.5",
+    message: /group "name"/,
+  },
+  {
+    name: "§8 unanchored pattern",
+    text: mirrorWithRule("library/(.*)", "p/$1"),
+    path: RULE_PATH("library/(.*)"),
+    line: 5,
+    rule: "§4.4",
+    message: /not anchored/,
+  },
+  {
+    name: "§8 rewrite on a mirror without endpoints",
+    text: yaml("mirrors:", "  docker.io:", "    rewrite:", '      "^(.*)$": "p/$1"'),
+    path: 'mirrors."docker.io".rewrite',
+    line: 3,
+    rule: "§4.6",
+    message: /without \(valid\) endpoints/,
+  },
+  {
+    name: "§8 rewrite whose only endpoint equals the default (§3.2 step 4)",
+    text: yaml(
+      "mirrors:",
+      "  quay.io:",
+      '    endpoint: ["quay.io"]',
+      "    rewrite:",
+      '      "^(.*)$": "p/$1"',
+    ),
+    path: 'mirrors."quay.io".rewrite',
+    line: 4,
+    rule: "§3.2",
+    message: /drops these rewrites/,
+  },
+  {
+    name: "§8 rewrite whose only endpoint is Docker Hub's default host",
+    text: yaml(
+      "mirrors:",
+      "  docker.io:",
+      '    endpoint: ["https://registry-1.docker.io/v2"]',
+      "    rewrite:",
+      '      "^(.*)$": "p/$1"',
+    ),
+    path: 'mirrors."docker.io".rewrite',
+    line: 4,
+    rule: "§3.2",
+    message: /drops these rewrites/,
+  },
+  {
+    name: "§8 duplicate endpoints (after normalization)",
+    text: yaml("mirrors:", "  docker.io:", "    endpoint:", '      - "https://h.io"', '      - "h.io/v2"'),
+    path: 'mirrors."docker.io".endpoint[1]',
+    line: 5,
+    rule: "§3.2",
+    message: /duplicate endpoint/,
+  },
+  {
+    name: "§8 config near miss: same host with a port",
+    text: yaml(
+      "mirrors:",
+      "  docker.io:",
+      '    endpoint: ["https://h.io"]',
+      "configs:",
+      '  "h.io:443":',
+      "    auth: {username: u, password: p}",
+    ),
+    path: ENDPOINT_0,
+    line: 3,
+    rule: "§5",
+    message: /no configs entry for the endpoint host "h\.io".*"h\.io:443"/,
+  },
+  {
+    name: "§8 config near miss: keyed by the mirror name",
+    text: yaml(
+      "mirrors:",
+      "  docker.io:",
+      '    endpoint: ["https://h.io"]',
+      "configs:",
+      "  docker.io:",
+      "    auth: {username: u, password: p}",
+    ),
+    path: ENDPOINT_0,
+    line: 3,
+    rule: "§5",
+    message: /"docker\.io"/,
+  },
+  {
+    name: "§8 http endpoint with TLS settings",
+    text: yaml(
+      "mirrors:",
+      "  docker.io:",
+      '    endpoint: ["http://h.io:5000"]',
+      "configs:",
+      '  "h.io:5000":',
+      "    tls: {ca_file: /ca.pem}",
+    ),
+    path: ENDPOINT_0,
+    line: 3,
+    rule: "§3.4",
+    message: /HTTPS first/,
+  },
+  {
+    name: "§8 cert_file without key_file",
+    text: yaml("configs:", "  h.io:", "    tls:", "      cert_file: /c.pem"),
+    path: 'configs."h.io".tls.cert_file',
+    line: 4,
+    rule: "§5",
+    message: /key_file/,
+  },
+  {
+    name: '§8 configs entry hidden behind the "*" mirror (§3.2 step 6)',
+    text: yaml(
+      "mirrors:",
+      '  "*":',
+      '    endpoint: ["https://h.io"]',
+      "configs:",
+      "  quay.io:",
+      "    tls: {ca_file: /ca.pem}",
+    ),
+    path: 'configs."quay.io"',
+    line: 5,
+    rule: "§3.2",
+    message: /no longer use the "\*" mirror/,
+  },
+  {
+    name: "§3.3 endpoint path is an API root, not a prefix (k3s#5502)",
+    text: mirrorWithEndpoint("https://harbor.example.com/dockerhub-proxy"),
+    path: ENDPOINT_0,
+    line: 4,
+    rule: "§3.3",
+    message: /API root/,
+  },
+  {
+    name: "§1 duplicate keys",
+    text: yaml("mirrors:", "  docker.io: {}", "  docker.io: {}"),
+    path: 'mirrors."docker.io"',
+    line: 3,
+    rule: "§1",
+    message: /duplicate key/,
+  },
+];
+
+// Inputs the rules must not flag (each would be a false positive of one rule above).
+const cleanCases: readonly { name: string; text: string }[] = [
+  { name: "§11 the Harbor proxy-cache recipe", text: RECIPE },
+  {
+    name: "§4.3 rules anchored on disjoint literal prefixes",
+    text: yaml(
+      "mirrors:",
+      "  docker.io:",
+      '    endpoint: ["https://h.io"]',
+      "    rewrite:",
+      '      "^team-a/(.*)$": "a/$1"',
+      '      "^team-b/(.*)$": "b/$1"',
+    ),
+  },
+  {
+    name: "§4.8 [.] classes count as literal prefix characters",
+    text: yaml(
+      "mirrors:",
+      "  docker.io:",
+      '    endpoint: ["https://h.io"]',
+      "    rewrite:",
+      '      "^a[.]b/(.*)$": "a/$1"',
+      '      "^a[.]c/(.*)$": "b/$1"',
+    ),
+  },
+  {
+    name: "§4.6 the :443 trick keeps rewrites on a registry's own host",
+    text: yaml(
+      "mirrors:",
+      "  quay.io:",
+      '    endpoint: ["https://quay.io:443"]',
+      "    rewrite:",
+      '      "^(.*)$": "p/$1"',
+    ),
+  },
+  { name: "§4.5 ${1}x and $$ are unambiguous", text: mirrorWithRule("^(.*)$", "p/${1}x$$") },
+  { name: "§4.5 named group used by name", text: mirrorWithRule("^(?P<repo>.*)$", "p/${repo}") },
+  {
+    name: "§3.2 step 6 configs for the * mirror's endpoint host are needed, not shadowing",
+    text: yaml(
+      "mirrors:",
+      '  "*":',
+      '    endpoint: ["https://h.io"]',
+      "configs:",
+      "  h.io:",
+      "    auth: {username: u, password: p}",
+    ),
+  },
+  {
+    name: "§3.2 step 5 an empty configs entry creates no directory",
+    text: yaml("mirrors:", '  "*":', '    endpoint: ["https://h.io"]', "configs:", "  quay.io: {}"),
+  },
+  {
+    name: "§5 a config under registry-1.docker.io serves the docker.io endpoint",
+    text: yaml(
+      "mirrors:",
+      "  quay.io:",
+      '    endpoint: ["https://docker.io"]',
+      "configs:",
+      "  registry-1.docker.io:",
+      "    auth: {username: u, password: p}",
+    ),
+  },
+  { name: "§3.3 localhost registry with a port", text: mirrorWithEndpoint("localhost:5000") },
+  {
+    name: "§5 auth as base64 of user:password",
+    text: configWithAuth("h.io", "auth", Buffer.from("robot$x:p:w").toString("base64")),
+  },
+  { name: "§1 null mirror", text: "mirrors: {docker.io: }\n" },
+];
+
+describe("validateRegistriesYaml", () => {
+  it.each(errorCases)("$name → error at $path line $line", ({ text, path, line, rule, message }) => {
+    const errors = errorsIn(validateRegistriesYaml(text));
+    expect(errors).toEqual([
+      expect.objectContaining({ path, line, rule, message: expect.stringMatching(message) }),
+    ]);
+    expect(errors[0].column).toEqual(expect.any(Number));
+  });
+
+  it.each(warningCases)("$name → warning at $path line $line", ({ text, path, line, rule, message }) => {
+    const diagnostics = validateRegistriesYaml(text);
+    expect(errorsIn(diagnostics)).toEqual([]);
+    expect(warningsIn(diagnostics)).toContainEqual(
+      expect.objectContaining({ path, line, rule, message: expect.stringMatching(message) }),
+    );
+  });
+
+  it.each(cleanCases)("$name → no diagnostics", ({ text }) => {
+    expect(validateRegistriesYaml(text)).toEqual([]);
+  });
+
+  it("§8 reports every error of a file, in source order", () => {
+    const text = yaml(
+      "mirrors:",
+      "  docker.io:",
+      '    endpoint: ["https://u@h.io", "ftp://h.io"]',
+      "    rewrite:",
+      '      "^docker\\\\.io": "x"',
+      "configs:",
+      '  "*":',
+      "    auth: {auth: nope}",
+    );
+    const lines = errorsIn(validateRegistriesYaml(text)).map((diagnostic) => diagnostic.line);
+    expect(lines).toEqual([3, 3, 5, 8, 8]);
+  });
+
+  it("§8 messages never contain the secret they reject", () => {
+    const secret = "hunter2-not-base64!";
+    const diagnostics = validateRegistriesYaml(configWithAuth("h.io", "auth", secret));
+    expect(diagnostics).toHaveLength(1);
+    expect(JSON.stringify(diagnostics)).not.toContain(secret);
+  });
+});
+
+describe("validateRegistriesFile", () => {
+  it("§8 validates a model without positions (no line or column)", () => {
+    const diagnostics = validateRegistriesFile({ mirrors: { "docker.io": { endpoint: ["https://"] } } });
+    expect(diagnostics).toEqual([
+      { severity: "error", path: ENDPOINT_0, rule: "§8", message: expect.stringMatching(/host is empty/) },
+    ]);
+  });
+
+  it("§8 skips the base64 check for apply-time values (unknown until apply)", () => {
+    const file = {
+      configs: {
+        "h.io": { auth: { auth: { kind: "apply-time" as const, id: "robot_auth", display: "<auth>" } } },
+      },
+    };
+    expect(validateRegistriesFile(file)).toEqual([]);
+  });
+});
