@@ -1,0 +1,357 @@
+/**
+ * End to end over real SSH: a throwaway sshd on 127.0.0.1, a stack synthesized with
+ * RegistriesDelivery, and its null_resources applied.
+ *
+ * No Terraform provider can be downloaded here, so `testing/terraform-replay` REPLAYS Terraform's
+ * provisioner semantics (file upload, inline script joined with "\n" and run by /bin/sh, order,
+ * stop at the first failure, depends_on, parallelism) and evaluates the few template expressions
+ * the construct generates, failing loudly on any other. When `terraform`/`tofu` is on PATH and
+ * `terraform init` can install hashicorp/null offline, the last test runs the real `apply`;
+ * otherwise it is reported as skipped with the reason.
+ *
+ * The node's service manager is the one test double (`systemctl`/`journalctl` first in the SSH
+ * session's PATH): there is no systemd and no RKE2 in a test container.
+ */
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { TerraformStack, TerraformVariable, Testing } from "cdktf";
+import { provider } from "@cdktf/provider-null";
+import {
+  DeliveryNode,
+  RegistriesDelivery,
+  RegistriesDeliveryProps,
+} from "../../constructs/registries-delivery";
+import { RolloutStrategy } from "../../constructs/rollout-strategy";
+import {
+  createServiceManagerDouble,
+  FAKE_JOURNAL_LINE,
+  ServiceManagerDouble,
+} from "../../testing/service-manager-double";
+import { freePort, SSHD, SshSandbox, startSshd } from "../../testing/ssh-sandbox";
+import {
+  nullResourcesOf,
+  replayApply,
+  SshClient,
+  StackJson,
+  TemplateEvaluator,
+  UnsupportedExpressionError,
+} from "../../testing/terraform-replay";
+
+/** Everything a shell or a Terraform template could misread, plus non-ASCII. */
+const TRICKY = `mirrors:\n  docker.io:\n    rewrite:\n      "^(.*)$": "proxy/$1 \${1} $$ $\${x} %{ if } %%{y}"\n# 'quotes' "double" \\backslash\\n grüße ✓\n`;
+const OLD = "mirrors: {}\n";
+const CA = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+
+const sshdAvailable = existsSync(SSHD) && process.getuid?.() === 0;
+
+type PropsWithoutSsh = Omit<RegistriesDeliveryProps, "ssh"> & {
+  ssh?: Partial<RegistriesDeliveryProps["ssh"]>;
+};
+
+function synthDelivery(props: PropsWithoutSsh): StackJson {
+  const stack = new TerraformStack(Testing.app(), "e2e");
+  new provider.NullProvider(stack, "null");
+  const key = new TerraformVariable(stack, "ssh_private_key", { type: "string", sensitive: true });
+  new RegistriesDelivery(stack, "Delivery", { ...props, ssh: { ...props.ssh, privateKey: key.stringValue } });
+  return JSON.parse(Testing.synth(stack));
+}
+
+function statusesOf(results: Map<string, { status: string }>): Record<string, string> {
+  return Object.fromEntries(
+    [...results].map(([address, result]) => [address.replace(/_[0-9A-F]{8}$/, ""), result.status]),
+  );
+}
+
+const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8);
+
+(sshdAvailable ? describe : describe.skip)(
+  sshdAvailable
+    ? "delivery over SSH (Terraform provisioners replayed)"
+    : "delivery over SSH (SKIPPED: needs root and openssh-server)",
+  () => {
+    let root: string;
+    let double: ServiceManagerDouble;
+    let sshd: SshSandbox;
+    let variables: Record<string, string>;
+
+    beforeAll(async () => {
+      root = mkdtempSync(join(tmpdir(), "hm-e2e-"));
+      double = createServiceManagerDouble(join(root, "double"));
+      sshd = await startSshd(join(root, "sshd"), double.binDir);
+      variables = { ssh_private_key: sshd.clientPrivateKey };
+    });
+    afterAll(async () => {
+      await sshd?.stop();
+      rmSync(root, { recursive: true, force: true });
+    });
+
+    /** A node on the local sshd whose registries file lives under `<root>/<scenario>/<name>/`. */
+    const localNode = (
+      scenario: string,
+      name: string,
+      role: DeliveryNode["role"],
+      port?: number,
+    ): DeliveryNode => ({
+      name,
+      role,
+      host: "127.0.0.1",
+      port: port ?? sshd.port,
+      registriesPath: join(root, scenario, name, "etc/rancher/rke2/registries.yaml"),
+    });
+    const restartsSince = (before: number) =>
+      double
+        .calls()
+        .slice(before)
+        .filter((call) => call.startsWith("systemctl restart"));
+
+    test("rolling delivery: byte-exact file and CA, 0600 root:root, servers first, agents after", async () => {
+      const nodes = [
+        localNode("rolling", "agent-2", "agent"),
+        localNode("rolling", "server-1", "server"),
+        localNode("rolling", "agent-1", "agent"),
+      ];
+      const caPath = join(root, "rolling", "harbor-ca.pem");
+      const stack = synthDelivery({
+        content: TRICKY,
+        nodes,
+        caCert: { content: CA, path: caPath },
+        ssh: { hostKey: sshd.hostPublicKey },
+        restartTimeoutSeconds: 5,
+      });
+      const before = double.calls().length;
+
+      const results = await replayApply(stack, variables);
+
+      expect(statusesOf(results)).toEqual({
+        "null_resource.Delivery_Node-server-1": "created",
+        "null_resource.Delivery_Node-agent-1": "created",
+        "null_resource.Delivery_Node-agent-2": "created",
+      });
+      for (const node of nodes) {
+        expect(readFileSync(node.registriesPath!)).toEqual(Buffer.from(TRICKY, "utf8"));
+        expect({ mode: modeOf(node.registriesPath!), uid: statSync(node.registriesPath!).uid }).toEqual({
+          mode: "600",
+          uid: 0,
+        });
+        expect(existsSync(`/tmp/harbor-mirror-${node.name}`)).toBe(false);
+      }
+      expect(readFileSync(caPath, "utf8")).toBe(CA);
+      expect(modeOf(caPath)).toBe("600");
+      expect(restartsSince(before)).toEqual([
+        "systemctl restart rke2-server",
+        "systemctl restart rke2-agent",
+        "systemctl restart rke2-agent",
+      ]);
+      const [server, agent1, agent2] = ["server-1", "agent-1", "agent-2"].map(
+        (name) => [...results].find(([address]) => address.includes(`Node-${name}_`))![1],
+      );
+      expect(agent1.started!).toBeGreaterThan(server.finished!);
+      expect(agent2.started!).toBeGreaterThan(agent1.finished!);
+
+      // Applying the same file again (e.g. after a node was replaced): no restart anywhere.
+      const again = double.calls().length;
+      await replayApply(stack, variables);
+      expect(restartsSince(again)).toEqual([]);
+    });
+
+    test("a failed restart rolls the node back, fails its resource and stops the rollout", async () => {
+      const nodes = [localNode("rollback", "server-1", "server"), localNode("rollback", "agent-1", "agent")];
+      mkdirSync(dirname(nodes[0].registriesPath!), { recursive: true });
+      writeFileSync(nodes[0].registriesPath!, OLD);
+      double.failRestarts("rke2-server", 1);
+
+      const results = await replayApply(
+        synthDelivery({ content: TRICKY, nodes, restartTimeoutSeconds: 2 }),
+        variables,
+      );
+
+      expect(statusesOf(results)).toEqual({
+        "null_resource.Delivery_Node-server-1": "failed",
+        "null_resource.Delivery_Node-agent-1": "skipped",
+      });
+      expect(readFileSync(nodes[0].registriesPath!, "utf8")).toBe(OLD);
+      expect(existsSync(nodes[1].registriesPath!)).toBe(false);
+      const serverLog = [...results].find(([address]) => address.includes("server-1"))![1].log;
+      expect(serverLog).toContain("rolling back");
+      expect(serverLog).toContain(FAKE_JOURNAL_LINE);
+    });
+
+    test("an unreachable node fails only its own resource (parallel)", async () => {
+      const closedPort = await freePort();
+      const nodes = [
+        localNode("unreachable", "agent-a", "agent"),
+        localNode("unreachable", "agent-b", "agent", closedPort),
+        localNode("unreachable", "agent-c", "agent"),
+      ];
+
+      const results = await replayApply(
+        synthDelivery({ content: TRICKY, nodes, rollout: RolloutStrategy.parallel() }),
+        variables,
+      );
+
+      expect(statusesOf(results)).toEqual({
+        "null_resource.Delivery_Node-agent-a": "created",
+        "null_resource.Delivery_Node-agent-b": "failed",
+        "null_resource.Delivery_Node-agent-c": "created",
+      });
+      expect(readFileSync(nodes[0].registriesPath!, "utf8")).toBe(TRICKY);
+      expect(existsSync(nodes[1].registriesPath!)).toBe(false);
+      expect(readFileSync(nodes[2].registriesPath!, "utf8")).toBe(TRICKY);
+    });
+
+    test("an upload interrupted midway leaves the live file untouched; the next apply recovers", async () => {
+      const node = localNode("interrupted", "server-1", "server");
+      mkdirSync(dirname(node.registriesPath!), { recursive: true });
+      writeFileSync(node.registriesPath!, OLD);
+      const big = `${TRICKY}${"# padding so the transfer can be cut midway\n".repeat(50_000)}`;
+      const stack = synthDelivery({ content: big, nodes: [node] });
+      const [resource] = nullResourcesOf(stack, new TemplateEvaluator(stack, variables));
+      const [prepare, upload, install] = resource.provisioners;
+      const client = new SshClient(resource.connection);
+      if (prepare.type !== "remote-exec" || upload.type !== "file" || install.type !== "remote-exec") {
+        throw new Error("unexpected provisioner order");
+      }
+      const runInline = (lines: readonly string[]) => client.run("/bin/sh -s", `${lines.join("\n")}\n`);
+
+      const interruptUpload = async () => {
+        expect((await runInline(prepare.inline)).status).toBe(0);
+        const transfer = client.spawn(`cat > '${upload.destination}'`);
+        transfer.stdin!.write(Buffer.from(big).subarray(0, 1_000_000));
+        await waitFor(async () => Number((await client.run(`wc -c < '${upload.destination}'`)).output) > 0);
+        transfer.kill("SIGKILL");
+        await new Promise((resolve) => transfer.on("close", resolve));
+        const size = Number((await client.run(`wc -c < '${upload.destination}'`)).output);
+        expect(size).toBeGreaterThan(0);
+        expect(size).toBeLessThan(Buffer.byteLength(big));
+      };
+
+      // Terraform would stop here; even if the install script ran on the partial upload:
+      await interruptUpload();
+      const run = await runInline(install.inline);
+      expect(run.status).not.toBe(0);
+      expect(run.output).toContain("upload is incomplete");
+      expect(readFileSync(node.registriesPath!, "utf8")).toBe(OLD);
+      expect(existsSync(`/tmp/harbor-mirror-${node.name}`)).toBe(false);
+
+      // A leftover partial upload does not block the next apply.
+      await interruptUpload();
+      const results = await replayApply(stack, variables);
+      expect([...results.values()].map((result) => result.status)).toEqual(["created"]);
+      expect(readFileSync(node.registriesPath!, "utf8")).toBe(big);
+    });
+
+    test("a node behind a bastion host is reached through it", async () => {
+      const node = localNode("bastion", "agent-1", "agent");
+      const results = await replayApply(
+        synthDelivery({
+          content: TRICKY,
+          nodes: [node],
+          ssh: { bastionHost: "127.0.0.1", bastionPort: sshd.port },
+        }),
+        variables,
+      );
+      expect([...results.values()].map((result) => result.status)).toEqual(["created"]);
+      expect(readFileSync(node.registriesPath!, "utf8")).toBe(TRICKY);
+    });
+
+    const realApply = realTerraformBlocker();
+    (realApply.blocker ? test.skip : test)(
+      realApply.blocker
+        ? `real terraform apply against the local sshd (SKIPPED: ${realApply.blocker})`
+        : `real ${realApply.binary} apply against the local sshd`,
+      () => {
+        const node = localNode("real", "server-1", "server");
+        const workDir = join(root, "real", "tf");
+        mkdirSync(workDir, { recursive: true });
+        const stack = synthDelivery({ content: TRICKY, nodes: [node], ssh: { hostKey: sshd.hostPublicKey } });
+        writeFileSync(join(workDir, "main.tf.json"), JSON.stringify(stack));
+        const env = {
+          ...process.env,
+          CHECKPOINT_DISABLE: "1",
+          TF_VAR_ssh_private_key: sshd.clientPrivateKey,
+        };
+        for (const args of [
+          ["init", "-input=false", "-no-color"],
+          ["apply", "-auto-approve", "-input=false", "-no-color"],
+        ]) {
+          const result = spawnSync(realApply.binary!, args, {
+            cwd: workDir,
+            env,
+            encoding: "utf8",
+            timeout: 120_000,
+          });
+          expect({ args, status: result.status, output: result.stdout + result.stderr }).toMatchObject({
+            status: 0,
+          });
+        }
+        expect(readFileSync(node.registriesPath!)).toEqual(Buffer.from(TRICKY, "utf8"));
+        expect(modeOf(node.registriesPath!)).toBe("600");
+      },
+    );
+  },
+);
+
+describe("the replay's template evaluator", () => {
+  const stack: StackJson = { locals: { text: "a$${b}%%{c}", nested: "${local.text}!" } };
+  const evaluator = new TemplateEvaluator(stack, { key: "k" });
+
+  test.each([
+    ["escapes", "x$${y}%%{z}", "x${y}%{z}"],
+    ["locals, nested", "${local.nested}", "a${b}%{c}!"],
+    ["variables", "<${var.key}>", "<k>"],
+    ["sha256 of a local", "${sha256(local.text)}", createHash("sha256").update("a${b}%{c}").digest("hex")],
+    ["a quoted string", '${"$$"}${var.key}', "$$k"],
+  ])("evaluates %s", (_rule, template, expected) => {
+    expect(evaluator.evaluate(template)).toBe(expected);
+  });
+
+  test.each([
+    ["an unknown function", "${timestamp()}"],
+    ["a directive", "%{ if true }x%{ endif }"],
+    ["an unknown variable", "${var.missing}"],
+    ["a resource attribute", "${null_resource.x.id}"],
+  ])("fails loudly on %s", (_rule, template) => {
+    expect(() => evaluator.evaluate(template)).toThrow(UnsupportedExpressionError);
+  });
+});
+
+async function waitFor(condition: () => Promise<boolean>): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error("condition not reached within 5 s");
+}
+
+/** Why the real `apply` cannot run here, or the binary to run it with. */
+function realTerraformBlocker(): { binary?: string; blocker?: string } {
+  const binary = ["terraform", "tofu"].find(
+    (name) => spawnSync("sh", ["-c", `command -v ${name}`]).status === 0,
+  );
+  if (!binary) return { blocker: "neither terraform nor tofu is on PATH" };
+  const probe = mkdtempSync(join(tmpdir(), "hm-tf-probe-"));
+  writeFileSync(
+    join(probe, "main.tf.json"),
+    JSON.stringify({
+      terraform: { required_providers: { null: { source: "hashicorp/null", version: "3.2.4" } } },
+    }),
+  );
+  const init = spawnSync(binary, ["init", "-input=false", "-no-color"], {
+    cwd: probe,
+    encoding: "utf8",
+    timeout: 60_000,
+    env: { ...process.env, CHECKPOINT_DISABLE: "1" },
+  });
+  rmSync(probe, { recursive: true, force: true });
+  if (init.status === 0) return { binary };
+  const reason = `${init.stdout}${init.stderr}`
+    .split("\n")
+    .find((line) => /error|no such host|could not/i.test(line));
+  return {
+    binary,
+    blocker: `${binary} init cannot install hashicorp/null offline: ${reason?.trim() ?? "failed"}`,
+  };
+}

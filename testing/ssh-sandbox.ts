@@ -1,0 +1,111 @@
+/**
+ * A throwaway OpenSSH server on 127.0.0.1 for delivery tests: random free port, fresh host and
+ * client keys, root login by key only, and a PATH that starts with the service-manager double.
+ */
+import { ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer, Socket } from "node:net";
+import { join } from "node:path";
+
+export const SSHD = "/usr/sbin/sshd";
+
+export interface SshSandbox {
+  readonly port: number;
+  /** `ssh-ed25519 AAAA…` of the server, for `host_key` pinning. */
+  readonly hostPublicKey: string;
+  /** OpenSSH private key accepted for root. */
+  readonly clientPrivateKey: string;
+  stop(): Promise<void>;
+}
+
+/** A TCP port that nothing listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}
+
+function generateKey(path: string): void {
+  execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "harbor-mirror-test", "-f", path]);
+}
+
+function publicKeyOf(path: string): string {
+  return readFileSync(`${path}.pub`, "utf8").trim().split(" ").slice(0, 2).join(" ");
+}
+
+/** Starts `sshd -D` with a private config in `dir`; `pathPrefix` goes first in sessions' PATH. */
+export async function startSshd(dir: string, pathPrefix: string): Promise<SshSandbox> {
+  mkdirSync(dir, { recursive: true });
+  // sshd refuses to start as root without its privilege-separation directory.
+  mkdirSync("/run/sshd", { recursive: true, mode: 0o755 });
+  const hostKey = join(dir, "host_key");
+  const clientKey = join(dir, "client_key");
+  generateKey(hostKey);
+  generateKey(clientKey);
+  writeFileSync(join(dir, "authorized_keys"), readFileSync(`${clientKey}.pub`));
+  const port = await freePort();
+  const config = join(dir, "sshd_config");
+  writeFileSync(
+    config,
+    [
+      "ListenAddress 127.0.0.1",
+      `Port ${port}`,
+      `HostKey ${hostKey}`,
+      "PidFile none",
+      "PermitRootLogin prohibit-password",
+      "PasswordAuthentication no",
+      "KbdInteractiveAuthentication no",
+      `AuthorizedKeysFile ${join(dir, "authorized_keys")}`,
+      "StrictModes no",
+      "UsePAM no",
+      "AllowTcpForwarding yes",
+      `SetEnv PATH=${pathPrefix}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
+      "LogLevel ERROR",
+      "",
+    ].join("\n"),
+  );
+  const daemon = spawn(SSHD, ["-D", "-e", "-f", config], { stdio: ["ignore", "ignore", "pipe"] });
+  let errors = "";
+  daemon.stderr!.on("data", (chunk) => (errors += chunk));
+  await waitForListening(port, daemon, () => errors);
+  return {
+    port,
+    hostPublicKey: publicKeyOf(hostKey),
+    clientPrivateKey: readFileSync(clientKey, "utf8"),
+    stop: () => stopProcess(daemon),
+  };
+}
+
+async function waitForListening(port: number, daemon: ChildProcess, errors: () => string): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    if (daemon.exitCode !== null) throw new Error(`sshd exited with ${daemon.exitCode}: ${errors()}`);
+    if (await canConnect(port)) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`sshd did not listen on port ${port}: ${errors()}`);
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+    socket.connect(port, "127.0.0.1");
+  });
+}
+
+function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once("exit", () => resolve());
+    child.kill("SIGTERM");
+  });
+}
