@@ -1,4 +1,5 @@
 /** The registry of CLI commands; each command module owns its options and help text. */
+import { command as resolveCommand } from "./resolve";
 import { command as validateCommand } from "./validate";
 
 export interface Command {
@@ -8,5 +9,6 @@ export interface Command {
 
 // One line per command, alphabetical; each module exports `command: Command`.
 export const commands: Record<string, Command> = {
+  resolve: resolveCommand,
   validate: validateCommand,
 };
