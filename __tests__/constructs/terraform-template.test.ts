@@ -1,4 +1,4 @@
-import { terraformLiteral } from "../../constructs/terraform-strings";
+import { escapeTemplateLiteral } from "../../delivery/terraform-template";
 import { applyOutputs, findTerraformBinary } from "../../testing/terraform-cli";
 
 const HAZARDS: readonly (readonly [string, string])[] = [
@@ -12,9 +12,9 @@ const HAZARDS: readonly (readonly [string, string])[] = [
   ["lone dollar and percent at the end", "cost $ 100%"],
 ];
 
-describe("terraformLiteral", () => {
+describe("escapeTemplateLiteral", () => {
   it.each(HAZARDS)("doubles the template openers in %s", (_name, text) => {
-    const escaped = terraformLiteral(text);
+    const escaped = escapeTemplateLiteral(text);
     expect(escaped).not.toMatch(/(^|[^$])\$\{/);
     expect(escaped).not.toMatch(/(^|[^%])%\{/);
   });
@@ -25,7 +25,7 @@ describe("terraformLiteral", () => {
     "evaluates back to the exact bytes in real Terraform (skipped without terraform/tofu)",
     () => {
       const locals = Object.fromEntries(
-        HAZARDS.map((_hazard, index) => [`v${index}`, terraformLiteral(HAZARDS[index][1])]),
+        HAZARDS.map((_hazard, index) => [`v${index}`, escapeTemplateLiteral(HAZARDS[index][1])]),
       );
       const output = Object.fromEntries(
         HAZARDS.map((_hazard, index) => [`v${index}`, { value: `\${local.v${index}}` }]),
