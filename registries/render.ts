@@ -181,7 +181,8 @@ function recordNode<T>(
 function mapNode(entries: readonly (readonly [string, Node | null | undefined])[]): YAMLMap {
   const map = new YAMLMap();
   for (const [key, value] of entries) {
-    if (value !== undefined) map.items.push(new Pair(quoted(key), value));
+    // An explicit null scalar: a bare null pair value can render as a `? key` complex key.
+    if (value !== undefined) map.items.push(new Pair(quoted(key), value ?? new Scalar(null)));
   }
   return map;
 }

@@ -1,0 +1,288 @@
+/**
+ * Rendering registries.yaml (rke2-registries.md §8 "Rendering"): exact output for the §11 recipe,
+ * order independence, apply-time placeholders, refusal of invalid files, and the round-trip
+ * property render → parse → render for generated models.
+ */
+import fc from "fast-check";
+import { ValidationError } from "../../registries/diagnostics";
+import { ApplyTimeValue, RegistriesFile, RegistryAuth } from "../../registries/model";
+import { parseRegistriesYaml } from "../../registries/parse";
+import {
+  applyTimePlaceholder,
+  displayRendered,
+  renderRegistriesFile,
+  renderRegistriesSpec,
+} from "../../registries/render";
+
+const HEADER = "# Managed by harbor-mirror. Do not edit: changes are overwritten on the next deploy.\n\n";
+
+const ROBOT_SECRET: ApplyTimeValue = { kind: "apply-time", id: "robot_secret", display: "<robot secret>" };
+
+/** §11: the Harbor proxy-cache recipe. */
+const RECIPE: RegistriesFile = {
+  mirrors: {
+    "quay.io": { endpoint: ["https://harbor.example.com"], rewrite: { "^(.*)$": "quay-proxy/$1" } },
+    "docker.io": { endpoint: ["https://harbor.example.com"], rewrite: { "^(.*)$": "dockerhub-proxy/$1" } },
+  },
+  configs: {
+    "harbor.example.com": {
+      tls: { ca_file: "/etc/rancher/rke2/harbor-ca.pem" },
+      auth: { password: "<secret>", username: "robot$k8s-puller" },
+    },
+  },
+};
+
+const RECIPE_TEXT =
+  HEADER +
+  [
+    '"mirrors":',
+    '  "docker.io":',
+    '    "endpoint":',
+    '      - "https://harbor.example.com"',
+    '    "rewrite":',
+    '      "^(.*)$": "dockerhub-proxy/$1"',
+    '  "quay.io":',
+    '    "endpoint":',
+    '      - "https://harbor.example.com"',
+    '    "rewrite":',
+    '      "^(.*)$": "quay-proxy/$1"',
+    '"configs":',
+    '  "harbor.example.com":',
+    '    "auth":',
+    '      "username": "robot$k8s-puller"',
+    '      "password": "<secret>"',
+    '    "tls":',
+    '      "ca_file": "/etc/rancher/rke2/harbor-ca.pem"',
+    "",
+  ].join("\n");
+
+/** Same content, every record built in reverse key order. */
+function reversed<T>(record: Readonly<Record<string, T>>): Record<string, T> {
+  return Object.fromEntries(Object.entries(record).reverse());
+}
+
+describe("renderRegistriesFile", () => {
+  it("§8 rendering rules: header, quoted keys and strings, block sequences, schema order", () => {
+    expect(renderRegistriesFile(RECIPE)).toEqual({ text: RECIPE_TEXT, applyTimeValues: [] });
+  });
+
+  it("§8 input key order does not change the output", () => {
+    const shuffled: RegistriesFile = {
+      configs: reversed(RECIPE.configs ?? {}),
+      mirrors: reversed(RECIPE.mirrors ?? {}),
+    };
+    expect(renderRegistriesFile(shuffled).text).toBe(renderRegistriesFile(RECIPE).text);
+  });
+
+  it("§3.4 endpoint order is kept (containerd tries endpoints in order)", () => {
+    const text = renderRegistriesFile({
+      mirrors: { "docker.io": { endpoint: ["https://b.io", "https://a.io"] } },
+    }).text;
+    expect(text.indexOf("https://b.io")).toBeLessThan(text.indexOf("https://a.io"));
+  });
+
+  it("§8 booleans render as true/false and null mirrors as null", () => {
+    const text = renderRegistriesFile({
+      mirrors: { "docker.io": null },
+      configs: { "h.io": { tls: { insecure_skip_verify: false } } },
+    }).text;
+    expect(text).toBe(
+      HEADER +
+        '"mirrors":\n  "docker.io": null\n"configs":\n  "h.io":\n    "tls":\n      "insecure_skip_verify": false\n',
+    );
+  });
+
+  it("§8 long values are never folded and no tab or document marker appears", () => {
+    const password = "p".repeat(300);
+    const text = renderRegistriesFile({ configs: { "h.io": { auth: { username: "u", password } } } }).text;
+    expect(text).toContain(`"password": "${password}"\n`);
+    expect(text).not.toMatch(/\t|^---|^\.\.\./m);
+  });
+
+  it("§1 characters YAML 1.1 reads as line breaks or rejects are escaped", () => {
+    const password = "a\u2028b\u2029c\u0085d\u007fe\u0080f\ufeffg";
+    const text = renderRegistriesFile({ configs: { "h.io": { auth: { username: "u", password } } } }).text;
+    expect(text).toContain('"password": "a\\u2028b\\u2029c\\u0085d\\u007fe\\u0080f\\ufeffg"');
+    expect(parseRegistriesYaml(text).file.configs?.["h.io"]?.auth?.password).toBe(password);
+  });
+
+  it("§8 refuses a file with validation errors (nothing invalid is shipped)", () => {
+    const invalid: RegistriesFile = {
+      mirrors: { "docker.io": { endpoint: ["https://h.io"], rewrite: { "^docker\\.io/(.*)": "p/$1" } } },
+    };
+    expect(() => renderRegistriesFile(invalid)).toThrow(ValidationError);
+    expect(() => renderRegistriesFile(invalid)).toThrow(/backslash/);
+  });
+
+  it("§8 renders a file that has only warnings", () => {
+    const warned: RegistriesFile = { mirrors: { "docker.io": { rewrite: { "^(.*)$": "p/$1" } } } };
+    expect(renderRegistriesFile(warned).text).toContain('"^(.*)$": "p/$1"');
+  });
+});
+
+describe("apply-time values", () => {
+  const file: RegistriesFile = {
+    configs: { "harbor.example.com": { auth: { username: "robot$k8s", password: ROBOT_SECRET } } },
+  };
+
+  it("render as the plain placeholder and are listed once", () => {
+    const rendered = renderRegistriesFile(file);
+    expect(rendered.text).toContain('"password": __HARBOR_MIRROR_APPLY_TIME_robot_secret__\n');
+    expect(rendered.applyTimeValues).toEqual([
+      { placeholder: applyTimePlaceholder("robot_secret"), value: ROBOT_SECRET },
+    ]);
+  });
+
+  it("the placeholder replaced by any JSON string is valid YAML with that exact value", () => {
+    const secret = 'a"b\\c ${x} %{y} $1\n\u00e9\u2028';
+    const rendered = renderRegistriesFile(file);
+    const delivered = rendered.text.replace(rendered.applyTimeValues[0].placeholder, JSON.stringify(secret));
+    expect(parseRegistriesYaml(delivered).file.configs?.["harbor.example.com"]?.auth?.password).toBe(secret);
+  });
+
+  it("displayRendered shows the display text, quoted", () => {
+    expect(displayRendered(renderRegistriesFile(file))).toContain('"password": "<robot secret>"\n');
+  });
+
+  it.each([
+    {
+      name: "an id outside [a-z0-9_]",
+      auth: { password: { ...ROBOT_SECRET, id: "Robot-Secret" } },
+      message: /\[a-z0-9_\]\+/,
+    },
+    {
+      name: "one id for two different values",
+      auth: { username: { ...ROBOT_SECRET, display: "<robot name>" }, password: ROBOT_SECRET },
+      message: /two different values/,
+    },
+  ])("refuses $name", ({ auth, message }) => {
+    const bad: RegistriesFile = { configs: { "h.io": { auth: auth as RegistryAuth } } };
+    expect(() => renderRegistriesFile(bad)).toThrow(message);
+  });
+});
+
+describe("renderRegistriesSpec", () => {
+  it("compiles the ordered spec, then renders it", () => {
+    const rendered = renderRegistriesSpec({
+      mirrors: [
+        {
+          registry: "quay.io",
+          endpoints: ["https://harbor.example.com"],
+          rewrites: [{ match: "^(.*)$", replace: "quay-proxy/$1" }],
+        },
+        {
+          registry: "docker.io",
+          endpoints: ["https://harbor.example.com"],
+          rewrites: [{ match: "^(.*)$", replace: "dockerhub-proxy/$1" }],
+        },
+      ],
+      configs: RECIPE.configs as Record<string, never>,
+    });
+    expect(rendered.text).toBe(RECIPE_TEXT);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Round-trip property: generated valid models survive render → parse → render byte-identically.
+// ---------------------------------------------------------------------------------------------
+
+const label = fc.stringMatching(/^[a-z][a-z0-9-]{0,6}[a-z0-9]$/);
+const host = fc
+  .tuple(
+    fc.array(label, { minLength: 1, maxLength: 3 }),
+    fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined }),
+  )
+  .map(([labels, port]) => `${labels.join(".")}${port === undefined ? "" : `:${port}`}`);
+
+/** Credentials may contain anything (§5); these fragments are the ones that break naive quoting. */
+const tricky = fc.constantFrom(
+  "${",
+  "%{",
+  "$1",
+  '"',
+  "'",
+  "\\",
+  "\n",
+  "\t",
+  "#",
+  ": ",
+  "- ",
+  "é",
+  "😀",
+  "\u2028",
+  "\u0085",
+  "~",
+  "*",
+  "&a",
+  "!!str",
+);
+const credential = fc
+  .array(fc.oneof(tricky, fc.string({ unit: "binary", maxLength: 8 })), { maxLength: 6 })
+  .map((parts) => parts.join(""));
+/** Patterns and replacements may not contain `\` or `"` (§4.8). */
+const replacement = fc
+  .array(
+    fc.oneof(
+      fc.constantFrom("$1", "${1}", "$$", "${", "%{", "é", "/"),
+      fc.stringMatching(/^[a-z0-9/_.-]{0,6}$/),
+    ),
+    { maxLength: 5 },
+  )
+  .map((parts) => parts.join(""));
+const pattern = fc.stringMatching(/^[a-z0-9/_-]{0,8}$/).map((prefix) => `^${prefix}(.*)$`);
+
+const mirror = fc.option(
+  fc.record(
+    {
+      endpoint: fc.array(
+        host.map((h) => `https://${h}`),
+        { maxLength: 3 },
+      ),
+      rewrite: fc.dictionary(pattern, replacement, { maxKeys: 3 }),
+    },
+    { requiredKeys: [] },
+  ),
+  { nil: null },
+);
+
+const auth = fc.record(
+  {
+    username: credential,
+    password: credential,
+    auth: fc
+      .tuple(credential, credential)
+      .map(([user, password]) => Buffer.from(`${user}:${password}`).toString("base64")),
+    identity_token: credential,
+  },
+  { requiredKeys: [] },
+);
+
+const tls = fc.record(
+  { ca_file: credential, cert_file: credential, key_file: credential, insecure_skip_verify: fc.boolean() },
+  { requiredKeys: [] },
+);
+
+const config = fc.option(fc.record({ auth, tls }, { requiredKeys: [] }), { nil: null });
+
+const registriesFile: fc.Arbitrary<RegistriesFile> = fc.record(
+  {
+    mirrors: fc.dictionary(fc.oneof(host, fc.constant("*")), mirror, { maxKeys: 4 }),
+    configs: fc.dictionary(host, config, { maxKeys: 3 }),
+  },
+  { requiredKeys: [] },
+);
+
+describe("round trip", () => {
+  it("§8 render → parse gives back the model, and rendering again is byte-identical", () => {
+    fc.assert(
+      fc.property(registriesFile, (file) => {
+        const first = renderRegistriesFile(file).text;
+        const parsed = parseRegistriesYaml(first);
+        expect(parsed.diagnostics.filter((diagnostic) => diagnostic.severity === "error")).toEqual([]);
+        expect(parsed.file).toEqual(file);
+        expect(renderRegistriesFile(parsed.file).text).toBe(first);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
