@@ -338,6 +338,11 @@ export function oneOfProblem(values: readonly string[], value: string): string |
 // ---------------------------------------------------------------------------------------------
 // Suggestions
 
+/** Code-unit order: unlike localeCompare, the same on every machine and locale. */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** `; did you mean \`x\`?` for the nearest candidate, or `""` when nothing is close. */
 export function suggestion(word: string, candidates: readonly string[]): string {
   const nearest = nearestWord(word, candidates);
@@ -348,7 +353,7 @@ function nearestWord(word: string, candidates: readonly string[]): string | unde
   const lower = word.toLowerCase();
   const scored = candidates
     .map((candidate) => ({ candidate, distance: editDistance(lower, candidate.toLowerCase()) }))
-    .sort((a, b) => a.distance - b.distance || a.candidate.localeCompare(b.candidate));
+    .sort((a, b) => a.distance - b.distance || compareText(a.candidate, b.candidate));
   const best = scored[0];
   // A third of the word may be wrong: close enough to be a typo, far enough to avoid nonsense.
   return best && best.distance <= Math.max(2, Math.floor(word.length / 3)) ? best.candidate : undefined;
@@ -470,7 +475,7 @@ function decodeFields(
   for (const name of decodeOrder(fields)) {
     const field = fields[name];
     const entry = byKey.get(name);
-    const skip = field.presence.kind === "derived" && !valid && !entry;
+    const skip = field.presence.kind === "derived" && !valid && isAbsent(entry?.valueNode);
     const result = skip ? undefined : decodeField(field, entry, decoded, [...path, name], context);
     if (result === INVALID) valid = false;
     else if (result !== undefined) decoded[name] = result;
@@ -565,7 +570,7 @@ function passThroughEntries(
   if (forbidden.length > 0) return INVALID;
   return Object.fromEntries(
     extra
-      .sort((a, b) => a.key.localeCompare(b.key))
+      .sort((a, b) => compareText(a.key, b.key))
       .map((entry) => [entry.key, (entry.valueNode as Node | null)?.toJSON?.() ?? null]),
   );
 
@@ -673,7 +678,7 @@ export function map<V>(
     const entries = mappingEntries(node, path, context, `${keyLabel} → value`);
     if (!entries) return INVALID;
     const decoded = [...entries]
-      .sort((a, b) => a.key.localeCompare(b.key))
+      .sort((a, b) => compareText(a.key, b.key))
       .map((entry) => {
         const keyProblem = key.check?.(entry.key, context);
         if (keyProblem)

@@ -5,6 +5,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import fc from "fast-check";
+import { readFileSync } from "node:fs";
+import { parse, stringify } from "yaml";
 import { parseConfig } from "../../config/load";
 import { ValidationError, type Diagnostic } from "../../registries/diagnostics";
 
@@ -281,5 +284,56 @@ describe("error reporting", () => {
     const diagnostic = rejection(yaml).diagnostics.find((item) => item.path === "upstreams[1].project");
     expect(diagnostic?.message).toContain('the default "my--registry.example.com" is not valid');
     expect(diagnostic?.line).toBe(markedLine(yaml));
+  });
+});
+
+describe("robustness", () => {
+  it("answers any YAML value with a config or a ValidationError, never another exception", () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        try {
+          parseConfig(stringify(value));
+        } catch (error) {
+          expect(error).toBeInstanceOf(ValidationError);
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  // Every path to a value in the example file: each is a place a user can get wrong.
+  function valuePaths(value: unknown, prefix: (string | number)[] = []): (string | number)[][] {
+    if (value === null || typeof value !== "object") return [prefix];
+    const entries = Array.isArray(value)
+      ? value.map((item, index) => [index, item] as const)
+      : Object.entries(value);
+    return [prefix, ...entries.flatMap(([key, item]) => valuePaths(item, [...prefix, key]))];
+  }
+
+  function replaced(root: unknown, path: readonly (string | number)[], value: unknown): unknown {
+    if (path.length === 0) return value;
+    const [head, ...rest] = path;
+    const copy = (Array.isArray(root) ? [...root] : { ...(root as object) }) as Record<
+      string | number,
+      unknown
+    >;
+    copy[head] = replaced(copy[head], rest, value);
+    return copy;
+  }
+
+  it("gives every error of a damaged example file a line number", () => {
+    const example: unknown = parse(readFileSync(join(__dirname, "..", "..", "harbor-mirror.yaml"), "utf8"));
+    fc.assert(
+      fc.property(fc.constantFrom(...valuePaths(example)), fc.jsonValue(), (path, value) => {
+        try {
+          parseConfig(stringify(replaced(example, path, value)));
+        } catch (error) {
+          expect(error).toBeInstanceOf(ValidationError);
+          for (const diagnostic of (error as ValidationError).diagnostics)
+            expect(diagnostic.line).toBeGreaterThan(0);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });

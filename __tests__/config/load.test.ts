@@ -24,7 +24,8 @@ afterEach(() => rmSync(workDir, { recursive: true, force: true }));
 
 describe("defaults (config.md: every key not required has a documented default)", () => {
   it("fills every default of a minimal file", () => {
-    expect(parseConfig(MINIMAL).config).toEqual({
+    // Typed as the loader's result type, so tsc also checks the inferred shape.
+    const expected: HarborMirrorConfig = {
       version: 1,
       harbor: { url: "https://harbor.example.com", allowHttp: false, insecureApi: false },
       access: "public",
@@ -44,7 +45,8 @@ describe("defaults (config.md: every key not required has a documented default)"
       ssh: { privateKeyVar: "ssh_private_key" },
       rollout: { strategy: "rolling", batchSize: 1 },
       backend: { type: "local", options: {} },
-    });
+    };
+    expect(parseConfig(MINIMAL).config).toEqual(expected);
   });
 
   it("derives node and CA paths from the distribution, and resolves caCertFile from the file's directory", () => {
