@@ -1,0 +1,181 @@
+/** Runs the real CLI (`node bin/harbor-mirror.js resolve …`) in a child process (cli.md). */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { stringify } from "yaml";
+import { compileRegistriesSpec } from "../../registries/compile-rules";
+
+const ROOT = resolve(__dirname, "../..");
+const directory = mkdtempSync(join(tmpdir(), "cli-resolve-"));
+
+function writeFile(name: string, text: string): string {
+  const path = join(directory, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [join(ROOT, "bin/harbor-mirror.js"), "resolve", ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const handWritten = writeFile(
+  "hand-written.yaml",
+  `mirrors:
+  "docker.io":
+    endpoint:
+      - "https://harbor.kingsd.top"
+    rewrite:
+      "^ksd-test/(.*)": "production/$1"
+      "^(.*)$": "docker.io/$1"
+configs:
+  "harbor.kingsd.top":
+    auth:
+      username: "robot$ksd+puller"
+      password: "do-not-print-me"
+`,
+);
+
+// The same ORDERED rules, compiled, written as YAML the way a node would receive it.
+const compiled = writeFile(
+  "compiled.yaml",
+  stringify(
+    compileRegistriesSpec({
+      mirrors: [
+        {
+          registry: "docker.io",
+          endpoints: ["https://harbor.kingsd.top"],
+          rewrites: [
+            { match: "^ksd-test/(.*)", replace: "production/$1" },
+            { match: "^(.*)$", replace: "docker.io/$1" },
+          ],
+        },
+      ],
+      configs: {},
+    }),
+  ),
+);
+
+describe("harbor-mirror resolve (cli.md)", () => {
+  it("--json on a hand-written map reports the random winner (§4.3)", () => {
+    const { status, stdout, stderr } = cli("ksd-test/busybox:1.35", "--registries", handWritten, "--json");
+    expect(stderr).toBe("");
+    expect(status).toBe(0);
+    const [result] = JSON.parse(stdout);
+    expect(result.deterministic).toBe(false);
+    expect(result.attempts[0]).toMatchObject({
+      repository: null,
+      candidates: ["docker.io/ksd-test/busybox", "production/busybox"],
+      auth: "harbor.kingsd.top",
+    });
+    expect(stdout).not.toContain("do-not-print-me");
+  });
+
+  it("--json on the compiled rules matches the cli.md example and resolves busybox via the proxy rule", () => {
+    const { status, stdout } = cli("ksd-test/busybox:1.35", "busybox", "--registries", compiled, "--json");
+    expect(status).toBe(0);
+    const [project, official] = JSON.parse(stdout);
+    expect(project).toEqual({
+      image: "ksd-test/busybox:1.35",
+      reference: "docker.io/ksd-test/busybox:1.35",
+      registry: "docker.io",
+      repository: "ksd-test/busybox",
+      deterministic: true,
+      attempts: [
+        {
+          endpoint: "https://harbor.kingsd.top/v2",
+          repository: "production/busybox",
+          url: "https://harbor.kingsd.top/v2/production/busybox/manifests/1.35?ns=docker.io",
+          rule: "^ksd-test/(.*)",
+          auth: null,
+        },
+        {
+          endpoint: "https://registry-1.docker.io/v2",
+          repository: "ksd-test/busybox",
+          url: "https://registry-1.docker.io/v2/ksd-test/busybox/manifests/1.35",
+          rule: null,
+          auth: null,
+        },
+      ],
+      warnings: [],
+    });
+    expect(official.deterministic).toBe(true);
+    expect(official.attempts[0].repository).toBe("docker.io/library/busybox");
+  });
+
+  it("--disable-default-endpoint drops the upstream attempt", () => {
+    const { stdout } = cli("busybox", "--registries", compiled, "--json", "--disable-default-endpoint");
+    expect(JSON.parse(stdout)[0].attempts.map((attempt: { endpoint: string }) => attempt.endpoint)).toEqual([
+      "https://harbor.kingsd.top/v2",
+    ]);
+  });
+
+  it("without --json prints a readable table with the URL of each attempt", () => {
+    const { status, stdout } = cli("ksd-test/busybox:1.35", "--registries", handWritten);
+    expect(status).toBe(0);
+    expect(stdout).toContain("ksd-test/busybox:1.35 → docker.io/ksd-test/busybox:1.35  [NON-DETERMINISTIC");
+    expect(stdout).toMatch(
+      /1 +https:\/\/harbor\.kingsd\.top\/v2 +one of: docker\.io\/ksd-test\/busybox \| production\/busybox/,
+    );
+    expect(stdout).toContain("https://registry-1.docker.io/v2/ksd-test/busybox/manifests/1.35");
+    expect(stdout).not.toContain("do-not-print-me");
+  });
+
+  const failures: { name: string; args: () => string[]; status: number; stderr: RegExp }[] = [
+    {
+      name: "exit 2: --registries is required",
+      args: () => ["busybox"],
+      status: 2,
+      stderr: /--registries <file> is required/,
+    },
+    {
+      name: "exit 2: at least one image",
+      args: () => ["--registries", compiled],
+      status: 2,
+      stderr: /at least one <image>/,
+    },
+    {
+      name: "exit 2: an unknown option",
+      args: () => ["busybox", "--registries", compiled, "--bogus"],
+      status: 2,
+      stderr: /bogus/,
+    },
+    {
+      name: "exit 1: an invalid image names the value",
+      args: () => ["Bad/X", "--registries", compiled],
+      status: 1,
+      stderr: /invalid image reference "Bad\/X": repository name "X" must be lowercase/,
+    },
+    {
+      name: "exit 1: an unreadable file names the path",
+      args: () => ["busybox", "--registries", join(directory, "missing.yaml")],
+      status: 1,
+      stderr: /missing\.yaml: cannot read the file: ENOENT/,
+    },
+    {
+      name: "exit 1: an invalid file is reported as file:line:column key: message",
+      args: () => [
+        "busybox",
+        "--registries",
+        writeFile("invalid.yaml", 'mirrors:\n  "docker.io":\n    endpoint: "https://x"\n'),
+      ],
+      status: 1,
+      stderr: /invalid\.yaml:3:\d+ mirrors\."docker\.io"\.endpoint: /,
+    },
+  ];
+  it.each(failures)("$name", ({ args, status, stderr }) => {
+    const result = cli(...args());
+    expect(result.status).toBe(status);
+    expect(result.stderr).toMatch(stderr);
+  });
+
+  it("--help prints the usage and exits 0", () => {
+    const { status, stdout } = cli("--help");
+    expect(status).toBe(0);
+    expect(stdout).toContain("Usage: harbor-mirror resolve <image>... --registries <file>");
+  });
+});
