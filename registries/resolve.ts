@@ -96,10 +96,7 @@ function attemptsFor(hostConfigs: HostConfigs, context: Context): ResolveAttempt
   const entry = hostConfigs.hosts[context.reference.registry] ?? hostConfigs.hosts[WILDCARD_DIRECTORY];
   if (!entry) return [defaultAttempt(builtInDefault(context), context)];
   const mirrorKey = entry.directory === WILDCARD_DIRECTORY ? WILDCARD : entry.directory;
-  for (const warning of hostConfigs.warnings) {
-    if (warning.path.startsWith(`mirrors.${JSON.stringify(mirrorKey)}`))
-      context.warnings.add(`${warning.path}: ${warning.message}`);
-  }
+  reportSkippedEndpoints(hostConfigs, mirrorKey, context);
   if (isUnreadableHostsToml(entry, mirrorKey, context))
     return [defaultAttempt(builtInDefault(context), context)];
   warnAboutFoldedRewrites(entry, mirrorKey, context);
@@ -109,6 +106,18 @@ function attemptsFor(hostConfigs: HostConfigs, context: Context): ResolveAttempt
   if (entry.default)
     attempts.push(defaultAttempt(entry.default.endpoint ?? builtInDefault(context), context));
   return attempts;
+}
+
+/** Only the skipped endpoints of the entry actually used concern this image. */
+function reportSkippedEndpoints(hostConfigs: HostConfigs, mirrorKey: string, context: Context): void {
+  for (const warning of hostConfigs.warnings) {
+    if (warning.path.startsWith(mirrorPath(mirrorKey)))
+      context.warnings.add(`${warning.path}: ${warning.message}`);
+  }
+}
+
+function mirrorPath(mirrorKey: string): string {
+  return `mirrors.${JSON.stringify(mirrorKey)}`;
 }
 
 /** containerd's built-in default for the registry (https, `/v2`, docker.io → registry-1.docker.io). */
@@ -140,14 +149,14 @@ function mirrorAttempt(
   const { results, invalid } = rewriteOutcomes(rewrites, subject);
   for (const { rule, error } of invalid) {
     context.warnings.add(
-      `mirrors.${JSON.stringify(mirrorKey)}.rewrite: pattern ${JSON.stringify(rule)} does not compile as RE2 and is skipped by containerd (§4.2): ${error}`,
+      `${mirrorPath(mirrorKey)}.rewrite: pattern ${JSON.stringify(rule)} does not compile as RE2 and is skipped by containerd (§4.2): ${error}`,
     );
   }
   const base = { endpoint: endpoint.url, auth: authFor(endpoint, context) };
   const candidates = [...new Set(results.map((result) => result.repository))].sort();
   if (candidates.length > 1) {
     context.warnings.add(
-      `mirrors.${JSON.stringify(mirrorKey)}.rewrite: rules ${results.map((result) => JSON.stringify(result.rule)).join(", ")} ` +
+      `${mirrorPath(mirrorKey)}.rewrite: rules ${results.map((result) => JSON.stringify(result.rule)).join(", ")} ` +
         `rewrite ${JSON.stringify(subject)} differently; containerd applies one of them at random (§4.3)`,
     );
     return { endpoint: base.endpoint, repository: null, url: null, rule: null, auth: base.auth, candidates };
@@ -192,12 +201,12 @@ function isUnreadableHostsToml(entry: HostEntry, mirrorKey: string, context: Con
   const broken = texts.filter(breaksTomlBasicString);
   for (const text of texts.filter((value) => value.includes("\\") && !breaksTomlBasicString(value))) {
     context.warnings.add(
-      `mirrors.${JSON.stringify(mirrorKey)}.rewrite: ${JSON.stringify(text)} contains a backslash, which hosts.toml reads as a TOML escape and changes the rule (§4.8)`,
+      `${mirrorPath(mirrorKey)}.rewrite: ${JSON.stringify(text)} contains a backslash, which hosts.toml reads as a TOML escape and changes the rule (§4.8)`,
     );
   }
   if (broken.length === 0) return false;
   context.warnings.add(
-    `mirrors.${JSON.stringify(mirrorKey)}.rewrite: ${broken.map((text) => JSON.stringify(text)).join(", ")} ` +
+    `${mirrorPath(mirrorKey)}.rewrite: ${broken.map((text) => JSON.stringify(text)).join(", ")} ` +
       `break the generated hosts.toml; containerd ignores all mirrors of ${context.reference.registry} and uses only the default host (§4.8)`,
   );
   return true;
@@ -221,7 +230,7 @@ function warnAboutFoldedRewrites(entry: HostEntry, mirrorKey: string, context: C
   const folded = Object.keys(entry.default?.foldedRewrites ?? {});
   if (folded.length === 0 || !entry.default?.endpoint) return;
   context.warnings.add(
-    `mirrors.${JSON.stringify(mirrorKey)}: the last endpoint equals the default endpoint ${entry.default.endpoint.url}, ` +
+    `${mirrorPath(mirrorKey)}: the last endpoint equals the default endpoint ${entry.default.endpoint.url}, ` +
       `so it is folded into the default and its rewrites (${folded.map((rule) => JSON.stringify(rule)).join(", ")}) are never applied (§3.2 step 4, §10.1)`,
   );
 }
