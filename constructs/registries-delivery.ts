@@ -3,7 +3,15 @@
  * `null_resource` per node whose provisioners upload into a private staging directory and run
  * the install script of `delivery/remote-script` (verify, change-only, atomic, restart, rollback).
  */
-import { Fn, ITerraformDependable, TerraformLocal, Token, Tokenization } from "cdktf";
+import {
+  Fn,
+  IResolvable,
+  IResolveContext,
+  ITerraformDependable,
+  TerraformLocal,
+  Token,
+  Tokenization,
+} from "cdktf";
 import { Construct } from "constructs";
 import { resource } from "@cdktf/provider-null";
 import { Diagnostic, ValidationError } from "../registries/diagnostics";
@@ -35,7 +43,7 @@ export interface DeliveryNode {
   /** @default 22 */
   readonly port?: number;
   /**
-   * Where the node reads its registries file.
+   * Where the node reads its registries file; known at synth time (not a token).
    * @default - `/etc/rancher/rke2/registries.yaml` for RKE2, `/etc/rancher/k3s/registries.yaml` for K3s
    */
   readonly registriesPath?: string;
@@ -57,7 +65,7 @@ export interface DeliverySsh {
 export interface DeliveryCaCert {
   /** PEM text; installed before the registries file, the same atomic way, without a restart of its own. */
   readonly content: string;
-  /** Path on the node, e.g. the `configs.<harbor>.tls.ca_file` of the registries file. */
+  /** Path on the node, e.g. the `configs.<harbor>.tls.ca_file` of the registries file; not a token. */
   readonly path: string;
 }
 
@@ -214,7 +222,7 @@ export class RegistriesDelivery extends Construct {
       const errors = [
         ...resolvedOnly(node.name, (name) => checkNodeName(name, `${path}.name`)),
         ...resolvedOnly(node.role, (role) => checkOneOf(role, NODE_ROLES, `${path}.role`)),
-        ...resolvedOnly(node.registriesPath, (value) => checkRemotePath(value, `${path}.registriesPath`)),
+        ...checkLiteralPath(node.registriesPath, `${path}.registriesPath`),
         ...resolvedOnly(node.port, (port) => checkPort(port, `${path}.port`)),
       ];
       if (seen.has(node.name)) {
@@ -242,7 +250,7 @@ export class RegistriesDelivery extends Construct {
   }
 
   protected validateCaCert(): Diagnostic[] {
-    return resolvedOnly(this.props.caCert?.path, (value) => checkRemotePath(value, "caCert.path"));
+    return checkLiteralPath(this.props.caCert?.path, "caCert.path");
   }
 
   protected validateRestartTimeout(): Diagnostic[] {
@@ -261,29 +269,67 @@ function checkPort(port: number, path: string): Diagnostic[] {
   return [failure(path, `${port} is not allowed: expected a TCP port from 1 to 65535`)];
 }
 
+/**
+ * Paths are spliced into the node's shell script, so unlike other values they must be known at
+ * synth time: only a validated path is safe there.
+ */
+function checkLiteralPath(value: string | undefined, path: string): Diagnostic[] {
+  if (value === undefined) return [];
+  if (!Token.isUnresolved(value)) return checkRemotePath(value, path);
+  return [
+    failure(
+      path,
+      "is a token: paths are embedded in the node's install script and must be known at synth time",
+    ),
+  ];
+}
+
 /** Checks a value only when it is present and known at synth time. */
 function resolvedOnly<T>(value: T | undefined, check: (value: T) => Diagnostic[]): Diagnostic[] {
   return value === undefined || Token.isUnresolved(value) ? [] : check(value);
 }
 
 /**
- * The template that renders `value`'s literal text byte for byte while its tokens stay
- * interpolations (cdktf writes plain strings unescaped, and `Fn.rawString` turns newlines into
- * a literal `\n`).
+ * A string whose literal text reaches the node byte for byte while its tokens stay
+ * interpolations. cdktf writes plain strings unescaped, reads `${`…`}` around tokens as its own
+ * escape syntax, and `Fn.rawString` turns newlines into a literal `\n`; so the template is
+ * assembled here, at resolve time, from the literal fragments and the resolved tokens.
  */
 function templateOf(value: string): string {
-  const tokens = Tokenization.reverseString(value).tokens.map((token) => token.toString());
-  return toTemplate(splitAtTokens(value, tokens));
+  return Token.isUnresolved(value)
+    ? Token.asString(new TemplateText(value))
+    : toTemplate([{ literal: value }]);
 }
 
-function splitAtTokens(value: string, tokens: readonly string[]): TemplatePart[] {
+class TemplateText implements IResolvable {
+  readonly creationStack: string[] = [];
+
+  constructor(private readonly value: string) {}
+
+  resolve(context: IResolveContext): string {
+    const tokens = Tokenization.reverseString(this.value).tokens;
+    return toTemplate(splitAtTokens(this.value, tokens, (token) => String(context.resolve(token))));
+  }
+
+  toString(): string {
+    return Token.asString(this);
+  }
+}
+
+function splitAtTokens(
+  value: string,
+  tokens: readonly IResolvable[],
+  render: (token: IResolvable) => string,
+): TemplatePart[] {
   const parts: TemplatePart[] = [];
   let rest = value;
   for (const token of tokens) {
-    const at = rest.indexOf(token);
+    const marker = token.toString();
+    const at = rest.indexOf(marker);
+    if (at < 0) throw new Error(`cannot find token ${marker} in the string it was reversed from`);
     if (at > 0) parts.push({ literal: rest.slice(0, at) });
-    parts.push({ interpolation: token });
-    rest = rest.slice(at + token.length);
+    parts.push({ interpolation: render(token) });
+    rest = rest.slice(at + marker.length);
   }
   if (rest.length > 0) parts.push({ literal: rest });
   return parts;
