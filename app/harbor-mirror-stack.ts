@@ -1,0 +1,94 @@
+/**
+ * The app's stack: a validated `harbor-mirror.yaml` mapped onto the constructs. Secrets enter
+ * only here, as sensitive Terraform variables named by the configuration.
+ */
+import { readFileSync } from "node:fs";
+import { TerraformStack, TerraformVariable } from "cdktf";
+import { Construct } from "constructs";
+import { provider as nullProvider } from "@cdktf/provider-null";
+import type { HarborMirrorConfig, UpstreamConfig } from "../config/schema";
+import { HarborMirror, HarborMirrorDeliveryProps } from "../constructs/harbor-mirror";
+import { HarborProvider } from "../constructs/harbor-provider";
+import type { UpstreamProps } from "../constructs/harbor-proxy-cache";
+import { pinProviderSources } from "../constructs/provider-sources";
+import { RolloutStrategy } from "../constructs/rollout-strategy";
+import { configureBackend } from "./backend";
+
+export const STACK_NAME = "harbor-mirror";
+
+export class HarborMirrorStack extends TerraformStack {
+  readonly mirror: HarborMirror;
+
+  constructor(
+    scope: Construct,
+    id: string,
+    readonly config: HarborMirrorConfig,
+  ) {
+    super(scope, id);
+    configureBackend(this, id, config.backend);
+    const harbor = new HarborProvider(this, "Harbor", {
+      url: config.harbor.url,
+      insecureApi: config.harbor.insecureApi,
+      allowInsecureHttp: config.harbor.allowHttp,
+    });
+    this.mirror = new HarborMirror(this, "HarborMirror", {
+      proxyCache: {
+        harborUrl: config.harbor.url,
+        allowInsecureHttp: config.harbor.allowHttp,
+        upstreams: config.upstreams.map((upstream) => this.upstreamProps(upstream)),
+        rewrites: config.rewrites,
+        access: config.access,
+        retention: config.retention,
+        caCertNodePath: config.harbor.caCertFile === undefined ? undefined : config.harbor.caCertNodePath,
+        provider: harbor.provider,
+      },
+      delivery: config.nodes.length > 0 ? this.deliveryProps() : undefined,
+    });
+    pinProviderSources(this, config.nodes.length > 0 ? ["harbor", "null"] : ["harbor"]);
+  }
+
+  private upstreamProps(upstream: UpstreamConfig): UpstreamProps {
+    return {
+      registry: upstream.registry,
+      project: upstream.project,
+      provider: upstream.provider,
+      endpointUrl: upstream.endpointUrl,
+      accessId: upstream.accessId,
+      accessSecret:
+        upstream.accessSecretVar === undefined
+          ? undefined
+          : this.sensitiveVariable(upstream.accessSecretVar, `Upstream secret of ${upstream.registry}`),
+      storageQuotaGiB: upstream.storageQuotaGiB,
+    };
+  }
+
+  private deliveryProps(): HarborMirrorDeliveryProps {
+    const { config } = this;
+    new nullProvider.NullProvider(this, "null");
+    return {
+      nodes: config.nodes,
+      distribution: config.distribution,
+      ssh: {
+        privateKey: this.sensitiveVariable(config.ssh.privateKeyVar, "SSH private key for the nodes"),
+        bastionHost: config.ssh.bastionHost,
+        bastionUser: config.ssh.bastionUser,
+        bastionPort: config.ssh.bastionPort,
+        hostKey: config.ssh.hostKey,
+      },
+      rollout:
+        config.rollout.strategy === "parallel"
+          ? RolloutStrategy.parallel()
+          : RolloutStrategy.rolling({ batchSize: config.rollout.batchSize }),
+      caCertPem:
+        config.harbor.caCertFile === undefined ? undefined : readFileSync(config.harbor.caCertFile, "utf8"),
+    };
+  }
+
+  /** One variable per name, even when several upstreams share it. */
+  private sensitiveVariable(name: string, description: string): string {
+    const existing = this.node.tryFindChild(name) as TerraformVariable | undefined;
+    const variable =
+      existing ?? new TerraformVariable(this, name, { type: "string", sensitive: true, description });
+    return variable.stringValue;
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * The whole product as one construct: Harbor proxy cache → registries.yaml (rendered once) →
+ * delivery to nodes. Each piece stays usable on its own; this only wires what one exposes into
+ * the next, so nothing is derived twice.
+ */
+import { Construct } from "constructs";
+import { HarborProxyCache, HarborProxyCacheProps } from "./harbor-proxy-cache";
+import { RegistriesContent } from "./registries-content";
+import { RegistriesDelivery, RegistriesDeliveryProps } from "./registries-delivery";
+
+/** Delivery settings; the content and the CA path come from the proxy cache. */
+export interface HarborMirrorDeliveryProps extends Omit<RegistriesDeliveryProps, "content" | "caCert"> {
+  /**
+   * PEM text of Harbor's CA certificate, written to the proxy cache's `caCertNodePath` on every node.
+   * @default - no CA file is delivered; nodes trust Harbor through their system store
+   */
+  readonly caCertPem?: string;
+}
+
+export interface HarborMirrorProps {
+  readonly proxyCache: HarborProxyCacheProps;
+  /**
+   * How registries.yaml reaches the nodes.
+   * @default - the file is rendered but not delivered (no nodes)
+   */
+  readonly delivery?: HarborMirrorDeliveryProps;
+}
+
+export class HarborMirror extends Construct {
+  readonly proxyCache: HarborProxyCache;
+  readonly registries: RegistriesContent;
+  readonly delivery?: RegistriesDelivery;
+
+  constructor(scope: Construct, id: string, props: HarborMirrorProps) {
+    super(scope, id);
+    this.proxyCache = new HarborProxyCache(this, "Cache", props.proxyCache);
+    this.registries = new RegistriesContent(this, "Registries", {
+      spec: this.proxyCache.registriesSpec,
+      applyTimeTokens: this.proxyCache.applyTimeTokens,
+    });
+    if (props.delivery && props.delivery.nodes.length > 0) {
+      this.delivery = new RegistriesDelivery(this, "Delivery", {
+        ...props.delivery,
+        content: this.registries.content,
+        caCert: caCertOf(props),
+      });
+    }
+  }
+}
+
+function caCertOf(props: HarborMirrorProps): RegistriesDeliveryProps["caCert"] {
+  const pem = props.delivery?.caCertPem;
+  const path = props.proxyCache.caCertNodePath;
+  if (pem === undefined) return undefined;
+  if (path === undefined) {
+    throw new Error(
+      "HarborMirror: delivery.caCertPem is set but proxyCache.caCertNodePath is not: " +
+        "set caCertNodePath to the path nodes read the CA from (it becomes configs.<harbor host>.tls.ca_file)",
+    );
+  }
+  return { content: pem, path };
+}
