@@ -1,0 +1,38 @@
+/**
+ * Builds the app's construct tree from a configuration file, without synthesizing it: `main.ts`
+ * synthesizes the result, the CLI's `render` and `review` only read it.
+ */
+import { relative } from "node:path";
+import { App } from "cdktf";
+import { loadConfig } from "../config/load";
+import type { Diagnostic } from "../registries/diagnostics";
+import { HarborMirrorStack, STACK_NAME } from "./harbor-mirror-stack";
+import { buildReviewModel } from "./review";
+import type { ReviewModel } from "../review/report";
+
+export interface BuiltApp {
+  readonly app: App;
+  readonly stack: HarborMirrorStack;
+  /** The configuration file, relative to the working directory, as messages name it. */
+  readonly configFile: string;
+  readonly warnings: readonly Diagnostic[];
+  readonly review: ReviewModel;
+}
+
+export interface BuildOptions {
+  /** @default - `$HARBOR_MIRROR_CONFIG`, else `./harbor-mirror.yaml` */
+  readonly configPath?: string;
+  /** @default - `$CDKTF_OUTDIR`, else `cdktf.out` */
+  readonly outdir?: string;
+}
+
+/** Throws `ValidationError` for an invalid configuration, before anything is written. */
+export function buildApp(options: BuildOptions = {}): BuiltApp {
+  const loaded = loadConfig({ path: options.configPath });
+  // Relative, so nothing written depends on where the repository is checked out.
+  const configFile = relative(process.cwd(), loaded.path);
+  const app = new App({ outdir: options.outdir });
+  const stack = new HarborMirrorStack(app, STACK_NAME, loaded.config);
+  const review = buildReviewModel(stack, loaded.warnings, configFile);
+  return { app, stack, configFile, warnings: loaded.warnings, review };
+}

@@ -1,0 +1,23 @@
+/** `harbor-mirror render [--config <file>]`: the registries.yaml the configuration delivers to nodes. */
+import { buildApp } from "../../app/build";
+import { defineCommand, EXIT_OK, printDiagnostics } from "../command-kit";
+
+export const command = defineCommand({
+  name: "render",
+  summary: "Print the registries.yaml that the configuration delivers to nodes",
+  usage: `Usage: harbor-mirror render [--config <harbor-mirror.yaml>]
+
+Prints the registries.yaml every node receives. Values known only at apply time (the robot
+account's name and secret) are shown as placeholders, never as values.
+
+Options:
+  -c, --config <file>  Configuration file (default: $HARBOR_MIRROR_CONFIG, else ./harbor-mirror.yaml)
+  -h, --help           Show this help`,
+  options: { config: { type: "string", short: "c" } },
+  run(values) {
+    const { stack, warnings, configFile } = buildApp({ configPath: values.config });
+    printDiagnostics(warnings, configFile);
+    process.stdout.write(stack.mirror.registries.displayText);
+    return EXIT_OK;
+  },
+});
