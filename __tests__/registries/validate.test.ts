@@ -2,6 +2,7 @@
  * The validation rules of rke2-registries.md §8: every error class is rejected with its path,
  * line and rule section; every warning is raised; and the cases the rules must not flag stay clean.
  */
+import { compileRegistriesSpec } from "../../registries/compile-rules";
 import { Diagnostic } from "../../registries/diagnostics";
 import { validateRegistriesFile, validateRegistriesYaml } from "../../registries/validate";
 
@@ -66,6 +67,14 @@ function configWithAuth(host: string, field: string, value: string): string {
     "    auth:",
     `      ${field}: ${JSON.stringify(value)}`,
   );
+}
+
+/** A docker.io mirror with one endpoint and the given rewrite rules (rules start on line 5). */
+function rules(...entries: (readonly [string, string])[]): string {
+  const lines = entries.map(
+    ([pattern, replacement]) => `      ${JSON.stringify(pattern)}: ${JSON.stringify(replacement)}`,
+  );
+  return yaml("mirrors:", "  docker.io:", '    endpoint: ["https://h.io"]', "    rewrite:", ...lines);
 }
 
 const ENDPOINT_0 = 'mirrors."docker.io".endpoint[0]';
@@ -322,7 +331,8 @@ const warningCases: readonly RuleCase[] = [
     path: 'mirrors."docker.io".rewrite',
     line: 4,
     rule: "§4.3",
-    message: /random order/,
+    message:
+      /"\^\(\.\*\)\$" and "\^library\/\(\.\*\)\$" overlap \(both match the repository "library\/"\).*random order/,
   },
   {
     name: "§8 literal prefixes where one is a prefix of the other",
@@ -337,7 +347,23 @@ const warningCases: readonly RuleCase[] = [
     path: 'mirrors."docker.io".rewrite',
     line: 4,
     rule: "§4.3",
-    message: /not provably disjoint/,
+    message: /overlap \(both match the repository "team\/x\/"\)/,
+  },
+  {
+    name: "§8 an unanchored rule overlaps an anchored one that contains its text",
+    text: rules(["foo", "x"], ["^barfoo$", "y"]),
+    path: 'mirrors."docker.io".rewrite',
+    line: 4,
+    rule: "§4.3",
+    message: /both match the repository "barfoo"/,
+  },
+  {
+    name: "§8 flags such as (?i) make disjointness unprovable",
+    text: rules(["^(?i)a", "x"], ["^b", "y"]),
+    path: 'mirrors."docker.io".rewrite',
+    line: 4,
+    rule: "§4.3",
+    message: /are not provably disjoint/,
   },
   {
     name: "§8 $<digit><letter> ambiguity",
@@ -544,6 +570,16 @@ const cleanCases: readonly { name: string; text: string }[] = [
       '      "^(.*)$": "p/$1"',
     ),
   },
+  { name: "§4.3 an exact match and a longer prefix are disjoint", text: rules(["^a$", "x"], ["^a/.*", "y"]) },
+  { name: "§4.3 different repeat counts are disjoint", text: rules(["^x{2}$", "a"], ["^x{3}$", "b"]) },
+  {
+    name: "§4.3 a class and its negation are disjoint",
+    text: rules(["^[^a-z]", "a"], ["^[a-z]{2,3}$", "b"]),
+  },
+  {
+    name: "§4.3 alternatives with distinct prefixes are disjoint",
+    text: rules(["^(a|b)/", "a"], ["^c/", "b"]),
+  },
   { name: "§4.5 ${1}x and $$ are unambiguous", text: mirrorWithRule("^(.*)$", "p/${1}x$$") },
   { name: "§4.5 named group used by name", text: mirrorWithRule("^(?P<repo>.*)$", "p/${repo}") },
   {
@@ -625,6 +661,25 @@ describe("validateRegistriesYaml", () => {
 });
 
 describe("validateRegistriesFile", () => {
+  it("§4.3 the order-independent rules compiled from an ordered spec are recognised as disjoint", () => {
+    const file = compileRegistriesSpec({
+      mirrors: [
+        {
+          registry: "docker.io",
+          endpoints: ["https://harbor.example.com"],
+          rewrites: [
+            { match: "^ksd-test/(.*)", replace: "production/$1" },
+            { match: "^library/(.*)$", replace: "dockerhub/library/$1" },
+            { match: "^(.*)$", replace: "dockerhub/$1" },
+          ],
+        },
+      ],
+      configs: {},
+    });
+    expect(Object.keys(file.mirrors?.["docker.io"]?.rewrite ?? {})).toHaveLength(3);
+    expect(validateRegistriesFile(file)).toEqual([]);
+  });
+
   it("§8 validates a model without positions (no line or column)", () => {
     const diagnostics = validateRegistriesFile({ mirrors: { "docker.io": { endpoint: ["https://"] } } });
     expect(diagnostics).toEqual([
