@@ -25,10 +25,21 @@ import { compileRewritePattern, CompiledPattern } from "./rewrite";
 const WILDCARD = "*";
 const DOCKER_HUB_HOSTS = ["docker.io", "registry-1.docker.io"];
 
+/** Node settings that change what a registries.yaml does (§3.2, §3.6). */
+export interface NodeRegistryOptions {
+  /** `disable-default-registry-endpoint` is set on the node. @default false */
+  readonly disableDefaultEndpoint?: boolean;
+  /** `embedded-registry` (Spegel) is enabled on the servers. @default false */
+  readonly embeddedRegistry?: boolean;
+}
+
 /** Parses and validates a registries.yaml text; diagnostics in source order. */
-export function validateRegistriesYaml(text: string): Diagnostic[] {
+export function validateRegistriesYaml(text: string, options: NodeRegistryOptions = {}): Diagnostic[] {
   const parsed = parseRegistriesYaml(text);
-  const diagnostics = [...parsed.diagnostics, ...validateRegistriesFile(parsed.file, parsed.positions)];
+  const diagnostics = [
+    ...parsed.diagnostics,
+    ...validateRegistriesFile(parsed.file, parsed.positions, options),
+  ];
   return diagnostics
     .map((diagnostic, index) => ({ diagnostic, index }))
     .sort((a, b) => compareBySource(a.diagnostic, b.diagnostic) || a.index - b.index)
@@ -36,14 +47,33 @@ export function validateRegistriesYaml(text: string): Diagnostic[] {
 }
 
 /** Validates a parsed or generated file; `positions` adds line and column to each diagnostic. */
-export function validateRegistriesFile(file: RegistriesFile, positions?: SourcePositions): Diagnostic[] {
+export function validateRegistriesFile(
+  file: RegistriesFile,
+  positions?: SourcePositions,
+  options: NodeRegistryOptions = {},
+): Diagnostic[] {
   const report = new Reporter(positions);
   const mirrors = Object.entries(file.mirrors ?? {});
   const configs = file.configs ?? {};
   for (const [registry, mirror] of mirrors) validateMirror(report, registry, mirror, configs);
   for (const [host, config] of Object.entries(configs)) validateConfig(report, host, config);
   warnConfigsShadowingWildcard(report, file);
+  if (options.disableDefaultEndpoint && !options.embeddedRegistry) warnUselessDisableDefault(report, file);
   return report.diagnostics;
+}
+
+/** Without endpoints there is nothing to replace the upstream with: K3s drops the entry (§3.2 step 5). */
+function warnUselessDisableDefault(report: Reporter, file: RegistriesFile): void {
+  for (const [registry, mirror] of Object.entries(file.mirrors ?? {})) {
+    if ((mirror?.endpoint ?? []).length > 0) continue;
+    report.warn(
+      entryPath("mirrors", registry),
+      `disable-default-registry-endpoint has no effect on ${JSON.stringify(registry)}: the mirror has no endpoints ` +
+        "and the embedded registry is off, so RKE2 writes nothing for it and pulls still go to the upstream",
+      "§3.2",
+      "key",
+    );
+  }
 }
 
 function compareBySource(a: Diagnostic, b: Diagnostic): number {

@@ -652,6 +652,26 @@ describe("validateRegistriesYaml", () => {
     expect(lines).toEqual([3, 3, 5, 8, 8]);
   });
 
+  it.each([
+    {
+      name: "flag set, no embedded registry → warning",
+      options: { disableDefaultEndpoint: true },
+      warned: true,
+    },
+    {
+      name: "flag set, embedded registry injects an endpoint → clean",
+      options: { disableDefaultEndpoint: true, embeddedRegistry: true },
+      warned: false,
+    },
+    { name: "flag not set → clean", options: {}, warned: false },
+  ])("§8 disable-default-registry-endpoint with an endpoint-less mirror: $name", ({ options, warned }) => {
+    const diagnostics = validateRegistriesYaml("mirrors:\n  docker.io: {}\n", options);
+    const expected = [
+      expect.objectContaining({ severity: "warning", path: 'mirrors."docker.io"', line: 2, rule: "§3.2" }),
+    ];
+    expect(diagnostics).toEqual(warned ? expected : []);
+  });
+
   it("§8 messages never contain the secret they reject", () => {
     const secret = "hunter2-not-base64!";
     const diagnostics = validateRegistriesYaml(configWithAuth("h.io", "auth", secret));
