@@ -1,11 +1,16 @@
 /**
  * The per-registry host model RKE2/K3s writes to `certs.d/<registry>/hosts.toml`: a port of K3s
- * `getHostConfigs` (spec rke2-registries.md §3.2, fixtures: k3s `config_test.go`). The embedded
- * registry (§3.6) is not modelled.
+ * `getHostConfigs` (spec rke2-registries.md §3.2, fixtures: k3s `config_test.go`), with the
+ * embedded registry's injection (§3.6, k3s `spegel.InjectMirror`) when it is enabled.
  */
 import type { Diagnostic } from "./diagnostics";
-import { normalizeEndpointAddress, type NormalizedEndpoint } from "./endpoint";
-import type { Mirror, RegistriesFile, RegistryConfig } from "./model";
+import {
+  hostnameOf,
+  normalizeEndpointAddress,
+  type EndpointResult,
+  type NormalizedEndpoint,
+} from "./endpoint";
+import type { Mirror, RegistriesFile, RegistryConfig, RegistryTls } from "./model";
 
 /** The `configs` entry that applies to a host (`configForHost`), with the key it was found under. */
 export interface AppliedConfig {
@@ -47,9 +52,19 @@ export interface HostConfigs {
   readonly warnings: readonly Diagnostic[];
 }
 
+/** The embedded registry (Spegel) of `embedded-registry: true` (§3.6). */
+export interface EmbeddedRegistry {
+  /** `<node-internal-ip>:<port>`: RKE2 port 9345, K3s 6443. */
+  readonly address: string;
+  /** The cluster CA and client certificate K3s configures for it. */
+  readonly tls: RegistryTls;
+}
+
 export interface HostOptions {
   /** RKE2/K3s `disable-default-registry-endpoint` (§3.2 step 2). @default false */
   readonly disableDefaultEndpoint?: boolean;
+  /** Set when the embedded registry is enabled. @default - disabled */
+  readonly embeddedRegistry?: EmbeddedRegistry;
 }
 
 export const WILDCARD = "*";
@@ -64,21 +79,60 @@ interface MutableEntry {
 
 /** K3s `getHostConfigs` (§3.2 steps 1–5). */
 export function getHostConfigs(file: RegistriesFile, options: HostOptions = {}): HostConfigs {
-  const configs = file.configs ?? {};
-  const warnings: Diagnostic[] = [];
+  const injected = options.embeddedRegistry ? withEmbeddedRegistry(file, options.embeddedRegistry) : file;
+  const context: BuildContext = {
+    configs: injected.configs ?? {},
+    embeddedAddress: options.embeddedRegistry?.address,
+    warnings: [],
+  };
   const entries = new Map<string, MutableEntry>();
-  for (const key of Object.keys(configs).sort()) {
-    const entry = defaultEntry(key, { configKey: key, config: configs[key] ?? {} }, warnings, "configs");
+  for (const key of Object.keys(context.configs).sort()) {
+    const entry = defaultEntry(
+      key,
+      { configKey: key, config: context.configs[key] ?? {} },
+      context,
+      "configs",
+    );
     if (entry) entries.set(directoryOf(key), entry);
   }
-  for (const key of Object.keys(file.mirrors ?? {}).sort()) {
+  for (const key of Object.keys(injected.mirrors ?? {}).sort()) {
     // K3s looks the mirror up under its raw key, so `"*"` never reuses the `configs."*"` entry.
-    const entry = entries.get(key) ?? newMirrorEntry(key, configs, options, warnings);
+    const entry = entries.get(key) ?? newMirrorEntry(key, options, context);
     if (!entry) continue;
-    addMirrorEndpoints(key, file.mirrors?.[key] ?? {}, entry, configs, warnings);
+    addMirrorEndpoints(key, injected.mirrors?.[key] ?? {}, entry, context);
     entries.set(directoryOf(key), entry);
   }
-  return { hosts: withoutEmptyEntries(entries), warnings };
+  return { hosts: withoutEmptyEntries(entries), warnings: context.warnings };
+}
+
+interface BuildContext {
+  readonly configs: Readonly<Record<string, RegistryConfig | null>>;
+  readonly embeddedAddress?: string;
+  readonly warnings: Diagnostic[];
+}
+
+/**
+ * `spegel.InjectMirror` (§3.6): the embedded registry becomes the first endpoint of every
+ * non-localhost mirror, and gets a configs entry with the cluster TLS files.
+ */
+function withEmbeddedRegistry(file: RegistriesFile, embedded: EmbeddedRegistry): RegistriesFile {
+  const url = `https://${embedded.address}/v2`;
+  const mirrors: Record<string, Mirror | null> = {};
+  for (const [key, mirror] of Object.entries(file.mirrors ?? {})) {
+    mirrors[key] = isLocalhost(key) ? mirror : { ...mirror, endpoint: [url, ...(mirror?.endpoint ?? [])] };
+  }
+  return { mirrors, configs: { ...file.configs, [embedded.address]: { tls: embedded.tls } } };
+}
+
+/** containerd `docker.IsLocalhost`: `localhost` or a loopback address, with or without a port. */
+function isLocalhost(host: string): boolean {
+  const name = hostnameOf(host);
+  return name === "localhost" || /^127[.]\d{1,3}[.]\d{1,3}[.]\d{1,3}$/.test(name) || name === "::1";
+}
+
+/** `normalizeEndpointAddress` with K3s's exception: the embedded registry is always https (§3.3 step 3). */
+function normalizeFor(address: string, context: BuildContext): EndpointResult {
+  return normalizeEndpointAddress(address === context.embeddedAddress ? `https://${address}` : address);
 }
 
 /** `configForHost`: the config under containerd's default host name (docker.io only) wins, else the exact host. */
@@ -102,13 +156,13 @@ function directoryOf(key: string): string {
 function defaultEntry(
   key: string,
   applied: AppliedConfig,
-  warnings: Diagnostic[],
+  context: BuildContext,
   section: "configs" | "mirrors",
 ): MutableEntry | undefined {
   if (key === WILDCARD) return { default: { kind: "none", ...applied }, mirrors: [] };
-  const normalized = normalizeEndpointAddress(key);
+  const normalized = normalizeFor(key, context);
   if (!normalized.ok) {
-    warnings.push(
+    context.warnings.push(
       warning(`${section}.${JSON.stringify(key)}`, `invalid registry key, ignored: ${normalized.error}`),
     );
     return undefined;
@@ -116,13 +170,8 @@ function defaultEntry(
   return { default: { kind: "url", endpoint: normalized.endpoint, ...applied }, mirrors: [] };
 }
 
-function newMirrorEntry(
-  key: string,
-  configs: Readonly<Record<string, RegistryConfig | null>>,
-  options: HostOptions,
-  warnings: Diagnostic[],
-): MutableEntry | undefined {
-  const entry = defaultEntry(key, configForHost(configs, key), warnings, "mirrors");
+function newMirrorEntry(key: string, options: HostOptions, context: BuildContext): MutableEntry | undefined {
+  const entry = defaultEntry(key, configForHost(context.configs, key), context, "mirrors");
   if (!entry?.default) return entry;
   if (options.disableDefaultEndpoint) return { mirrors: entry.mirrors };
   if (key === WILDCARD) return { ...entry, default: { ...entry.default, kind: "pulled-registry" } };
@@ -130,34 +179,29 @@ function newMirrorEntry(
 }
 
 /** §3.2 steps 3–4: endpoints in order; invalid and duplicate ones skipped; a trailing default is folded. */
-function addMirrorEndpoints(
-  key: string,
-  mirror: Mirror,
-  entry: MutableEntry,
-  configs: Readonly<Record<string, RegistryConfig | null>>,
-  warnings: Diagnostic[],
-): void {
+function addMirrorEndpoints(key: string, mirror: Mirror, entry: MutableEntry, context: BuildContext): void {
   const endpoints = mirror.endpoint ?? [];
-  const rewrites = mirror.rewrite ?? {};
   const seen = new Set<string>();
   endpoints.forEach((address, index) => {
     const path = `mirrors.${JSON.stringify(key)}.endpoint[${index}]`;
-    const normalized = normalizeEndpointAddress(address);
+    const normalized = normalizeFor(address, context);
     if (!normalized.ok) {
-      warnings.push(
+      context.warnings.push(
         warning(path, `invalid endpoint URL ${JSON.stringify(address)} is ignored: ${normalized.error}`),
       );
       return;
     }
     const { endpoint } = normalized;
     if (seen.has(endpoint.url)) {
-      warnings.push(
+      context.warnings.push(
         warning(path, `duplicate endpoint URL ${JSON.stringify(address)} is skipped (${endpoint.url})`),
       );
       return;
     }
     seen.add(endpoint.url);
-    const applied = configForHost(configs, registryNameOf(endpoint));
+    const applied = configForHost(context.configs, registryNameOf(endpoint));
+    // The embedded registry serves images under their original names: never rewritten (§3.6).
+    const rewrites = endpoint.host === context.embeddedAddress ? {} : (mirror.rewrite ?? {});
     const isLast = index === endpoints.length - 1;
     if (isLast && entry.default?.endpoint?.url === endpoint.url) {
       entry.default = { kind: "url", endpoint, ...applied, foldedRewrites: rewrites };

@@ -12,6 +12,7 @@ import {
   WILDCARD_DIRECTORY,
   type HostConfigs,
   type HostEntry,
+  type HostOptions,
 } from "./hosts";
 import { parseImageReference, type ImageReference } from "./image-reference";
 import type { RegistriesFile, RegistryConfig } from "./model";
@@ -44,10 +45,8 @@ export interface ResolveResult {
   readonly warnings: readonly string[];
 }
 
-export interface ResolveOptions {
-  /** RKE2/K3s `disable-default-registry-endpoint`. @default false */
-  readonly disableDefaultEndpoint?: boolean;
-}
+/** The node settings that change resolution besides the file (§7 inputs). */
+export type ResolveOptions = HostOptions;
 
 type Configs = Readonly<Record<string, RegistryConfig | null>>;
 
@@ -79,15 +78,14 @@ export function resolveImage(
 }
 
 // The host model depends only on the file and the flag: build it once per file, not per image.
-const hostConfigsCache = new WeakMap<RegistriesFile, Map<boolean, HostConfigs>>();
+const hostConfigsCache = new WeakMap<RegistriesFile, Map<string, HostConfigs>>();
 
 function hostConfigsOf(file: RegistriesFile, options: ResolveOptions): HostConfigs {
-  const disableDefault = options.disableDefaultEndpoint ?? false;
-  const perFlag = hostConfigsCache.get(file) ?? new Map<boolean, HostConfigs>();
-  hostConfigsCache.set(file, perFlag);
-  const cached =
-    perFlag.get(disableDefault) ?? getHostConfigs(file, { disableDefaultEndpoint: disableDefault });
-  perFlag.set(disableDefault, cached);
+  const key = JSON.stringify([options.disableDefaultEndpoint ?? false, options.embeddedRegistry ?? null]);
+  const perOptions = hostConfigsCache.get(file) ?? new Map<string, HostConfigs>();
+  hostConfigsCache.set(file, perOptions);
+  const cached = perOptions.get(key) ?? getHostConfigs(file, options);
+  perOptions.set(key, cached);
   return cached;
 }
 

@@ -1,7 +1,7 @@
 /**
  * `getHostConfigs` against the expected outputs of k3s `Test_UnitGetHostConfigs`
- * (pkg/agent/containerd/config_test.go @ 06ea261c, spec rke2-registries.md §3.2). The cases that
- * need the embedded registry (§3.6) are not ported: it is not modelled.
+ * (pkg/agent/containerd/config_test.go @ 06ea261c, spec rke2-registries.md §3.2, and §3.6 for the
+ * embedded registry, which the k3s test injects at 127.0.0.1:6443 with these TLS file names).
  */
 import { configForHost, getHostConfigs, type HostEntry } from "../../registries/hosts";
 import type { RegistriesFile } from "../../registries/model";
@@ -37,10 +37,27 @@ function describeMirror(mirror: HostEntry["mirrors"][number]): string {
 const userPass = { auth: { username: "user", password: "pass" } };
 const dockerHubDefault = "https://registry-1.docker.io/v2";
 
+const embeddedRegistry = {
+  address: "127.0.0.1:6443",
+  tls: { ca_file: "server-ca", cert_file: "client-cert", key_file: "client-key" },
+};
+const embeddedEndpoint = "https://127.0.0.1:6443/v2 config=127.0.0.1:6443";
+const embeddedEntry: EntrySummary = {
+  server: "https://127.0.0.1:6443/v2",
+  serverConfig: "127.0.0.1:6443",
+  endpoints: [],
+};
+const exampleMirrorEntry: EntrySummary = {
+  server: "https://registry.example.com/v2",
+  serverConfig: "registry.example.com",
+  endpoints: [],
+};
+
 const cases: {
   name: string;
   file: RegistriesFile;
   disableDefault?: boolean;
+  embedded?: boolean;
   want: Record<string, EntrySummary>;
 }[] = [
   { name: "no registries", file: {}, want: {} },
@@ -246,6 +263,129 @@ const cases: {
       },
     },
   },
+  {
+    name: "registry with default endpoint - embedded registry",
+    embedded: true,
+    file: { mirrors: { "docker.io": null } },
+    want: {
+      "docker.io": { server: dockerHubDefault, endpoints: [embeddedEndpoint] },
+      "127.0.0.1:6443": embeddedEntry,
+    },
+  },
+  {
+    name: "registry with mirror endpoint and mirror creds - embedded registry",
+    embedded: true,
+    file: {
+      mirrors: { "docker.io": { endpoint: ["https://registry.example.com/v2"] } },
+      configs: { "registry.example.com": userPass },
+    },
+    want: {
+      "docker.io": {
+        server: dockerHubDefault,
+        endpoints: [embeddedEndpoint, "https://registry.example.com/v2 config=registry.example.com"],
+      },
+      "registry.example.com": exampleMirrorEntry,
+      "127.0.0.1:6443": embeddedEntry,
+    },
+  },
+  {
+    name: "registry with mirror endpoint and mirror creds - embedded registry with rewrites",
+    embedded: true,
+    file: {
+      mirrors: {
+        "docker.io": {
+          endpoint: ["https://registry.example.com/v2"],
+          rewrite: { "^rancher/(.*)": "docker/rancher-images/$1" },
+        },
+      },
+      configs: { "registry.example.com": userPass },
+    },
+    want: {
+      "docker.io": {
+        server: dockerHubDefault,
+        endpoints: [
+          embeddedEndpoint,
+          "https://registry.example.com/v2 config=registry.example.com rewrite=^rancher/(.*)",
+        ],
+      },
+      "registry.example.com": exampleMirrorEntry,
+      "127.0.0.1:6443": embeddedEntry,
+    },
+  },
+  {
+    name: "registry with mirror endpoint and mirror creds - embedded registry and no default endpoint",
+    embedded: true,
+    disableDefault: true,
+    file: {
+      mirrors: { "docker.io": { endpoint: ["https://registry.example.com/v2"] } },
+      configs: { "registry.example.com": userPass },
+    },
+    want: {
+      "docker.io": {
+        endpoints: [embeddedEndpoint, "https://registry.example.com/v2 config=registry.example.com"],
+      },
+      "registry.example.com": exampleMirrorEntry,
+      "127.0.0.1:6443": embeddedEntry,
+    },
+  },
+  {
+    name: "registry with mirror endpoint - embedded registry, default endpoint explicitly listed",
+    embedded: true,
+    file: {
+      mirrors: { "docker.io": { endpoint: ["registry.example.com", "registry.example.org", "docker.io"] } },
+    },
+    want: {
+      "docker.io": {
+        server: dockerHubDefault,
+        endpoints: [embeddedEndpoint, "https://registry.example.com/v2", "https://registry.example.org/v2"],
+      },
+      "127.0.0.1:6443": embeddedEntry,
+    },
+  },
+  {
+    name: "registry with mirror endpoint - embedded registry and no default endpoint, default endpoint explicitly listed",
+    embedded: true,
+    disableDefault: true,
+    file: {
+      mirrors: { "docker.io": { endpoint: ["registry.example.com", "registry.example.org", "docker.io"] } },
+    },
+    want: {
+      "docker.io": {
+        endpoints: [
+          embeddedEndpoint,
+          "https://registry.example.com/v2",
+          "https://registry.example.org/v2",
+          "https://registry-1.docker.io/v2",
+        ],
+      },
+      "127.0.0.1:6443": embeddedEntry,
+    },
+  },
+  {
+    name: "wildcard mirror endpoint - full URL, embedded registry",
+    embedded: true,
+    file: { mirrors: { "*": { endpoint: ["https://registry.example.com/v2"] } } },
+    want: {
+      _default: { server: "", endpoints: [embeddedEndpoint, "https://registry.example.com/v2"] },
+      "127.0.0.1:6443": embeddedEntry,
+    },
+  },
+  {
+    name: "wildcard mirror endpoint - full URL, embedded registry, no default",
+    embedded: true,
+    disableDefault: true,
+    file: { mirrors: { "*": { endpoint: ["https://registry.example.com/v2"] } } },
+    want: {
+      _default: { endpoints: [embeddedEndpoint, "https://registry.example.com/v2"] },
+      "127.0.0.1:6443": embeddedEntry,
+    },
+  },
+  {
+    name: "localhost registry - default http endpoint on odd port, embedded registry",
+    embedded: true,
+    file: { mirrors: { "localhost:5000": null } },
+    want: { "127.0.0.1:6443": embeddedEntry },
+  },
   // Cases beyond config_test.go, derived from config.go (§3.2).
   {
     name: "§3.2 step 3 rewrites are copied to every mirror endpoint",
@@ -340,8 +480,12 @@ const cases: {
 ];
 
 describe("getHostConfigs (§3.2, k3s Test_UnitGetHostConfigs)", () => {
-  it.each(cases)("$name", ({ file, disableDefault, want }) => {
-    const { hosts } = getHostConfigs(file, { disableDefaultEndpoint: disableDefault });
+  it.each(cases)("$name", ({ file, disableDefault, embedded, want }) => {
+    const options = {
+      disableDefaultEndpoint: disableDefault,
+      embeddedRegistry: embedded ? embeddedRegistry : undefined,
+    };
+    const { hosts } = getHostConfigs(file, options);
     const got = Object.fromEntries(
       Object.entries(hosts).map(([directory, entry]) => [directory, summarize(entry)]),
     );

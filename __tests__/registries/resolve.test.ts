@@ -294,6 +294,24 @@ describe("resolveImage: attempts, URLs and auth (§7)", () => {
   });
 });
 
+describe("resolveImage: embedded registry (§3.6, §7 step 4)", () => {
+  it("§3.6 the embedded registry is tried first, never rewritten, and carries no registries.yaml auth", () => {
+    const embeddedRegistry = {
+      address: "10.0.0.5:9345",
+      tls: { ca_file: "ca", cert_file: "c", key_file: "k" },
+    };
+    const result = resolveImage("busybox", registriesYaml(HARBOR_RECIPE_YAML), { embeddedRegistry });
+    expect(result.attempts.map((attempt) => [attempt.endpoint, attempt.repository, attempt.rule])).toEqual([
+      ["https://10.0.0.5:9345/v2", "library/busybox", null],
+      ["https://harbor.example.com/v2", "dockerhub-proxy/library/busybox", "^(.*)$"],
+      ["https://registry-1.docker.io/v2", "library/busybox", null],
+    ]);
+    expect(result.attempts[0].url).toBe(
+      "https://10.0.0.5:9345/v2/library/busybox/manifests/latest?ns=docker.io",
+    );
+  });
+});
+
 describe("resolveImage: warnings (§7 step 6)", () => {
   const cases: { name: string; yaml: string; image: string; warning: RegExp; attempts?: number }[] = [
     {
