@@ -1,0 +1,516 @@
+/**
+ * The catalogue of bad inputs: every invalid harbor-mirror.yaml (config.md) and every invalid
+ * registries.yaml (rke2-registries.md §8) the project rejects, each with the error it must produce.
+ * It is the ONE table: the config loader's and the §8 validator's unit tests, the proof suite
+ * (`__tests__/proof/bad-inputs.test.ts`, which also runs the real app on a subset) and the page
+ * `docs/bad-inputs.md` all read it from here.
+ */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+// ---------------------------------------------------------------------------------------------
+// harbor-mirror.yaml: each case marks the line the error must point at with a trailing `#<`.
+// ---------------------------------------------------------------------------------------------
+
+export const HEAD = "version: 1\nharbor:\n  url: https://harbor.example.com\n";
+export const UPSTREAMS = "upstreams:\n  - registry: docker.io\n";
+export const VALID = HEAD + UPSTREAMS;
+
+/** Files next to the configuration that some cases name (e.g. a caCertFile that is not a PEM). */
+export const CONFIG_FIXTURES: Readonly<Record<string, string>> = { "not-a-cert.pem": "hello\n" };
+
+export function writeConfigFixtures(dir: string): void {
+  for (const [name, content] of Object.entries(CONFIG_FIXTURES)) writeFileSync(join(dir, name), content);
+}
+
+/** 1-based line of the `#<` marker. */
+export function markedLine(text: string): number {
+  const index = text.split("\n").findIndex((line) => line.includes("#<"));
+  if (index < 0) throw new Error(`test case has no #< marker:\n${text}`);
+  return index + 1;
+}
+
+export interface InvalidConfigCase {
+  readonly rule: string;
+  readonly yaml: string;
+  /** Key path of the error. */
+  readonly path: string;
+  /** Text the error message must contain. */
+  readonly message: string;
+}
+
+// prettier-ignore
+export const INVALID_CONFIG_CASES: readonly InvalidConfigCase[] = [
+  { rule: "version is required (config.md: `version: 1 # required`)",
+    yaml: "harbor: #<\n  url: https://harbor.example.com\n" + UPSTREAMS,
+    path: "version", message: "is required (`1`)" },
+  { rule: "version must be 1",
+    yaml: "version: 2 #<\n" + VALID.slice("version: 1\n".length),
+    path: "version", message: "must be 1; got 2" },
+  { rule: "version is an integer, not a string",
+    yaml: 'version: "1" #<\n' + VALID.slice("version: 1\n".length),
+    path: "version", message: 'must be an integer (written without quotes); got "1"' },
+  { rule: "harbor is required",
+    yaml: "version: 1 #<\n" + UPSTREAMS,
+    path: "harbor", message: "is required" },
+  { rule: "harbor.url is required",
+    yaml: "version: 1\nharbor: #<\n  insecureApi: false\n" + UPSTREAMS,
+    path: "harbor.url", message: "is required (https URL)" },
+  { rule: "harbor.url is a URL",
+    yaml: "version: 1\nharbor:\n  url: harbor.example.com #<\n" + UPSTREAMS,
+    path: "harbor.url", message: 'must be an absolute https or http URL; got "harbor.example.com"' },
+  { rule: "harbor.url is https unless allowHttp",
+    yaml: "version: 1\nharbor:\n  url: http://harbor.example.com #<\n" + UPSTREAMS,
+    path: "harbor.url", message: "uses http://; use https:// or set harbor.allowHttp: true" },
+  { rule: "harbor.url is Harbor's root (rke2-registries.md §8: render https://<harbor-host> without a path)",
+    yaml: "version: 1\nharbor:\n  url: https://harbor.example.com/v2 #<\n" + UPSTREAMS,
+    path: "harbor.url", message: "without a path" },
+  { rule: "harbor.url carries no credentials",
+    yaml: "version: 1\nharbor:\n  url: https://admin:pw@harbor.example.com #<\n" + UPSTREAMS,
+    path: "harbor.url", message: "without user:password" },
+  { rule: "harbor.insecureApi is a boolean",
+    yaml: HEAD + "  insecureApi: yes #<\n" + UPSTREAMS,
+    path: "harbor.insecureApi", message: 'must be true or false; got "yes"' },
+  { rule: "harbor.caCertFile exists (relative to the config file)",
+    yaml: HEAD + "  caCertFile: ./missing.pem #<\n" + UPSTREAMS,
+    path: "harbor.caCertFile", message: "must name an existing file" },
+  { rule: "harbor.caCertFile is a PEM certificate",
+    yaml: HEAD + "  caCertFile: not-a-cert.pem #<\n" + UPSTREAMS,
+    path: "harbor.caCertFile", message: "must be a PEM certificate file" },
+  { rule: "harbor.caCertNodePath is a safe absolute path",
+    yaml: HEAD + "  caCertNodePath: etc/ca.pem #<\n" + UPSTREAMS,
+    path: "harbor.caCertNodePath", message: "must be an absolute path using only letters, digits and . _ / -" },
+  { rule: "access is public or robot",
+    yaml: VALID + "access: private #<\n",
+    path: "access", message: 'must be one of `public`, `robot`; got "private"' },
+  { rule: "retention.daysSinceLastPull ≥ 1",
+    yaml: VALID + "retention:\n  daysSinceLastPull: 0 #<\n",
+    path: "retention.daysSinceLastPull", message: "must be an integer ≥ 1; got 0" },
+  { rule: "retention.schedule names are capitalised (harbor.md §2.5: read-back is capitalised)",
+    yaml: VALID + "retention:\n  schedule: daily #<\n",
+    path: "retention.schedule", message: "did you mean `Daily`?" },
+  { rule: "retention.schedule cron has 6 fields, seconds first (harbor.md §2.5)",
+    yaml: VALID + "retention:\n  schedule: 0 3 * * * #<\n",
+    path: "retention.schedule", message: "or a 6-field cron expression" },
+  { rule: "upstreams is required",
+    yaml: "version: 1 #<\n" + HEAD.slice("version: 1\n".length) + "access: robot\n",
+    path: "upstreams", message: "is required (list of mappings)" },
+  { rule: "upstreams has at least one item",
+    yaml: HEAD + "upstreams: [] #<\n",
+    path: "upstreams", message: "must have at least 1 item(s); got 0" },
+  { rule: "upstreams is a list",
+    yaml: HEAD + "upstreams:\n  registry: docker.io #<\n",
+    path: "upstreams", message: "must be a list" },
+  { rule: "upstream registry is lowercase (rke2-registries.md §8: matching is case-sensitive)",
+    yaml: HEAD + "upstreams:\n  - registry: Docker.io #<\n",
+    path: "upstreams[0].registry", message: 'must be lowercase (registry names are matched case-sensitively); got "Docker.io"' },
+  { rule: "upstream registry is a bare host[:port] (rke2-registries.md §8)",
+    yaml: HEAD + "upstreams:\n  - registry: https://docker.io #<\n",
+    path: "upstreams[0].registry", message: "must be a bare registry host[:port]" },
+  { rule: "upstream registry port is 1–65535",
+    yaml: HEAD + "upstreams:\n  - registry: registry.example.com:70000 #<\n",
+    path: "upstreams[0].registry", message: "the port must be 1–65535" },
+  { rule: "upstream registries are unique",
+    yaml: HEAD + "upstreams:\n  - registry: docker.io\n  - registry: docker.io #<\n",
+    path: "upstreams[1].registry", message: '"docker.io" is already used by item [0]' },
+  { rule: "upstream projects are unique, defaults included",
+    yaml: HEAD + "upstreams:\n  - registry: docker.io\n  - registry: quay.io\n    project: docker.io #<\n",
+    path: "upstreams[1].project", message: '"docker.io" is already used by item [0]' },
+  { rule: "upstream project follows Harbor's name rules (harbor.md §3.4)",
+    yaml: HEAD + "upstreams:\n  - registry: docker.io\n    project: Docker_Hub #<\n",
+    path: "upstreams[0].project", message: 'project name "Docker_Hub" is not a valid Harbor name' },
+  { rule: "upstream provider is a proxy-cache provider type (harbor.md §3.2)",
+    yaml: HEAD + "upstreams:\n  - registry: docker.io\n    provider: dockerhub #<\n",
+    path: "upstreams[0].provider", message: "did you mean `docker-hub`?" },
+  { rule: "upstream provider gitlab cannot back a proxy cache (harbor.md §3.2)",
+    yaml: HEAD + "upstreams:\n  - registry: registry.gitlab.com\n    provider: gitlab #<\n",
+    path: "upstreams[0].provider", message: 'must be one of `docker-hub`' },
+  { rule: "upstream endpointUrl is an http(s) URL",
+    yaml: HEAD + "upstreams:\n  - registry: docker.io\n    endpointUrl: ftp://mirror.example.com #<\n",
+    path: "upstreams[0].endpointUrl", message: "must be an absolute https or http URL" },
+  { rule: "upstream accessId needs accessSecretVar",
+    yaml: HEAD + "upstreams:\n  - registry: docker.io #<\n    accessId: mirror-bot\n",
+    path: "upstreams[0].accessSecretVar", message: "is required when accessId is set" },
+  { rule: "upstream accessSecretVar needs accessId",
+    yaml: HEAD + "upstreams:\n  - registry: docker.io #<\n    accessSecretVar: dockerhub_token\n",
+    path: "upstreams[0].accessId", message: "is required when accessSecretVar is set" },
+  { rule: "upstream accessSecretVar is a Terraform variable name",
+    yaml: HEAD + "upstreams:\n  - registry: docker.io\n    accessId: bot\n    accessSecretVar: 1token #<\n",
+    path: "upstreams[0].accessSecretVar", message: "must be a Terraform variable name" },
+  { rule: "upstream storageQuotaGiB is -1 or ≥ 1",
+    yaml: HEAD + "upstreams:\n  - registry: docker.io\n    storageQuotaGiB: 0 #<\n",
+    path: "upstreams[0].storageQuotaGiB", message: "must be -1 (unlimited) or ≥ 1; got 0" },
+  { rule: "rewrites keys are upstream registries",
+    yaml: VALID + "rewrites:\n  quay.io: #<\n    - { match: '^a/(.*)$', replace: 'b/$1' }\n",
+    path: 'rewrites."quay.io"', message: "is not an upstream registry; rewrites apply to one of `docker.io`" },
+  { rule: "rewrite match has no backslash (rke2-registries.md §4.8)",
+    yaml: VALID + "rewrites:\n  docker.io:\n    - match: '^ksd-test\\.io/(.*)$' #<\n      replace: 'production/$1'\n",
+    path: 'rewrites."docker.io"[0].match', message: "e.g. `[.]` for `\\.`" },
+  { rule: "rewrite replace has no double quote (rke2-registries.md §4.8)",
+    yaml: VALID + "rewrites:\n  docker.io:\n    - match: '^a/(.*)$'\n      replace: 'b\"/$1' #<\n",
+    path: 'rewrites."docker.io"[0].replace', message: "must not contain a backslash or a double quote" },
+  { rule: "rewrite match is RE2: no lookaround (rke2-registries.md §4.2)",
+    yaml: VALID + "rewrites:\n  docker.io:\n    - match: '^(?!library/)(.*)$' #<\n      replace: 'hub/$1'\n",
+    path: 'rewrites."docker.io"[0].match', message: "must be an RE2 (Go regexp) pattern" },
+  { rule: "rewrite replace is required",
+    yaml: VALID + "rewrites:\n  docker.io:\n    - match: '^a/(.*)$' #<\n",
+    path: 'rewrites."docker.io"[0].replace', message: "is required (Go template)" },
+  { rule: "distribution is rke2 or k3s",
+    yaml: VALID + "distribution: rke #<\n",
+    path: "distribution", message: "did you mean `rke2`?" },
+  { rule: "node name is [a-z0-9][a-z0-9._-]*",
+    yaml: VALID + "nodes:\n  - name: Server_1 #<\n    host: 192.0.2.11\n    role: server\n",
+    path: "nodes[0].name", message: "must match [a-z0-9][a-z0-9._-]*" },
+  { rule: "node names are unique",
+    yaml: VALID + "nodes:\n  - { name: n1, host: 192.0.2.11, role: server }\n  - { name: n1, host: 192.0.2.12, role: agent } #<\n",
+    path: "nodes[1].name", message: '"n1" is already used by item [0]' },
+  { rule: "node host is required",
+    yaml: VALID + "nodes:\n  - name: n1 #<\n    role: server\n",
+    path: "nodes[0].host", message: "is required (host name or IP)" },
+  { rule: "node role is server or agent",
+    yaml: VALID + "nodes:\n  - name: n1\n    host: 192.0.2.11\n    role: master #<\n",
+    path: "nodes[0].role", message: 'must be one of `server`, `agent`; got "master"' },
+  { rule: "node port is 1–65535",
+    yaml: VALID + "nodes:\n  - name: n1\n    host: 192.0.2.11\n    role: agent\n    port: 70000 #<\n",
+    path: "nodes[0].port", message: "must be an integer 1–65535; got 70000" },
+  { rule: "node registriesPath uses a shell-safe alphabet",
+    yaml: VALID + "nodes:\n  - name: n1\n    host: 192.0.2.11\n    role: agent\n    registriesPath: /etc/rancher/$(reboot) #<\n",
+    path: "nodes[0].registriesPath", message: "must be an absolute path using only letters, digits and . _ / -" },
+  { rule: "node registriesPath has no ..",
+    yaml: VALID + "nodes:\n  - name: n1\n    host: 192.0.2.11\n    role: agent\n    registriesPath: /etc/../root/x #<\n",
+    path: "nodes[0].registriesPath", message: "must not contain `..`" },
+  { rule: "ssh.bastionUser needs ssh.bastionHost",
+    yaml: VALID + "ssh:\n  bastionUser: jump #<\n",
+    path: "ssh.bastionUser", message: "needs ssh.bastionHost" },
+  { rule: "ssh.hostKey is `<type> <base64>`",
+    yaml: VALID + "ssh:\n  hostKey: 'node1 ssh-ed25519 AAAA' #<\n",
+    path: "ssh.hostKey", message: 'must be "<type> <base64 key>"' },
+  { rule: "ssh.privateKeyVar is a Terraform variable name",
+    yaml: VALID + "ssh:\n  privateKeyVar: my key #<\n",
+    path: "ssh.privateKeyVar", message: "must be a Terraform variable name" },
+  { rule: "rollout.strategy is rolling or parallel",
+    yaml: VALID + "rollout:\n  strategy: serial #<\n",
+    path: "rollout.strategy", message: "must be one of `rolling`, `parallel`" },
+  { rule: "rollout.batchSize ≥ 1",
+    yaml: VALID + "rollout:\n  batchSize: 0 #<\n",
+    path: "rollout.batchSize", message: "must be an integer ≥ 1; got 0" },
+  { rule: "backend.type is one of cdktf's backends",
+    yaml: VALID + "backend:\n  type: gcs #<\n",
+    path: "backend.type", message: "must be one of `local`, `s3`, `pg`, `remote`" },
+  { rule: "unknown keys get the nearest valid key suggested",
+    yaml: HEAD + "  insecureAPI: true #<\n" + UPSTREAMS,
+    path: "harbor.insecureAPI", message: "unknown key `insecureAPI`; did you mean `insecureApi`?" },
+  { rule: "unknown top-level key",
+    yaml: VALID + "node: [] #<\n",
+    path: "node", message: "did you mean `nodes`?" },
+  { rule: "secrets never in the file: Harbor password",
+    yaml: HEAD + "  password: hunter2 #<\n" + UPSTREAMS,
+    path: "harbor.password", message: "TF_VAR_harbor_username / TF_VAR_harbor_password" },
+  { rule: "secrets never in the file: upstream token",
+    yaml: HEAD + "upstreams:\n  - registry: docker.io\n    token: abc #<\n",
+    path: "upstreams[0].token", message: "the sensitive Terraform variable named by upstreams[].accessSecretVar" },
+  { rule: "secrets never in the file: SSH private key",
+    yaml: VALID + "ssh:\n  private_key: abc #<\n",
+    path: "ssh.private_key", message: "the variable named by ssh.privateKeyVar" },
+  { rule: "secrets never in the file: nested in backend pass-through keys",
+    yaml: VALID + "backend:\n  type: s3\n  assumeRole:\n    secretKey: abc #<\n",
+    path: "backend.assumeRole.secretKey", message: "looks like a credential" },
+  { rule: "the top level is a mapping",
+    yaml: "- version: 1 #<\n",
+    path: "(top level)", message: "must be a mapping" },
+  { rule: "YAML syntax: duplicate keys",
+    yaml: VALID + "access: public\naccess: robot #<\n",
+    path: "(yaml)", message: "YAML syntax: Map keys must be unique" },
+  { rule: "the file is not empty",
+    yaml: "# nothing here #<\n",
+    path: "(file)", message: "the file is empty" },
+];
+
+// ---------------------------------------------------------------------------------------------
+// registries.yaml: rke2-registries.md §8 "Errors", in the order the spec lists them.
+// ---------------------------------------------------------------------------------------------
+
+export function yaml(...lines: string[]): string {
+  return `${lines.join("\n")}\n`;
+}
+
+export interface RegistriesRuleCase {
+  readonly name: string;
+  readonly text: string;
+  readonly path: string;
+  readonly line: number;
+  /** Spec section the diagnostic cites. */
+  readonly rule: string;
+  readonly message: RegExp;
+}
+
+export function mirrorWithEndpoint(endpoint: string): string {
+  return yaml("mirrors:", "  docker.io:", "    endpoint:", `      - ${JSON.stringify(endpoint)}`);
+}
+
+export function mirrorWithRule(pattern: string, replacement: string): string {
+  return yaml(
+    "mirrors:",
+    "  docker.io:",
+    '    endpoint: ["https://harbor.example.com"]',
+    "    rewrite:",
+    `      ${JSON.stringify(pattern)}: ${JSON.stringify(replacement)}`,
+  );
+}
+
+export function configWithAuth(host: string, field: string, value: string): string {
+  return yaml(
+    "configs:",
+    `  ${JSON.stringify(host)}:`,
+    "    auth:",
+    `      ${field}: ${JSON.stringify(value)}`,
+  );
+}
+
+export const ENDPOINT_0 = 'mirrors."docker.io".endpoint[0]';
+export const RULE_PATH = (pattern: string) => `mirrors."docker.io".rewrite.${JSON.stringify(pattern)}`;
+
+export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
+  {
+    name: "§8 top level is not a mapping",
+    text: "- docker.io\n",
+    path: "(top level)",
+    line: 1,
+    rule: "§8",
+    message: /must be a mapping/,
+  },
+  {
+    name: "§8 unknown key (endpoints)",
+    text: yaml("mirrors:", "  docker.io:", "    endpoints: []"),
+    path: 'mirrors."docker.io".endpoints',
+    line: 3,
+    rule: "§8",
+    message: /unknown key/,
+  },
+  {
+    name: "§8 unknown key (token)",
+    text: configWithAuth("h.io", "token", "x"),
+    path: 'configs."h.io".auth.token',
+    line: 4,
+    rule: "§8",
+    message: /identity_token/,
+  },
+  {
+    name: "§8 unknown key (identitytoken)",
+    text: configWithAuth("h.io", "identitytoken", "x"),
+    path: 'configs."h.io".auth.identitytoken',
+    line: 4,
+    rule: "§8",
+    message: /identity_token/,
+  },
+  {
+    name: "§8 endpoint is not a list",
+    text: yaml("mirrors:", "  docker.io:", '    endpoint: "https://h"'),
+    path: 'mirrors."docker.io".endpoint',
+    line: 3,
+    rule: "§8",
+    message: /sequence of URL strings/,
+  },
+  {
+    name: "§8 endpoint with an empty host",
+    text: mirrorWithEndpoint("https://"),
+    path: ENDPOINT_0,
+    line: 4,
+    rule: "§8",
+    message: /host is empty/,
+  },
+  {
+    name: "§8 endpoint with an empty host (path only)",
+    text: mirrorWithEndpoint("/v2"),
+    path: ENDPOINT_0,
+    line: 4,
+    rule: "§8",
+    message: /host is empty/,
+  },
+  {
+    name: "§8 endpoint with userinfo",
+    text: mirrorWithEndpoint("https://user:pw@harbor.example.com"),
+    path: ENDPOINT_0,
+    line: 4,
+    rule: "§8",
+    message: /userinfo/,
+  },
+  {
+    name: "§8 endpoint with a query",
+    text: mirrorWithEndpoint("https://harbor.example.com?ns=x"),
+    path: ENDPOINT_0,
+    line: 4,
+    rule: "§8",
+    message: /query/,
+  },
+  {
+    name: "§8 endpoint with a fragment",
+    text: mirrorWithEndpoint("https://harbor.example.com#x"),
+    path: ENDPOINT_0,
+    line: 4,
+    rule: "§8",
+    message: /fragment/,
+  },
+  {
+    name: "§8 endpoint with scheme other than http(s)",
+    text: mirrorWithEndpoint("oci://harbor.example.com"),
+    path: ENDPOINT_0,
+    line: 4,
+    rule: "§8",
+    message: /scheme "oci"/,
+  },
+  {
+    name: "§3.3 endpoint that Go's url.Parse rejects",
+    text: mirrorWithEndpoint("harbor.example.com:https"),
+    path: ENDPOINT_0,
+    line: 4,
+    rule: "§3.3",
+    message: /invalid port/,
+  },
+  {
+    name: "§8 mirror key with a scheme",
+    text: yaml("mirrors:", '  "https://docker.io": {}'),
+    path: 'mirrors."https://docker.io"',
+    line: 2,
+    rule: "§8",
+    message: /bare host\[:port\]/,
+  },
+  {
+    name: "§8 config key with a path",
+    text: yaml("configs:", '  "harbor.example.com/proxy":', "    tls: {}"),
+    path: 'configs."harbor.example.com/proxy"',
+    line: 2,
+    rule: "§8",
+    message: /bare host\[:port\]/,
+  },
+  {
+    name: "§8 pattern with lookahead is not RE2",
+    text: mirrorWithRule("^(?!x)(.*)", "p/$1"),
+    path: RULE_PATH("^(?!x)(.*)"),
+    line: 5,
+    rule: "§4.2",
+    message: /not valid RE2/,
+  },
+  {
+    name: "§8 pattern with an invalid repeat count",
+    text: mirrorWithRule("^a{1001}", "b"),
+    path: RULE_PATH("^a{1001}"),
+    line: 5,
+    rule: "§4.2",
+    message: /not valid RE2/,
+  },
+  {
+    name: "§8 pattern with (?< (Go < 1.22, lookbehind)",
+    text: mirrorWithRule("^(?<rest>.*)$", "p/${rest}"),
+    path: RULE_PATH("^(?<rest>.*)$"),
+    line: 5,
+    rule: "§4.2",
+    message: /\(\?P<name>/,
+  },
+  {
+    name: "§4.8 backslash in a pattern",
+    text: mirrorWithRule("^docker\\.io/(.*)", "p/$1"),
+    path: RULE_PATH("^docker\\.io/(.*)"),
+    line: 5,
+    rule: "§4.8",
+    message: /backslash.*hosts\.toml.*bypasses the mirror.*\[\.\]/,
+  },
+  {
+    name: "§4.8 backreference (backslash) in a pattern",
+    text: mirrorWithRule("^(a)\\1", "b"),
+    path: RULE_PATH("^(a)\\1"),
+    line: 5,
+    rule: "§4.8",
+    message: /backslash/,
+  },
+  {
+    name: "§4.8 backslash in a replacement",
+    text: mirrorWithRule("^(.*)$", "p\\$1"),
+    path: RULE_PATH("^(.*)$"),
+    line: 5,
+    rule: "§4.8",
+    message: /replacement.*backslash/,
+  },
+  {
+    name: "§4.8 double quote in a pattern",
+    text: mirrorWithRule('^a"b', "c"),
+    path: RULE_PATH('^a"b'),
+    line: 5,
+    rule: "§4.8",
+    message: /double quote/,
+  },
+  {
+    name: "§4.8 double quote in a replacement",
+    text: mirrorWithRule("^(.*)$", 'p"/$1'),
+    path: RULE_PATH("^(.*)$"),
+    line: 5,
+    rule: "§4.8",
+    message: /replacement.*double quote/,
+  },
+  {
+    name: "§8 insecure_skip_verify that is not a boolean",
+    text: yaml("configs:", "  h.io:", "    tls:", "      insecure_skip_verify: 'yes'"),
+    path: 'configs."h.io".tls.insecure_skip_verify',
+    line: 4,
+    rule: "§8",
+    message: /boolean/,
+  },
+  {
+    name: "§8 auth that is not base64",
+    text: configWithAuth("h.io", "auth", "user:password"),
+    path: 'configs."h.io".auth.auth',
+    line: 4,
+    rule: "§5",
+    message: /not valid base64/,
+  },
+  {
+    name: "§8 auth that is base64 without user:pass",
+    text: configWithAuth("h.io", "auth", Buffer.from("useronly").toString("base64")),
+    path: 'configs."h.io".auth.auth',
+    line: 4,
+    rule: "§5",
+    message: /without a ':'/,
+  },
+  {
+    name: '§8 configs."*".auth',
+    text: configWithAuth("*", "username", "u"),
+    path: 'configs."*".auth',
+    line: 3,
+    rule: "§5",
+    message: /not supported/,
+  },
+];
+
+// ---------------------------------------------------------------------------------------------
+// Both tables as one list, for the proof suite and the generated page.
+// ---------------------------------------------------------------------------------------------
+
+export type BadInputFile = "harbor-mirror.yaml" | "registries.yaml";
+
+export interface BadInput {
+  readonly file: BadInputFile;
+  /** The rule the input breaks, citing its spec section. */
+  readonly name: string;
+  readonly text: string;
+  readonly path: string;
+  readonly line: number;
+  readonly message: string | RegExp;
+  /** Spec section the diagnostic must cite (registries.yaml errors carry one). */
+  readonly section?: string;
+}
+
+export const BAD_INPUTS: readonly BadInput[] = [
+  ...INVALID_CONFIG_CASES.map((item): BadInput => ({
+    file: "harbor-mirror.yaml",
+    name: item.rule,
+    text: item.yaml,
+    path: item.path,
+    line: markedLine(item.yaml),
+    message: item.message,
+  })),
+  ...INVALID_REGISTRIES_CASES.map(({ rule, ...item }): BadInput => ({
+    file: "registries.yaml",
+    ...item,
+    section: rule,
+  })),
+];
