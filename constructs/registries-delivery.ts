@@ -23,6 +23,7 @@ import {
   NODE_ROLES,
   NodeRole,
   serviceUnit,
+  stagingDirectory,
 } from "../delivery/nodes";
 import { installScript, prepareStagingScript, StagedFile } from "../delivery/remote-script";
 import { planRollout, rolloutDependencies } from "../delivery/rollout";
@@ -85,11 +86,6 @@ export interface RegistriesDeliveryProps {
 }
 
 const DEFAULT_RESTART_TIMEOUT_SECONDS = 120;
-
-/** Where the uploads of one node wait on that node; private and removed by the install script. */
-export function stagingDirectory(nodeName: string): string {
-  return `/tmp/harbor-mirror-${nodeName}`;
-}
 
 export class RegistriesDelivery extends Construct {
   /** The `null_resource` of each node, by node name. */

@@ -23,3 +23,11 @@ export function serviceUnit(distribution: Distribution, role: NodeRole): string 
 export function defaultRegistriesPath(distribution: Distribution): string {
   return `/etc/rancher/${distribution}/registries.yaml`;
 }
+
+/**
+ * Where the uploads of one node wait on that node: one directory per node (several nodes may
+ * share a host), created private by the staging script and removed by the install script.
+ */
+export function stagingDirectory(nodeName: string): string {
+  return `/tmp/harbor-mirror-${nodeName}`;
+}

@@ -25,6 +25,7 @@ import {
   RegistriesDeliveryProps,
 } from "../../constructs/registries-delivery";
 import { RolloutStrategy } from "../../constructs/rollout-strategy";
+import { stagingDirectory } from "../../delivery/nodes";
 import {
   createServiceManagerDouble,
   FAKE_JOURNAL_LINE,
@@ -136,7 +137,7 @@ const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8);
           mode: "600",
           uid: 0,
         });
-        expect(existsSync(`/tmp/harbor-mirror-${node.name}`)).toBe(false);
+        expect(existsSync(stagingDirectory(node.name))).toBe(false);
       }
       expect(readFileSync(caPath, "utf8")).toBe(CA);
       expect(modeOf(caPath)).toBe("600");
@@ -234,7 +235,7 @@ const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8);
       expect(run.status).not.toBe(0);
       expect(run.output).toContain("upload is incomplete");
       expect(readFileSync(node.registriesPath!, "utf8")).toBe(OLD);
-      expect(existsSync(`/tmp/harbor-mirror-${node.name}`)).toBe(false);
+      expect(existsSync(stagingDirectory(node.name))).toBe(false);
 
       // A leftover partial upload does not block the next apply.
       await interruptUpload();
