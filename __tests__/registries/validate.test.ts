@@ -1,14 +1,21 @@
 /**
  * The validation rules of rke2-registries.md §8: every error class is rejected with its path,
- * line and rule section; every warning is raised; and the cases the rules must not flag stay clean.
+ * line and rule section (the error table is in the bad-input catalogue, testing/bad-inputs.ts);
+ * every warning is raised; and the cases the rules must not flag stay clean.
  */
 import { compileRegistriesSpec } from "../../registries/compile-rules";
 import { Diagnostic } from "../../registries/diagnostics";
 import { validateRegistriesFile, validateRegistriesYaml } from "../../registries/validate";
-
-function yaml(...lines: string[]): string {
-  return `${lines.join("\n")}\n`;
-}
+import {
+  configWithAuth,
+  ENDPOINT_0,
+  INVALID_REGISTRIES_CASES,
+  mirrorWithEndpoint,
+  mirrorWithRule,
+  RegistriesRuleCase,
+  RULE_PATH,
+  yaml,
+} from "../../testing/bad-inputs";
 
 const bySeverity = (severity: Diagnostic["severity"]) => (diagnostics: readonly Diagnostic[]) =>
   diagnostics.filter((diagnostic) => diagnostic.severity === severity);
@@ -37,38 +44,6 @@ const RECIPE = yaml(
   '      ca_file: "/etc/rancher/rke2/harbor-ca.pem"',
 );
 
-interface RuleCase {
-  readonly name: string;
-  readonly text: string;
-  readonly path: string;
-  readonly line: number;
-  readonly rule: string;
-  readonly message: RegExp;
-}
-
-function mirrorWithEndpoint(endpoint: string): string {
-  return yaml("mirrors:", "  docker.io:", "    endpoint:", `      - ${JSON.stringify(endpoint)}`);
-}
-
-function mirrorWithRule(pattern: string, replacement: string): string {
-  return yaml(
-    "mirrors:",
-    "  docker.io:",
-    '    endpoint: ["https://harbor.example.com"]',
-    "    rewrite:",
-    `      ${JSON.stringify(pattern)}: ${JSON.stringify(replacement)}`,
-  );
-}
-
-function configWithAuth(host: string, field: string, value: string): string {
-  return yaml(
-    "configs:",
-    `  ${JSON.stringify(host)}:`,
-    "    auth:",
-    `      ${field}: ${JSON.stringify(value)}`,
-  );
-}
-
 /** A docker.io mirror with one endpoint and the given rewrite rules (rules start on line 5). */
 function rules(...entries: (readonly [string, string])[]): string {
   const lines = entries.map(
@@ -77,223 +52,8 @@ function rules(...entries: (readonly [string, string])[]): string {
   return yaml("mirrors:", "  docker.io:", '    endpoint: ["https://h.io"]', "    rewrite:", ...lines);
 }
 
-const ENDPOINT_0 = 'mirrors."docker.io".endpoint[0]';
-const RULE_PATH = (pattern: string) => `mirrors."docker.io".rewrite.${JSON.stringify(pattern)}`;
-
-// §8 "Errors", in the order the spec lists them.
-const errorCases: readonly RuleCase[] = [
-  {
-    name: "§8 top level is not a mapping",
-    text: "- docker.io\n",
-    path: "(top level)",
-    line: 1,
-    rule: "§8",
-    message: /must be a mapping/,
-  },
-  {
-    name: "§8 unknown key (endpoints)",
-    text: yaml("mirrors:", "  docker.io:", "    endpoints: []"),
-    path: 'mirrors."docker.io".endpoints',
-    line: 3,
-    rule: "§8",
-    message: /unknown key/,
-  },
-  {
-    name: "§8 unknown key (token)",
-    text: configWithAuth("h.io", "token", "x"),
-    path: 'configs."h.io".auth.token',
-    line: 4,
-    rule: "§8",
-    message: /identity_token/,
-  },
-  {
-    name: "§8 unknown key (identitytoken)",
-    text: configWithAuth("h.io", "identitytoken", "x"),
-    path: 'configs."h.io".auth.identitytoken',
-    line: 4,
-    rule: "§8",
-    message: /identity_token/,
-  },
-  {
-    name: "§8 endpoint is not a list",
-    text: yaml("mirrors:", "  docker.io:", '    endpoint: "https://h"'),
-    path: 'mirrors."docker.io".endpoint',
-    line: 3,
-    rule: "§8",
-    message: /sequence of URL strings/,
-  },
-  {
-    name: "§8 endpoint with an empty host",
-    text: mirrorWithEndpoint("https://"),
-    path: ENDPOINT_0,
-    line: 4,
-    rule: "§8",
-    message: /host is empty/,
-  },
-  {
-    name: "§8 endpoint with an empty host (path only)",
-    text: mirrorWithEndpoint("/v2"),
-    path: ENDPOINT_0,
-    line: 4,
-    rule: "§8",
-    message: /host is empty/,
-  },
-  {
-    name: "§8 endpoint with userinfo",
-    text: mirrorWithEndpoint("https://user:pw@harbor.example.com"),
-    path: ENDPOINT_0,
-    line: 4,
-    rule: "§8",
-    message: /userinfo/,
-  },
-  {
-    name: "§8 endpoint with a query",
-    text: mirrorWithEndpoint("https://harbor.example.com?ns=x"),
-    path: ENDPOINT_0,
-    line: 4,
-    rule: "§8",
-    message: /query/,
-  },
-  {
-    name: "§8 endpoint with a fragment",
-    text: mirrorWithEndpoint("https://harbor.example.com#x"),
-    path: ENDPOINT_0,
-    line: 4,
-    rule: "§8",
-    message: /fragment/,
-  },
-  {
-    name: "§8 endpoint with scheme other than http(s)",
-    text: mirrorWithEndpoint("oci://harbor.example.com"),
-    path: ENDPOINT_0,
-    line: 4,
-    rule: "§8",
-    message: /scheme "oci"/,
-  },
-  {
-    name: "§3.3 endpoint that Go's url.Parse rejects",
-    text: mirrorWithEndpoint("harbor.example.com:https"),
-    path: ENDPOINT_0,
-    line: 4,
-    rule: "§3.3",
-    message: /invalid port/,
-  },
-  {
-    name: "§8 mirror key with a scheme",
-    text: yaml("mirrors:", '  "https://docker.io": {}'),
-    path: 'mirrors."https://docker.io"',
-    line: 2,
-    rule: "§8",
-    message: /bare host\[:port\]/,
-  },
-  {
-    name: "§8 config key with a path",
-    text: yaml("configs:", '  "harbor.example.com/proxy":', "    tls: {}"),
-    path: 'configs."harbor.example.com/proxy"',
-    line: 2,
-    rule: "§8",
-    message: /bare host\[:port\]/,
-  },
-  {
-    name: "§8 pattern with lookahead is not RE2",
-    text: mirrorWithRule("^(?!x)(.*)", "p/$1"),
-    path: RULE_PATH("^(?!x)(.*)"),
-    line: 5,
-    rule: "§4.2",
-    message: /not valid RE2/,
-  },
-  {
-    name: "§8 pattern with an invalid repeat count",
-    text: mirrorWithRule("^a{1001}", "b"),
-    path: RULE_PATH("^a{1001}"),
-    line: 5,
-    rule: "§4.2",
-    message: /not valid RE2/,
-  },
-  {
-    name: "§8 pattern with (?< (Go < 1.22, lookbehind)",
-    text: mirrorWithRule("^(?<rest>.*)$", "p/${rest}"),
-    path: RULE_PATH("^(?<rest>.*)$"),
-    line: 5,
-    rule: "§4.2",
-    message: /\(\?P<name>/,
-  },
-  {
-    name: "§4.8 backslash in a pattern",
-    text: mirrorWithRule("^docker\\.io/(.*)", "p/$1"),
-    path: RULE_PATH("^docker\\.io/(.*)"),
-    line: 5,
-    rule: "§4.8",
-    message: /backslash.*hosts\.toml.*bypasses the mirror.*\[\.\]/,
-  },
-  {
-    name: "§4.8 backreference (backslash) in a pattern",
-    text: mirrorWithRule("^(a)\\1", "b"),
-    path: RULE_PATH("^(a)\\1"),
-    line: 5,
-    rule: "§4.8",
-    message: /backslash/,
-  },
-  {
-    name: "§4.8 backslash in a replacement",
-    text: mirrorWithRule("^(.*)$", "p\\$1"),
-    path: RULE_PATH("^(.*)$"),
-    line: 5,
-    rule: "§4.8",
-    message: /replacement.*backslash/,
-  },
-  {
-    name: "§4.8 double quote in a pattern",
-    text: mirrorWithRule('^a"b', "c"),
-    path: RULE_PATH('^a"b'),
-    line: 5,
-    rule: "§4.8",
-    message: /double quote/,
-  },
-  {
-    name: "§4.8 double quote in a replacement",
-    text: mirrorWithRule("^(.*)$", 'p"/$1'),
-    path: RULE_PATH("^(.*)$"),
-    line: 5,
-    rule: "§4.8",
-    message: /replacement.*double quote/,
-  },
-  {
-    name: "§8 insecure_skip_verify that is not a boolean",
-    text: yaml("configs:", "  h.io:", "    tls:", "      insecure_skip_verify: 'yes'"),
-    path: 'configs."h.io".tls.insecure_skip_verify',
-    line: 4,
-    rule: "§8",
-    message: /boolean/,
-  },
-  {
-    name: "§8 auth that is not base64",
-    text: configWithAuth("h.io", "auth", "user:password"),
-    path: 'configs."h.io".auth.auth',
-    line: 4,
-    rule: "§5",
-    message: /not valid base64/,
-  },
-  {
-    name: "§8 auth that is base64 without user:pass",
-    text: configWithAuth("h.io", "auth", Buffer.from("useronly").toString("base64")),
-    path: 'configs."h.io".auth.auth',
-    line: 4,
-    rule: "§5",
-    message: /without a ':'/,
-  },
-  {
-    name: '§8 configs."*".auth',
-    text: configWithAuth("*", "username", "u"),
-    path: 'configs."*".auth',
-    line: 3,
-    rule: "§5",
-    message: /not supported/,
-  },
-];
-
 // §8 "Warnings".
-const warningCases: readonly RuleCase[] = [
+const warningCases: readonly RegistriesRuleCase[] = [
   {
     name: "§8 mixed-case mirror key",
     text: yaml("mirrors:", "  Docker.io:", '    endpoint: ["https://harbor.example.com"]'),
@@ -617,13 +377,16 @@ const cleanCases: readonly { name: string; text: string }[] = [
 ];
 
 describe("validateRegistriesYaml", () => {
-  it.each(errorCases)("$name → error at $path line $line", ({ text, path, line, rule, message }) => {
-    const errors = errorsIn(validateRegistriesYaml(text));
-    expect(errors).toEqual([
-      expect.objectContaining({ path, line, rule, message: expect.stringMatching(message) }),
-    ]);
-    expect(errors[0].column).toEqual(expect.any(Number));
-  });
+  it.each(INVALID_REGISTRIES_CASES)(
+    "$name → error at $path line $line",
+    ({ text, path, line, rule, message }) => {
+      const errors = errorsIn(validateRegistriesYaml(text));
+      expect(errors).toEqual([
+        expect.objectContaining({ path, line, rule, message: expect.stringMatching(message) }),
+      ]);
+      expect(errors[0].column).toEqual(expect.any(Number));
+    },
+  );
 
   it.each(warningCases)("$name → warning at $path line $line", ({ text, path, line, rule, message }) => {
     const diagnostics = validateRegistriesYaml(text);
