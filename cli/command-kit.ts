@@ -2,6 +2,7 @@
  * What every `harbor-mirror` command shares: option parsing with `--help`, the exit codes of
  * cli.md (0 ok, 1 invalid input or failed check, 2 usage error) and how diagnostics are printed.
  */
+import { readFileSync } from "node:fs";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { Diagnostic, errorsOf, formatDiagnostic, ValidationError } from "../registries/diagnostics";
 import type { Command } from "./commands";
@@ -57,8 +58,9 @@ export function defineCommand<O extends Options>(spec: CommandSpec<O>): Command 
       try {
         return await spec.run(parsed.values as ParsedValues<O>, parsed.positionals);
       } catch (error) {
-        if (!(error instanceof ValidationError)) throw error;
-        printDiagnostics(errorsOf(error.diagnostics), error.file);
+        if (error instanceof UnreadableInputError) console.error(error.message);
+        else if (error instanceof ValidationError) printDiagnostics(errorsOf(error.diagnostics), error.file);
+        else throw error;
         return EXIT_INVALID;
       }
     },
@@ -72,3 +74,15 @@ export function printDiagnostics(diagnostics: readonly Diagnostic[], file?: stri
     console.error(formatDiagnostic({ ...diagnostic, message }, file));
   }
 }
+
+/** Reads a file the user named; an unreadable file is invalid input (exit 1), said with its path. */
+export function readInputFile(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new UnreadableInputError(`${file}: cannot read the file: ${reason}`);
+  }
+}
+
+export class UnreadableInputError extends Error {}

@@ -2,14 +2,19 @@
  * `harbor-mirror resolve <image>… --registries <file> [--disable-default-endpoint] [--json]`
  * (cli.md): what an RKE2/K3s node with that registries.yaml contacts, in order, for each image.
  */
-import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
-import { errorsOf, formatDiagnostic, warningsOf, type Diagnostic } from "../../registries/diagnostics";
+import { errorsOf, ValidationError } from "../../registries/diagnostics";
 import { InvalidImageReferenceError } from "../../registries/image-reference";
 import type { RegistriesFile } from "../../registries/model";
 import { parseRegistriesYaml } from "../../registries/parse";
 import { resolveImage, type ResolveAttempt, type ResolveResult } from "../../registries/resolve";
-import type { Command } from "./index";
+import {
+  defineCommand,
+  EXIT_INVALID,
+  EXIT_OK,
+  EXIT_USAGE,
+  printDiagnostics,
+  readInputFile,
+} from "../command-kit";
 
 const USAGE = `Usage: harbor-mirror resolve <image>... --registries <file> [--disable-default-endpoint] [--json]
 
@@ -27,95 +32,46 @@ Options:
 
 Exit codes: 0 resolved, 1 invalid file or image reference, 2 usage error.`;
 
-const EXIT_OK = 0;
-const EXIT_INVALID = 1;
-const EXIT_USAGE = 2;
-
-type CommandLine =
-  | {
-      readonly kind: "resolve";
-      readonly images: readonly string[];
-      readonly registries: string;
-      readonly disableDefaultEndpoint: boolean;
-      readonly json: boolean;
+export const command = defineCommand({
+  name: "resolve",
+  summary: "Show what a node with a registries.yaml contacts for each image (§7)",
+  usage: USAGE,
+  options: {
+    registries: { type: "string" },
+    "disable-default-endpoint": { type: "boolean" },
+    json: { type: "boolean" },
+  },
+  positionals: { min: 0, max: Infinity },
+  run(values, images) {
+    if (values.registries === undefined) return usageError("--registries <file> is required");
+    if (images.length === 0) return usageError("expected at least one <image>");
+    const file = readRegistries(values.registries);
+    const options = { disableDefaultEndpoint: values["disable-default-endpoint"] ?? false };
+    const results: ResolveResult[] = [];
+    for (const image of images) {
+      try {
+        results.push(resolveImage(image, file, options));
+      } catch (error) {
+        if (!(error instanceof InvalidImageReferenceError)) throw error;
+        console.error(`harbor-mirror resolve: ${error.message}`);
+      }
     }
-  | { readonly kind: "help" }
-  | { readonly kind: "usage-error"; readonly message: string };
+    console.log(values.json ? JSON.stringify(results, null, 2) : results.map(formatResult).join("\n\n"));
+    return results.length < images.length ? EXIT_INVALID : EXIT_OK;
+  },
+});
 
-async function run(argv: readonly string[]): Promise<number> {
-  const args = parseCommandLine(argv);
-  if (args.kind === "help") {
-    console.log(USAGE);
-    return EXIT_OK;
-  }
-  if (args.kind === "usage-error") {
-    console.error(`harbor-mirror resolve: ${args.message}\n\n${USAGE}`);
-    return EXIT_USAGE;
-  }
-  const file = readRegistries(args.registries);
-  if (!file) return EXIT_INVALID;
-  const results: ResolveResult[] = [];
-  let invalidImages = 0;
-  for (const image of args.images) {
-    try {
-      results.push(resolveImage(image, file, { disableDefaultEndpoint: args.disableDefaultEndpoint }));
-    } catch (error) {
-      if (!(error instanceof InvalidImageReferenceError)) throw error;
-      console.error(`harbor-mirror resolve: ${error.message}`);
-      invalidImages++;
-    }
-  }
-  console.log(args.json ? JSON.stringify(results, null, 2) : results.map(formatResult).join("\n\n"));
-  return invalidImages > 0 ? EXIT_INVALID : EXIT_OK;
+function usageError(message: string): number {
+  console.error(`harbor-mirror resolve: ${message}\n\n${USAGE}`);
+  return EXIT_USAGE;
 }
 
-function parseCommandLine(argv: readonly string[]): CommandLine {
-  try {
-    const { values, positionals } = parseArgs({
-      args: [...argv],
-      options: {
-        registries: { type: "string" },
-        "disable-default-endpoint": { type: "boolean" },
-        json: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-      allowPositionals: true,
-    });
-    if (values.help) return { kind: "help" };
-    if (values.registries === undefined)
-      return { kind: "usage-error", message: "--registries <file> is required" };
-    if (positionals.length === 0) return { kind: "usage-error", message: "expected at least one <image>" };
-    return {
-      kind: "resolve",
-      images: positionals,
-      registries: values.registries,
-      disableDefaultEndpoint: values["disable-default-endpoint"] ?? false,
-      json: values.json ?? false,
-    };
-  } catch (error) {
-    return { kind: "usage-error", message: (error as Error).message };
-  }
-}
-
-/** Reads and parses the file; prints every problem as `file:line:column key: message`. */
-function readRegistries(path: string): RegistriesFile | undefined {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    console.error(`${path}: cannot read the file: ${reason}`);
-    return undefined;
-  }
-  const { file, diagnostics } = parseRegistriesYaml(text);
-  for (const warning of warningsOf(diagnostics)) console.error(formatWarning(warning, path));
-  const errors = errorsOf(diagnostics);
-  for (const error of errors) console.error(formatDiagnostic(error, path));
-  return errors.length > 0 ? undefined : file;
-}
-
-function formatWarning(warning: Diagnostic, file: string): string {
-  return formatDiagnostic({ ...warning, message: `warning: ${warning.message}` }, file);
+/** Reads and parses the file; its problems are printed as `file:line:column key: message`. */
+function readRegistries(path: string): RegistriesFile {
+  const { file, diagnostics } = parseRegistriesYaml(readInputFile(path));
+  if (errorsOf(diagnostics).length > 0) throw new ValidationError(diagnostics, path);
+  printDiagnostics(diagnostics, path);
+  return file;
 }
 
 /** The readable form: a header line, one table row per attempt with its URL below, then warnings. */
@@ -151,8 +107,3 @@ function formatTable(rows: readonly (readonly string[])[]): string[] {
       .trimEnd(),
   );
 }
-
-export const command: Command = {
-  summary: "Show what a node with a registries.yaml contacts for each image (§7)",
-  run,
-};
