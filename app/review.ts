@@ -44,7 +44,7 @@ export function buildReviewModel(
     mirrors: mirror.proxyCache.mirrors,
     registriesYaml: mirror.registries.displayText,
     nodeClasses: nodeClassesOf(config),
-    rolloutSteps: (mirror.delivery as unknown as { rolloutSteps?: string[][] })?.rolloutSteps ?? [],
+    rolloutSteps: mirror.delivery?.rolloutSteps ?? [],
     resolutions: resolveCommonImages(compiled),
     warnings: [
       ...configWarnings.map((warning) => formatDiagnostic(warning, configFile)),

@@ -26,7 +26,7 @@ import {
   stagingDirectory,
 } from "../delivery/nodes";
 import { installScript, prepareStagingScript, StagedFile } from "../delivery/remote-script";
-import { planRollout, rolloutDependencies } from "../delivery/rollout";
+import { planRollout, rolloutDependencies, type RolloutStep } from "../delivery/rollout";
 import { TemplatePart, toTemplate } from "../delivery/terraform-template";
 import { RolloutStrategy } from "./rollout-strategy";
 
@@ -90,6 +90,8 @@ const DEFAULT_RESTART_TIMEOUT_SECONDS = 120;
 export class RegistriesDelivery extends Construct {
   /** The `null_resource` of each node, by node name. */
   readonly nodeResources: ReadonlyMap<string, resource.Resource>;
+  /** Node names in rollout order; the nodes of one step restart together. */
+  readonly rolloutSteps: readonly RolloutStep[];
 
   private readonly content: TerraformLocal;
   private readonly caCert?: TerraformLocal;
@@ -104,13 +106,12 @@ export class RegistriesDelivery extends Construct {
     if (errors.length > 0) throw new ValidationError(errors);
     this.content = new TerraformLocal(this, "content", templateOf(props.content));
     if (props.caCert) this.caCert = new TerraformLocal(this, "ca_cert", templateOf(props.caCert.content));
-    this.nodeResources = this.createNodeResources();
+    this.rolloutSteps = planRollout(props.nodes, (props.rollout ?? RolloutStrategy.rolling()).policy);
+    this.nodeResources = this.createNodeResources(this.rolloutSteps);
   }
 
   /** Nodes in rollout order, so each one's predecessors already exist when it is created. */
-  private createNodeResources(): Map<string, resource.Resource> {
-    const policy = (this.props.rollout ?? RolloutStrategy.rolling()).policy;
-    const steps = planRollout(this.props.nodes, policy);
+  private createNodeResources(steps: readonly RolloutStep[]): Map<string, resource.Resource> {
     const dependencies = rolloutDependencies(steps);
     const nodesByName = new Map(this.props.nodes.map((node) => [node.name, node]));
     const resources = new Map<string, resource.Resource>();
