@@ -1,0 +1,124 @@
+/**
+ * Writes docs/bad-inputs.md, the catalogue of rejected inputs, from the one table the tests use
+ * (testing/bad-inputs.ts). The errors on the page are the ones the loader and the §8 validator
+ * actually produce, so the page goes stale (and its test fails) when a message changes.
+ * Usage: `npx tsx scripts/gen-bad-inputs-doc.ts`. Output goes through the repository's prettier.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { parseConfig } from "../config/load";
+import { errorsOf, formatDiagnostic, ValidationError, type Diagnostic } from "../registries/diagnostics";
+import { validateRegistriesYaml } from "../registries/validate";
+import { BAD_INPUTS, writeConfigFixtures, type BadInput, type BadInputFile } from "../testing/bad-inputs";
+
+export const BAD_INPUTS_DOC_PATH = path.join(__dirname, "..", "docs", "bad-inputs.md");
+
+/** Stands for the temporary directory the cases are checked in, which differs on every run. */
+const CONFIG_DIR_PLACEHOLDER = "<config dir>";
+
+/** The errors an input produces, as `file:line:column key: message [spec section]`. */
+export function producedErrors(input: BadInput, configDir: string): string[] {
+  const diagnostics =
+    input.file === "harbor-mirror.yaml"
+      ? configDiagnostics(input.text, configDir)
+      : validateRegistriesYaml(input.text);
+  return errorsOf(diagnostics).map((diagnostic) => {
+    const cited = diagnostic.rule === undefined ? "" : ` [${diagnostic.rule}]`;
+    const text = `${formatDiagnostic(diagnostic, input.file)}${cited}`;
+    return text.split(configDir).join(CONFIG_DIR_PLACEHOLDER);
+  });
+}
+
+function configDiagnostics(text: string, configDir: string): readonly Diagnostic[] {
+  try {
+    parseConfig(text, "harbor-mirror.yaml", configDir);
+    return [];
+  } catch (error) {
+    if (error instanceof ValidationError) return error.diagnostics;
+    throw error;
+  }
+}
+
+const SECTIONS: readonly { file: BadInputFile; title: string; intro: string }[] = [
+  {
+    file: "harbor-mirror.yaml",
+    title: "`harbor-mirror.yaml`",
+    intro:
+      "Rejected by the configuration loader (`npm run synth`, `harbor-mirror render`) before anything is " +
+      "written; the app exits 1 and prints every error as `file:line:column key: message`. Contract: " +
+      "[configuration reference](configuration.md) and `config.md`.",
+  },
+  {
+    file: "registries.yaml",
+    title: "`registries.yaml`",
+    intro:
+      "Rejected by `harbor-mirror validate <file>` (exit 1) with the rules of rke2-registries.md §8; " +
+      "the section each error cites is in brackets.",
+  },
+];
+
+export function renderBadInputsDoc(): string {
+  const configDir = mkdtempSync(path.join(tmpdir(), "harbor-mirror-bad-inputs-"));
+  try {
+    writeConfigFixtures(configDir);
+    const lines = [
+      "# Bad inputs and the errors they produce",
+      "",
+      "<!-- Generated from testing/bad-inputs.ts by `npx tsx scripts/gen-bad-inputs-doc.ts`; do not edit. -->",
+      "",
+      `${BAD_INPUTS.length} inputs the project rejects, each with the exact error it produces. The same ` +
+        "table drives the tests (`__tests__/proof/bad-inputs.test.ts`), so this page cannot drift from " +
+        "the code. In each input, the comment `#<` marks the line the error points at (registries.yaml " +
+        "cases give the line in the error only).",
+      "",
+      ...SECTIONS.flatMap((section) => renderSection(section, configDir)),
+    ];
+    return lines.join("\n");
+  } finally {
+    rmSync(configDir, { recursive: true, force: true });
+  }
+}
+
+function renderSection(section: (typeof SECTIONS)[number], configDir: string): string[] {
+  const inputs = BAD_INPUTS.filter((input) => input.file === section.file);
+  return [
+    `## ${section.title} (${inputs.length})`,
+    "",
+    section.intro,
+    "",
+    ...inputs.flatMap((input, index) => renderCase(input, index + 1, configDir)),
+  ];
+}
+
+function renderCase(input: BadInput, number: number, configDir: string): string[] {
+  return [
+    `### ${number}. ${input.name}`,
+    "",
+    "```yaml",
+    input.text.replace(/\n$/, ""),
+    "```",
+    "",
+    "```text",
+    ...producedErrors(input, configDir),
+    "```",
+    "",
+  ];
+}
+
+// The prettier CLI, not its API (see scripts/gen-config-docs.ts): the test compares these bytes.
+export function generatedBadInputsDoc(): string {
+  const prettier = require.resolve("prettier/bin/prettier.cjs");
+  const result = spawnSync(process.execPath, [prettier, "--stdin-filepath", BAD_INPUTS_DOC_PATH], {
+    input: renderBadInputsDoc(),
+    encoding: "utf8",
+  });
+  if (result.status !== 0) throw new Error(`prettier failed on the bad-input page: ${result.stderr}`);
+  return result.stdout;
+}
+
+if (require.main === module) {
+  writeFileSync(BAD_INPUTS_DOC_PATH, generatedBadInputsDoc());
+  console.log(`Bad-input catalogue written to ${BAD_INPUTS_DOC_PATH}`);
+}
