@@ -28,11 +28,16 @@ export interface StackJson {
 
 export class UnsupportedExpressionError extends Error {}
 
-/** Evaluates Terraform string templates against the stack's locals and the given variables. */
+/**
+ * Evaluates Terraform string templates against the stack's locals, the given variables and the
+ * given resource attributes (values a provider would return at apply time, e.g.
+ * `harbor_robot_account.<name>.secret`, keyed by that reference).
+ */
 export class TemplateEvaluator {
   constructor(
     private readonly stack: StackJson,
     private readonly variables: Readonly<Record<string, string>>,
+    private readonly attributes: Readonly<Record<string, string>> = {},
   ) {}
 
   evaluate(template: string): string {
@@ -63,13 +68,26 @@ export class TemplateEvaluator {
     if (local) return this.evaluate(this.stringAt(this.stack.locals, local[1], expression));
     const variable = /^var\.([A-Za-z0-9_-]+)$/.exec(expression);
     if (variable) return this.variable(variable[1]);
-    const sha256 = /^sha256\((.*)\)$/s.exec(expression);
-    if (sha256) return createHash("sha256").update(this.expression(sha256[1].trim()), "utf8").digest("hex");
+    if (expression in this.attributes) return this.attributes[expression];
+    const call = /^([a-z0-9]+)\((.*)\)$/s.exec(expression);
+    if (call) return this.call(call[1], splitArguments(call[2]));
     // A quoted string is itself a template; escapes inside it are not generated, so not supported.
     const quoted = /^"([^"\\]*)"$/.exec(expression);
     if (quoted) return this.evaluate(quoted[1]);
     throw new UnsupportedExpressionError(
       `the replay does not know the expression ${JSON.stringify(expression)}`,
+    );
+  }
+
+  /** The functions harbor-mirror generates, with Terraform's semantics for string arguments. */
+  private call(name: string, argumentExpressions: readonly string[]): string {
+    const args = argumentExpressions.map((argument) => this.expression(argument));
+    if (name === "sha256" && args.length === 1)
+      return createHash("sha256").update(args[0], "utf8").digest("hex");
+    if (name === "jsonencode" && args.length === 1) return terraformJsonEncode(args[0]);
+    if (name === "replace" && args.length === 3) return replaceLiteral(args[0], args[1], args[2]);
+    throw new UnsupportedExpressionError(
+      `the replay does not know the function call ${name}(${argumentExpressions.join(", ")})`,
     );
   }
 
@@ -86,6 +104,43 @@ export class TemplateEvaluator {
       throw new UnsupportedExpressionError(`${expression} is not a string in the stack`);
     return value;
   }
+}
+
+/** Splits a call's argument list at the commas outside quotes and parentheses. */
+function splitArguments(list: string): string[] {
+  const args: string[] = [];
+  let depth = 0;
+  let inQuotes = false;
+  let start = 0;
+  for (let at = 0; at < list.length; at++) {
+    const char = list[at];
+    if (char === '"') inQuotes = !inQuotes;
+    else if (!inQuotes && char === "(") depth += 1;
+    else if (!inQuotes && char === ")") depth -= 1;
+    else if (!inQuotes && depth === 0 && char === ",") {
+      args.push(list.slice(start, at).trim());
+      start = at + 1;
+    }
+  }
+  return [...args, list.slice(start).trim()];
+}
+
+/**
+ * Terraform's `jsonencode` of a string: JSON with Go's escaping, which (unlike JSON.stringify)
+ * also writes `<`, `>`, `&`, U+2028 and U+2029 as `\u` escapes.
+ */
+export function terraformJsonEncode(value: string): string {
+  return JSON.stringify(value).replace(
+    /[<>&\u2028\u2029]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
+/** Terraform's `replace` with a literal substring (a `/…/` substring would be a regex: not generated). */
+function replaceLiteral(subject: string, search: string, replacement: string): string {
+  if (search.length > 1 && search.startsWith("/") && search.endsWith("/"))
+    throw new UnsupportedExpressionError(`replace with a regular expression ${search}`);
+  return subject.split(search).join(replacement);
 }
 
 function closingBrace(template: string, from: number): number {
