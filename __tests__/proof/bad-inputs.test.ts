@@ -20,6 +20,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BAD_INPUTS, writeConfigFixtures, type BadInput } from "../../testing/bad-inputs";
+import { filesUnder } from "../../testing/config-variants";
 import { runCli, runSynth } from "../../testing/run-app";
 import { BAD_INPUTS_DOC_PATH, generatedBadInputsDoc, producedErrors } from "../../scripts/gen-bad-inputs-doc";
 
@@ -64,11 +65,9 @@ function matches(text: string, message: string | RegExp): boolean {
   return typeof message === "string" ? text.includes(message) : message.test(text);
 }
 
-function filesUnder(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile())
-    .map((entry) => join(entry.parentPath, entry.name));
+/** Files written under `dir`; none when it does not exist. */
+function writtenFiles(dir: string): string[] {
+  return existsSync(dir) ? [...filesUnder(dir).keys()] : [];
 }
 
 describe("the bad-input catalogue", () => {
@@ -93,7 +92,7 @@ describe("harbor-mirror.yaml: the app rejects it, names the line, writes nothing
     expect(result.status).toBe(1);
     expect(reportedError(result.stderr, input)).toBeDefined();
     expect(result.stdout).not.toContain("review:");
-    expect(filesUnder(outdir)).toEqual([]);
+    expect(writtenFiles(outdir)).toEqual([]);
   });
 
   it.each(CONFIG_CASES.filter((input) => !input.viaChild))(
@@ -144,5 +143,5 @@ it("filesUnder sees a written file", () => {
   const dir = mkdtempSync(join(root, "guard-"));
   mkdirSync(join(dir, "stacks"));
   writeFileSync(join(dir, "stacks", "x.json"), "{}");
-  expect(filesUnder(dir)).toEqual([join(dir, "stacks", "x.json")]);
+  expect(writtenFiles(dir)).toEqual([join("stacks", "x.json")]);
 });
