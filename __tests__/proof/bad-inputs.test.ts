@@ -8,15 +8,7 @@
  * registries.yaml case; the rest go through the same functions in-process (`parseConfig`, which
  * main.ts calls before creating the cdktf App, and `validateRegistriesYaml`).
  */
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BAD_INPUTS, writeConfigFixtures, type BadInput } from "../../testing/bad-inputs";
