@@ -3,13 +3,16 @@
  * on (the provider defaults to `insecure = true`, harbor.md §2.1), and admin credentials only from
  * sensitive Terraform variables, never literals.
  */
-import { TerraformVariable } from "cdktf";
+import { TerraformVariable, Token } from "cdktf";
 import { Construct } from "constructs";
 import { provider } from "../.gen/providers/harbor";
 import { parseHarborUrl } from "../harbor/url";
 
 export interface HarborProviderProps {
-  /** Harbor's external URL, e.g. `https://harbor.example.com`. */
+  /**
+   * Harbor's external URL, e.g. `https://harbor.example.com`. A Terraform token is passed through
+   * unchecked (the provider and `HarborProxyCache` check it at plan/apply time).
+   */
   readonly url: string;
   /**
    * Skip TLS verification of the Harbor API.
@@ -34,11 +37,13 @@ export class HarborProvider extends Construct {
 
   constructor(scope: Construct, id: string, props: HarborProviderProps) {
     super(scope, id);
-    const { root } = parseHarborUrl(props.url, { allowInsecureHttp: props.allowInsecureHttp });
+    const url = Token.isUnresolved(props.url)
+      ? props.url
+      : parseHarborUrl(props.url, { allowInsecureHttp: props.allowInsecureHttp }).root;
     this.username = optionalSecretVariable(this, HARBOR_USERNAME_VARIABLE, "Harbor admin user name");
     this.password = optionalSecretVariable(this, HARBOR_PASSWORD_VARIABLE, "Harbor admin password");
     this.provider = new provider.HarborProvider(this, "harbor", {
-      url: root,
+      url,
       insecure: props.insecureApi ?? false,
       username: this.username.stringValue,
       password: this.password.stringValue,

@@ -4,7 +4,7 @@
  * robot account; plus the description of what nodes need (`registriesSpec`), consumed by the
  * registries engine. Terraform addresses derive from registry hosts, never from list positions.
  */
-import { Annotations, TerraformOutput, TerraformProvider, Token } from "cdktf";
+import { Annotations, Fn, Precondition, TerraformOutput, TerraformProvider, Token } from "cdktf";
 import { Construct } from "constructs";
 import { project, registry, retentionPolicy, robotAccount } from "../.gen/providers/harbor";
 import { projectNameProblem, robotNameProblem } from "../harbor/naming";
@@ -26,6 +26,7 @@ import {
 import { endpointUrlProblem, HarborUrl, harborUrlProblem, parseHarborUrl } from "../harbor/url";
 import { Diagnostic, ValidationError } from "../registries/diagnostics";
 import {
+  ApplyTimeHost,
   ApplyTimeValue,
   OrderedMirror,
   OrderedRewrite,
@@ -82,7 +83,12 @@ export interface UpstreamProps {
 export type HarborAccess = "public" | "robot";
 
 export interface HarborProxyCacheProps {
-  /** Harbor's external root URL, e.g. `https://harbor.example.com`: the mirror endpoint on nodes. */
+  /**
+   * Harbor's external root URL, e.g. `https://harbor.example.com`: the mirror endpoint on nodes.
+   * May be a Terraform token (e.g. a `TerraformVariable`'s `stringValue`): it is then checked at
+   * plan/apply time instead (`https://host[:port]`, lower case, nothing after the port; see
+   * `applyTimeHarborUrlPattern`), and nodes key their `configs` by the host Terraform derives from it.
+   */
   readonly harborUrl: string;
   /**
    * Accept an `http://` harborUrl (registry traffic in plain text).
@@ -144,6 +150,14 @@ export interface HarborProxyCacheProps {
 /** Ids of the apply-time values in `configs` (see `applyTimeTokens`). */
 export const ROBOT_FULL_NAME_ID = "robot_full_name";
 export const ROBOT_SECRET_ID = "robot_secret";
+/** Ids of Harbor's URL and host when `harborUrl` is a token (see `applyTimeTokens`). */
+export const HARBOR_URL_ID = "harbor_url";
+export const HARBOR_HOST_ID = "harbor_host";
+/**
+ * The host the registries spec names Harbor by when `harborUrl` is a token, so the domain
+ * validates and resolves literal values; the rendered file carries the real URL and host instead.
+ */
+export const HARBOR_STAND_IN_HOST = "harbor.apply-time.invalid";
 export const DEFAULT_ROBOT_NAME = "harbor-mirror-pull";
 
 /** The proxy-cache rule that sends every repository of a registry into its project (config.md). */
@@ -157,14 +171,37 @@ interface ResolvedUpstream {
   readonly props: UpstreamProps;
 }
 
+/**
+ * Harbor's URL as the construct uses it. A literal is parsed now; a token is known only at apply
+ * time, so the spec names Harbor by the stand-in host and Terraform derives the host.
+ */
+interface HarborLocation {
+  /** Root URL and host written into the registries spec (the stand-in's for a token). */
+  readonly spec: HarborUrl;
+  /** `host[:port]` as a Terraform string: literal, or an expression over the URL token. */
+  readonly host: string;
+  readonly applyTime?: {
+    readonly host: ApplyTimeHost;
+    readonly tokens: Readonly<Record<string, string>>;
+    readonly check: Precondition;
+  };
+}
+
 export class HarborProxyCache extends Construct {
   /** Per upstream registry, in registry order: Harbor root endpoint + user rules + proxy rule. */
   readonly mirrors: readonly OrderedMirror[];
-  /** Keyed by the Harbor host (auth/TLS are looked up by the endpoint host, rke2-registries.md §5). */
+  /**
+   * Keyed by the Harbor host (auth/TLS are looked up by the endpoint host, rke2-registries.md §5);
+   * by `HARBOR_STAND_IN_HOST` when `harborUrl` is a token.
+   */
   readonly configs: Readonly<Record<string, RegistryConfig>>;
-  /** Apply-time value id → Terraform token; empty unless access is robot. */
+  /**
+   * Apply-time value id → Terraform token: the robot's name and secret with access robot, Harbor's
+   * URL and host when `harborUrl` is a token; otherwise empty.
+   */
   readonly applyTimeTokens: Readonly<Record<string, string>>;
   readonly registriesSpec: RegistriesSpec;
+  /** Harbor's `host[:port]`: a literal, or a Terraform expression when `harborUrl` is a token. */
   readonly harborHost: string;
   /** Proxy projects by registry host. */
   readonly projects: Readonly<Record<string, project.Project>>;
@@ -172,21 +209,43 @@ export class HarborProxyCache extends Construct {
 
   constructor(scope: Construct, id: string, props: HarborProxyCacheProps) {
     super(scope, id);
-    const harborUrl = validateProps(props);
+    const harbor = harborLocation(validateProps(props), props);
     const upstreams = resolveUpstreams(props.upstreams);
-    this.harborHost = harborUrl.host;
-    this.warn(upstreams, props, harborUrl);
+    this.harborHost = harbor.host;
+    this.warn(upstreams, props, harbor.spec);
     this.projects = Object.fromEntries(
-      upstreams.map((upstream) => [upstream.registry, this.declareUpstream(upstream, props, harborUrl)]),
+      upstreams.map((upstream) => [upstream.registry, this.declareUpstream(upstream, props, harbor.host)]),
     );
+    if (harbor.applyTime) this.declareHarborHostCheck(harbor.host, harbor.applyTime.check);
     this.robot = props.access === "robot" ? this.declareRobot(upstreams, props) : undefined;
-    this.applyTimeTokens = this.robot ? robotTokens(this.robot, props.robotSecret) : {};
-    this.mirrors = upstreams.map((upstream) => mirrorOf(upstream, harborUrl, props.rewrites));
-    this.configs = harborConfigs(harborUrl.host, props);
-    this.registriesSpec = { mirrors: this.mirrors, configs: this.configs };
+    this.applyTimeTokens = {
+      ...(this.robot ? robotTokens(this.robot, props.robotSecret) : {}),
+      ...harbor.applyTime?.tokens,
+    };
+    this.mirrors = upstreams.map((upstream) => mirrorOf(upstream, harbor.spec, props.rewrites));
+    this.configs = harborConfigs(harbor.spec.host, props);
+    this.registriesSpec = {
+      mirrors: this.mirrors,
+      configs: this.configs,
+      ...(harbor.applyTime ? { applyTimeHosts: [harbor.applyTime.host] } : {}),
+    };
   }
 
-  private declareUpstream(upstream: ResolvedUpstream, props: HarborProxyCacheProps, url: HarborUrl) {
+  /**
+   * The synth-time URL checks, moved to plan/apply time: an output of the derived host with the
+   * check as precondition, so a bad URL fails with a clear message (the host expression itself
+   * also fails on it, so no node ever receives a bad endpoint).
+   */
+  private declareHarborHostCheck(host: string, { condition, errorMessage }: Precondition): void {
+    const output = new TerraformOutput(this, "HarborHost", {
+      description: "Harbor host nodes key their registries configs by (derived from harborUrl)",
+      value: host,
+    });
+    // cdktf 0.21 accepts TerraformOutput's `precondition` prop but never synthesizes it.
+    output.addOverride("precondition", [{ condition, error_message: errorMessage }]);
+  }
+
+  private declareUpstream(upstream: ResolvedUpstream, props: HarborProxyCacheProps, harborHost: string) {
     const scope = new Construct(this, `Upstream-${upstream.registry}`);
     const { props: given } = upstream;
     const endpoint = new registry.Registry(scope, "Registry", {
@@ -218,7 +277,7 @@ export class HarborProxyCache extends Construct {
     });
     new TerraformOutput(scope, "PullPrefix", {
       description: `Image prefix for ${upstream.registry} images cached in Harbor`,
-      value: `${url.host}/${upstream.project}`,
+      value: `${harborHost}/${upstream.project}`,
     });
     return proxyProject;
   }
@@ -318,6 +377,42 @@ function harborConfigs(host: string, props: HarborProxyCacheProps): Record<strin
   return Object.keys(config).length === 0 ? {} : { [host]: config };
 }
 
+/**
+ * What a token `harborUrl` must look like at apply time: the literal checks (https unless allowed,
+ * root only, no credentials) as an RE2 pattern without backslashes, stricter in asking for lower
+ * case and no default port spelled differently from what nodes key by. Group 1 is `host[:port]`.
+ */
+export function applyTimeHarborUrlPattern(allowInsecureHttp = false): string {
+  const scheme = allowInsecureHttp ? "https?" : "https";
+  return `^${scheme}://([a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::[0-9]{1,5})?)$`;
+}
+
+function harborLocation(literal: HarborUrl | undefined, props: HarborProxyCacheProps): HarborLocation {
+  if (literal) return { spec: literal, host: literal.host };
+  const pattern = applyTimeHarborUrlPattern(props.allowInsecureHttp);
+  const host = Fn.element(Fn.regex(pattern, props.harborUrl), 0) as string;
+  const allowed = props.allowInsecureHttp ? "https:// or http://" : "https://";
+  return {
+    spec: { root: `https://${HARBOR_STAND_IN_HOST}`, host: HARBOR_STAND_IN_HOST },
+    host,
+    applyTime: {
+      host: {
+        standIn: HARBOR_STAND_IN_HOST,
+        url: applyTime(HARBOR_URL_ID),
+        host: applyTime(HARBOR_HOST_ID),
+      },
+      tokens: { [HARBOR_URL_ID]: props.harborUrl, [HARBOR_HOST_ID]: host },
+      check: {
+        condition: Fn.can(Fn.regex(pattern, props.harborUrl)),
+        errorMessage:
+          `harborUrl must be Harbor's root URL ${allowed}host[:port] in lower case, with no path, trailing ` +
+          "slash, query or credentials: nodes use it as mirror endpoint and key their configs by its host " +
+          "(rke2-registries.md §5, §10).",
+      },
+    },
+  };
+}
+
 function applyTime(id: string): ApplyTimeValue {
   return { kind: "apply-time", id, display: `<${id.replace(/_/g, " ")}>` };
 }
@@ -339,14 +434,16 @@ const REGISTRY_HOST = /^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::\d{1,5})?$/;
 
 type Report = (path: string, message: string) => void;
 
-function validateProps(props: HarborProxyCacheProps): HarborUrl {
+/** Harbor's parsed URL, or undefined when it is a token (checked at apply time). */
+function validateProps(props: HarborProxyCacheProps): HarborUrl | undefined {
   const diagnostics: Diagnostic[] = [];
   const report: Report = (path, message) => diagnostics.push({ severity: "error", path, message });
-  const urlProblem =
-    literalProblem(props.harborUrl, "Harbor's URL keys the nodes' registries configuration") ??
-    harborUrlProblem(props.harborUrl, { allowInsecureHttp: props.allowInsecureHttp });
+  const urlProblem = isToken(props.harborUrl)
+    ? undefined
+    : harborUrlProblem(props.harborUrl, { allowInsecureHttp: props.allowInsecureHttp });
   if (urlProblem) report("harborUrl", urlProblem);
-  const harborUrl = urlProblem ? undefined : parseHarborUrl(props.harborUrl, props);
+  const harborUrl =
+    urlProblem || isToken(props.harborUrl) ? undefined : parseHarborUrl(props.harborUrl, props);
   validateUpstreams(props.upstreams, harborUrl?.host, report);
   validateRewriteKeys(props, report);
   validateAccess(props, report);
@@ -361,7 +458,7 @@ function validateProps(props: HarborProxyCacheProps): HarborUrl {
       `${JSON.stringify(props.caCertNodePath)} is not allowed: expected an absolute path on the nodes`,
     );
   }
-  if (diagnostics.length > 0 || !harborUrl) throw new ValidationError(diagnostics);
+  if (diagnostics.length > 0) throw new ValidationError(diagnostics);
   return harborUrl;
 }
 
@@ -514,10 +611,6 @@ function secretTokenProblem(secret: string | undefined): string | undefined {
     "a literal secret is not allowed (value hidden): it would be written in plain text into cdk.tf.json; " +
     "pass a sensitive TerraformVariable's value instead"
   );
-}
-
-function literalProblem(value: string, why: string): string | undefined {
-  return isToken(value) ? `must be a literal, not a Terraform token: ${why}` : undefined;
 }
 
 function isToken(value: unknown): boolean {

@@ -75,8 +75,34 @@ export interface OrderedMirror {
   readonly rewrites: readonly OrderedRewrite[];
 }
 
+/**
+ * A registry host known only at apply time (Harbor's URL from a Terraform variable). The spec
+ * writes the literal `standIn` host in its place, so validation, rule compilation and resolution
+ * keep working on literal, valid values; the renderer then writes apply-time placeholders where
+ * the stand-in is a whole value: the mirror endpoint `https://<standIn>` becomes `url`, the
+ * configs key `<standIn>` becomes `host`. Nothing else is replaced.
+ */
+export interface ApplyTimeHost {
+  /** A literal host that can never be a real one: under `.invalid`, reserved by RFC 2606. */
+  readonly standIn: string;
+  /** The whole endpoint URL, `https://host[:port]` (or `http://` where allowed). */
+  readonly url: ApplyTimeValue;
+  /** `host[:port]` of that URL: the configs key (auth and TLS are looked up by it, §5). */
+  readonly host: ApplyTimeValue;
+}
+
+/** The endpoint a spec writes for an apply-time host. */
+export function standInEndpoint(host: ApplyTimeHost): string {
+  return `https://${host.standIn}`;
+}
+
 /** What harbor-mirror knows about a node's registries file before compilation. */
 export interface RegistriesSpec {
   readonly mirrors: readonly OrderedMirror[];
   readonly configs: Readonly<Record<string, RegistryConfig>>;
+  /**
+   * Hosts that mirrors and configs name through a stand-in, known only at apply time.
+   * @default - none: every host is literal
+   */
+  readonly applyTimeHosts?: readonly ApplyTimeHost[];
 }

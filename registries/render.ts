@@ -8,6 +8,7 @@ import { Document, Node, Pair, Scalar, ToStringOptions, YAMLMap, YAMLSeq } from 
 import { compileRegistriesSpec } from "./compile-rules";
 import { Diagnostic, errorsOf, ValidationError } from "./diagnostics";
 import {
+  ApplyTimeHost,
   ApplyTimeValue,
   isApplyTimeValue,
   Mirror,
@@ -17,8 +18,9 @@ import {
   RegistryConfig,
   RegistryString,
   RegistryTls,
+  standInEndpoint,
 } from "./model";
-import { entryPath, fieldPath } from "./parse";
+import { entryPath, fieldPath, indexPath } from "./parse";
 import { validateRegistriesFile } from "./validate";
 
 export interface RenderedRegistries {
@@ -33,6 +35,7 @@ export const RENDER_HEADER =
 
 /** Apply-time ids become part of a plain YAML scalar, so they are limited to this safe alphabet. */
 const APPLY_TIME_ID = /^[a-z0-9_]+$/;
+const STAND_IN_HOST = /^(?:[a-z0-9-]+[.])+invalid$/;
 
 /**
  * The plain scalar standing for an apply-time value. The construct layer replaces it with
@@ -55,12 +58,18 @@ const TO_STRING_OPTIONS: ToStringOptions = {
 };
 
 export function renderRegistriesSpec(spec: RegistriesSpec): RenderedRegistries {
-  return renderRegistriesFile(compileRegistriesSpec(spec));
+  return renderRegistriesFile(compileRegistriesSpec(spec), spec.applyTimeHosts);
 }
 
-/** Throws ValidationError when the file has any §8 error or a malformed apply-time value. */
-export function renderRegistriesFile(file: RegistriesFile): RenderedRegistries {
-  const applyTime = new ApplyTimeValues();
+/**
+ * Throws ValidationError when the file has any §8 error or a malformed apply-time value. The file
+ * is validated with the stand-ins of `applyTimeHosts`; the text carries their placeholders.
+ */
+export function renderRegistriesFile(
+  file: RegistriesFile,
+  applyTimeHosts: readonly ApplyTimeHost[] = [],
+): RenderedRegistries {
+  const applyTime = new ApplyTimeValues(applyTimeHosts);
   const document = new Document();
   document.commentBefore = ` ${RENDER_HEADER}`;
   document.contents = fileNode(file, applyTime);
@@ -97,6 +106,28 @@ class ApplyTimeValues {
   readonly entries: { placeholder: string; value: ApplyTimeValue }[] = [];
   readonly problems: Diagnostic[] = [];
 
+  constructor(private readonly hosts: readonly ApplyTimeHost[]) {
+    // A real host as stand-in would have its own endpoints and configs replaced too.
+    for (const host of hosts.filter((candidate) => !STAND_IN_HOST.test(candidate.standIn))) {
+      this.problem(
+        `applyTimeHosts.${JSON.stringify(host.standIn)}`,
+        `stand-in host ${JSON.stringify(host.standIn)} must be a lower-case name under .invalid (RFC 2606), e.g. harbor.apply-time.invalid`,
+      );
+    }
+  }
+
+  /** An endpoint, or the placeholder of the apply-time URL it stands in for. */
+  endpointNode(path: string, endpoint: string): Scalar {
+    const host = this.hosts.find((candidate) => standInEndpoint(candidate) === endpoint);
+    return host ? this.placeholderFor(path, host.url) : quoted(endpoint);
+  }
+
+  /** A configs key, or the placeholder of the apply-time host it stands in for. */
+  configsKeyNode(path: string, key: string): Scalar {
+    const host = this.hosts.find((candidate) => candidate.standIn === key);
+    return host ? this.placeholderFor(path, host.host) : quoted(key);
+  }
+
   placeholderFor(path: string, value: ApplyTimeValue): Scalar {
     const placeholder = applyTimePlaceholder(value.id);
     const known = this.entries.find((entry) => entry.placeholder === placeholder);
@@ -119,19 +150,34 @@ class ApplyTimeValues {
 
 function fileNode(file: RegistriesFile, applyTime: ApplyTimeValues): YAMLMap {
   return mapNode([
-    ["mirrors", file.mirrors && recordNode(file.mirrors, (mirror) => mirrorNode(mirror))],
+    [
+      "mirrors",
+      file.mirrors &&
+        recordNode(file.mirrors, (mirror, key) => mirrorNode(mirror, entryPath("mirrors", key), applyTime)),
+    ],
     [
       "configs",
       file.configs &&
-        recordNode(file.configs, (config, key) => configNode(config, entryPath("configs", key), applyTime)),
+        recordNode(
+          file.configs,
+          (config, key) => configNode(config, entryPath("configs", key), applyTime),
+          (key) => applyTime.configsKeyNode(entryPath("configs", key), key),
+        ),
     ],
   ]);
 }
 
-function mirrorNode(mirror: Mirror | null): Node | null {
+function mirrorNode(mirror: Mirror | null, path: string, applyTime: ApplyTimeValues): Node | null {
   if (mirror === null) return null;
+  const endpointPath = fieldPath(path, "endpoint");
   return mapNode([
-    ["endpoint", mirror.endpoint && sequenceNode(mirror.endpoint)],
+    [
+      "endpoint",
+      mirror.endpoint &&
+        sequenceNode(mirror.endpoint, (endpoint, index) =>
+          applyTime.endpointNode(indexPath(endpointPath, index), endpoint),
+        ),
+    ],
     ["rewrite", mirror.rewrite && recordNode(mirror.rewrite, quoted)],
   ]);
 }
@@ -172,25 +218,27 @@ function stringNode(value: RegistryString, path: string, applyTime: ApplyTimeVal
 function recordNode<T>(
   record: Readonly<Record<string, T>>,
   valueNode: (value: T, key: string) => Node | null,
+  keyNode: (key: string) => Scalar = quoted,
 ): YAMLMap {
   const keys = Object.keys(record).sort();
-  return mapNode(keys.map((key) => [key, valueNode(record[key], key)]));
+  return mapNode(keys.map((key) => [keyNode(key), valueNode(record[key], key)]));
 }
 
 /** A mapping in the given key order; `undefined` values are left out, `null` renders as null. */
-function mapNode(entries: readonly (readonly [string, Node | null | undefined])[]): YAMLMap {
+function mapNode(entries: readonly (readonly [string | Scalar, Node | null | undefined])[]): YAMLMap {
   const map = new YAMLMap();
   for (const [key, value] of entries) {
+    const keyScalar = typeof key === "string" ? quoted(key) : key;
     // An explicit null scalar: a bare null pair value can render as a `? key` complex key.
-    if (value !== undefined) map.items.push(new Pair(quoted(key), value ?? new Scalar(null)));
+    if (value !== undefined) map.items.push(new Pair(keyScalar, value ?? new Scalar(null)));
   }
   return map;
 }
 
 /** Endpoint order is meaningful (containerd tries them in order): kept as given. */
-function sequenceNode(items: readonly string[]): YAMLSeq {
+function sequenceNode(items: readonly string[], itemNode: (item: string, index: number) => Scalar): YAMLSeq {
   const sequence = new YAMLSeq();
-  sequence.items.push(...items.map(quoted));
+  sequence.items.push(...items.map(itemNode));
   return sequence;
 }
 

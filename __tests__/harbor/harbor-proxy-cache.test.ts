@@ -6,15 +6,21 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { TerraformLocal, TerraformStack, TerraformVariable, Testing } from "cdktf";
 import * as fc from "fast-check";
+import { RE2JS } from "re2js";
 import { provider } from "../../.gen/providers/harbor";
 import { HarborProvider } from "../../constructs/harbor-provider";
 import {
+  applyTimeHarborUrlPattern,
+  HARBOR_HOST_ID,
+  HARBOR_STAND_IN_HOST,
+  HARBOR_URL_ID,
   HarborProxyCache,
   HarborProxyCacheProps,
   ROBOT_FULL_NAME_ID,
   ROBOT_SECRET_ID,
   UpstreamProps,
 } from "../../constructs/harbor-proxy-cache";
+import { harborUrlProblem, parseHarborUrl } from "../../harbor/url";
 import { checkAgainstProviderSchemas, HARBOR_SCHEMA } from "../../testing/schema-conformance";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -371,6 +377,123 @@ describe("HarborProxyCache: settings per upstream", () => {
   });
 });
 
+describe("HarborProxyCache: harborUrl as a token (known only at apply time)", () => {
+  const URL_TOKEN = "${var.harbor_url}";
+  const pattern = applyTimeHarborUrlPattern();
+  const HOST_EXPRESSION = `\${element(regex(${JSON.stringify(pattern)}, var.harbor_url), 0)}`;
+  const withTokenUrl = (extra: PropsBuilder = () => ({})) =>
+    build((s) => ({
+      harborUrl: new TerraformVariable(s, "harbor_url", { type: "string" }).stringValue,
+      ...extra(s),
+    }));
+
+  it("names Harbor by the stand-in host in mirrors and configs, declared as an apply-time host", () => {
+    const { cache } = withTokenUrl(() => ({ access: "robot" }));
+    expect(cache.mirrors.map((mirror) => mirror.endpoints)).toEqual(
+      WALK_THROUGH.map(() => [`https://${HARBOR_STAND_IN_HOST}`]),
+    );
+    expect(Object.keys(cache.configs)).toEqual([HARBOR_STAND_IN_HOST]);
+    expect(cache.registriesSpec.applyTimeHosts).toEqual([
+      {
+        standIn: HARBOR_STAND_IN_HOST,
+        url: expect.objectContaining({ id: HARBOR_URL_ID }),
+        host: expect.objectContaining({ id: HARBOR_HOST_ID }),
+      },
+    ]);
+  });
+
+  it("hands the URL token and a host expression derived from it to the content", () => {
+    const { stack, cache } = withTokenUrl();
+    expect(resolved(stack, cache.applyTimeTokens)).toEqual({
+      [HARBOR_URL_ID]: URL_TOKEN,
+      [HARBOR_HOST_ID]: HOST_EXPRESSION,
+    });
+  });
+
+  it("writes no backslash into the pattern (cdktf and hosts.toml would each need escaping)", () => {
+    expect(pattern).not.toContain("\\");
+    expect(applyTimeHarborUrlPattern(true)).not.toContain("\\");
+  });
+
+  it("checks the URL at plan time: a HarborHost output whose precondition is the same pattern", () => {
+    const { json } = withTokenUrl();
+    const [hostOutput] = Object.values(json.output as Json).filter((output: Json) => output.precondition);
+    expect(hostOutput.value).toBe(HOST_EXPRESSION);
+    expect(hostOutput.precondition).toEqual([
+      {
+        condition: `\${can(regex(${JSON.stringify(pattern)}, var.harbor_url))}`,
+        error_message: expect.stringMatching(/harborUrl must be Harbor's root URL https:\/\/host\[:port\]/),
+      },
+    ]);
+  });
+
+  it("uses the host expression in the pull prefixes", () => {
+    const prefixes = Object.values(withTokenUrl().json.output as Json)
+      .filter((output: Json) => !output.precondition)
+      .map((output: Json) => output.value);
+    expect(prefixes.sort()).toEqual(
+      WALK_THROUGH.map(({ registry }) => `${HOST_EXPRESSION}/${registry}`).sort(),
+    );
+  });
+
+  // Terraform's regex() is Go RE2; re2js is its port, so the table runs without a Terraform binary.
+  // `literalHost`: what the synth-time check makes of the same URL as a literal (undefined: refused).
+  it.each<{ rule: string; url: string; insecure?: boolean; host?: string; literalHost?: string }>([
+    {
+      rule: "https root",
+      url: "https://harbor.example.com",
+      host: "harbor.example.com",
+      literalHost: "harbor.example.com",
+    },
+    {
+      rule: "with a port",
+      url: "https://harbor.example.com:8443",
+      host: "harbor.example.com:8443",
+      literalHost: "harbor.example.com:8443",
+    },
+    {
+      rule: "an IP address",
+      url: "https://10.0.0.5:5000",
+      host: "10.0.0.5:5000",
+      literalHost: "10.0.0.5:5000",
+    },
+    {
+      rule: "http only when allowed",
+      url: "http://harbor.lan",
+      insecure: true,
+      host: "harbor.lan",
+      literalHost: "harbor.lan",
+    },
+    { rule: "http refused by default", url: "http://harbor.lan" },
+    { rule: "a path (§10 pitfall 4)", url: "https://harbor.example.com/v2" },
+    { rule: "credentials", url: "https://robot:pw@harbor.example.com" },
+    { rule: "a query", url: "https://harbor.example.com?x=1" },
+    { rule: "no scheme", url: "harbor.example.com" },
+    { rule: "another scheme", url: "ftp://harbor.example.com" },
+    // Stricter than the literal check, which normalizes these; at apply time nothing is rewritten.
+    { rule: "upper case (stricter)", url: "https://Harbor.example.com", literalHost: "harbor.example.com" },
+    {
+      rule: "a trailing slash (stricter)",
+      url: "https://harbor.example.com/",
+      literalHost: "harbor.example.com",
+    },
+  ])("apply-time check, $rule: $url", ({ url, insecure, host, literalHost }) => {
+    const matcher = RE2JS.compile(applyTimeHarborUrlPattern(insecure)).matcher(url);
+    expect(matcher.matches() ? matcher.group(1) : undefined).toBe(host);
+    const literalProblem = harborUrlProblem(url, { allowInsecureHttp: insecure });
+    expect(
+      literalProblem === undefined ? parseHarborUrl(url, { allowInsecureHttp: insecure }).host : undefined,
+    ).toBe(literalHost);
+  });
+
+  it("keeps literal URLs as before: parsed host, no stand-in, no check output", () => {
+    const { cache, json } = build();
+    expect(cache.harborHost).toBe("harbor.kingsd.top");
+    expect(cache.registriesSpec.applyTimeHosts).toBeUndefined();
+    expect(Object.values(json.output as Json).filter((output: Json) => output.precondition)).toEqual([]);
+  });
+});
+
 describe("HarborProxyCache: invalid input fails with a message naming the key, the value and what is allowed", () => {
   const CANARY = "CANARY-Lit3ral-Secret";
   const hub = (extra: Partial<UpstreamProps>): UpstreamProps[] => [{ registry: "docker.io", ...extra }];
@@ -422,11 +545,6 @@ describe("HarborProxyCache: invalid input fails with a message naming the key, t
       rule: "harborUrl: a URL",
       props: () => ({ harborUrl: "harbor.kingsd.top" }),
       message: /harborUrl: "harbor\.kingsd\.top" is not a URL/,
-    },
-    {
-      rule: "harborUrl: literal (keys the node configs)",
-      props: (s) => ({ harborUrl: new TerraformVariable(s, "url", { type: "string" }).stringValue }),
-      message: /harborUrl: must be a literal/,
     },
     {
       rule: "retention schedule: capitalised name (harbor.md §3.6)",

@@ -5,7 +5,14 @@
  */
 import fc from "fast-check";
 import { ValidationError } from "../../registries/diagnostics";
-import { ApplyTimeValue, RegistriesFile, RegistryAuth } from "../../registries/model";
+import {
+  ApplyTimeHost,
+  ApplyTimeValue,
+  RegistriesFile,
+  RegistriesSpec,
+  RegistryAuth,
+  standInEndpoint,
+} from "../../registries/model";
 import { parseRegistriesYaml } from "../../registries/parse";
 import {
   applyTimePlaceholder,
@@ -158,6 +165,73 @@ describe("apply-time values", () => {
   ])("refuses $name", ({ auth, message }) => {
     const bad: RegistriesFile = { configs: { "h.io": { auth: auth as RegistryAuth } } };
     expect(() => renderRegistriesFile(bad)).toThrow(message);
+  });
+});
+
+describe("apply-time hosts (Harbor's URL known only at apply time)", () => {
+  const harborHost: ApplyTimeHost = {
+    standIn: "harbor.apply-time.invalid",
+    url: { kind: "apply-time", id: "harbor_url", display: "<harbor url>" },
+    host: { kind: "apply-time", id: "harbor_host", display: "<harbor host>" },
+  };
+  const spec = (applyTimeHosts: readonly ApplyTimeHost[]): RegistriesSpec => ({
+    mirrors: [
+      {
+        registry: "docker.io",
+        endpoints: [standInEndpoint(harborHost), "https://backup.example.com"],
+        rewrites: [{ match: "^(.*)$", replace: "docker.io/$1" }],
+      },
+    ],
+    configs: {
+      [harborHost.standIn]: { auth: { password: ROBOT_SECRET } },
+      "backup.example.com": { tls: { ca_file: "/etc/backup-ca.pem" } },
+    },
+    applyTimeHosts,
+  });
+  const url = "https://harbor.example.com:8443";
+  const host = "harbor.example.com:8443";
+  /** What the construct layer does: every placeholder becomes the JSON string of its value. */
+  const deliver = (text: string, values: Record<string, string>) =>
+    Object.entries(values).reduce(
+      (delivered, [id, value]) => delivered.split(applyTimePlaceholder(id)).join(JSON.stringify(value)),
+      text,
+    );
+
+  it("§2 the stand-in endpoint and configs key become the URL and host; other entries stay literal", () => {
+    const rendered = renderRegistriesSpec(spec([harborHost]));
+    const file = parseRegistriesYaml(
+      deliver(rendered.text, { harbor_url: url, harbor_host: host, robot_secret: "s3cret" }),
+    ).file;
+    expect(file.mirrors?.["docker.io"]?.endpoint).toEqual([url, "https://backup.example.com"]);
+    expect(file.configs).toEqual({
+      [host]: { auth: { password: "s3cret" } },
+      "backup.example.com": { tls: { ca_file: "/etc/backup-ca.pem" } },
+    });
+    expect(rendered.text).not.toContain(harborHost.standIn);
+  });
+
+  it("lists the URL and host placeholders with the other apply-time values", () => {
+    const ids = renderRegistriesSpec(spec([harborHost])).applyTimeValues.map(({ value }) => value.id);
+    expect(ids.sort()).toEqual(["harbor_host", "harbor_url", "robot_secret"]);
+  });
+
+  it("displayRendered shows the placeholders' display text (review, CLI)", () => {
+    const display = displayRendered(renderRegistriesSpec(spec([harborHost])));
+    expect(display).toContain('      - "<harbor url>"\n');
+    expect(display).toContain('  "<harbor host>":\n');
+  });
+
+  it("without applyTimeHosts the stand-in is an ordinary literal host", () => {
+    const rendered = renderRegistriesSpec(spec([]));
+    expect(rendered.text).toContain(`- "${standInEndpoint(harborHost)}"`);
+    expect(rendered.applyTimeValues.map(({ value }) => value.id)).toEqual(["robot_secret"]);
+  });
+
+  it("refuses a stand-in outside .invalid (a real host would have its entries replaced)", () => {
+    const real = { ...harborHost, standIn: "harbor.example.com" };
+    expect(() => renderRegistriesFile({ mirrors: {} }, [real])).toThrow(
+      /applyTimeHosts\."harbor\.example\.com": stand-in host "harbor\.example\.com" must be .* under \.invalid/,
+    );
   });
 });
 
