@@ -1,6 +1,6 @@
 /** The harbor provider block (harbor.md §2.1): TLS verification on, credentials only from variables. */
 import { Construct } from "constructs";
-import { TerraformStack, Testing } from "cdktf";
+import { TerraformStack, TerraformVariable, Testing } from "cdktf";
 import { HarborProvider } from "../../constructs/harbor-provider";
 import { checkAgainstProviderSchemas, HARBOR_SCHEMA } from "../../testing/schema-conformance";
 
@@ -50,6 +50,14 @@ describe("HarborProvider", () => {
       (stack) => new HarborProvider(stack, "Harbor", { url: "https://h.example.com", insecureApi: true }),
     );
     expect(insecure.provider.harbor[0].insecure).toBe(true);
+  });
+
+  it("passes a token URL through unchecked (checked at plan time by the proxy cache)", () => {
+    const fromVariable = synth((stack) => {
+      const url = new TerraformVariable(stack, "harbor_url", { type: "string" }).stringValue;
+      new HarborProvider(stack, "Harbor", { url });
+    });
+    expect(fromVariable.provider.harbor[0].url).toBe("${var.harbor_url}");
   });
 
   it("conforms to the provider schema", () => {
