@@ -385,9 +385,10 @@ describe("values embedded in the script", () => {
   });
 });
 
-const SUDO_USER = "hm-deploy";
-const NO_SUDO_USER = "hm-nosudo";
-const SUDOERS_DROP_IN = "/etc/sudoers.d/harbor-mirror-test";
+// Per run, so that concurrent runs of this suite never remove each other's users.
+const SUDO_USER = `hm-deploy-${process.pid}`;
+const NO_SUDO_USER = `hm-nosudo-${process.pid}`;
+const SUDOERS_DROP_IN = `/etc/sudoers.d/harbor-mirror-test-${process.pid}`;
 const commandExists = (name: string) => spawnSync("sh", ["-c", `command -v ${name}`]).status === 0;
 const sudoTestable =
   process.getuid?.() === 0 && ["sudo", "useradd", "userdel", "runuser", "visudo"].every(commandExists);

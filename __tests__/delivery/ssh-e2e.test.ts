@@ -60,10 +60,24 @@ function synthDelivery(props: PropsWithoutSsh): StackJson {
   return JSON.parse(Testing.synth(stack));
 }
 
+/**
+ * Node names carry a per-run suffix: a node's staging directory is named after it, and another
+ * run of this suite may use the same sshd host (127.0.0.1) at the same time.
+ */
+const RUN = `r${process.pid}`;
+
+/** Status by address, without cdktf's hash suffix and this run's suffix. */
 function statusesOf(results: Map<string, { status: string }>): Record<string, string> {
   return Object.fromEntries(
-    [...results].map(([address, result]) => [address.replace(/_[0-9A-F]{8}$/, ""), result.status]),
+    [...results].map(([address, result]) => [
+      address.replace(/_[0-9A-F]{8}$/, "").replace(`-${RUN}`, ""),
+      result.status,
+    ]),
   );
+}
+
+function resultOf<T>(results: Map<string, T>, nodeName: string): T {
+  return [...results].find(([address]) => address.includes(`Node-${nodeName}-${RUN}_`))![1];
 }
 
 const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8);
@@ -96,7 +110,7 @@ const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8);
       role: DeliveryNode["role"],
       port?: number,
     ): DeliveryNode => ({
-      name,
+      name: `${name}-${RUN}`,
       role,
       host: "127.0.0.1",
       port: port ?? sshd.port,
@@ -146,8 +160,8 @@ const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8);
         "systemctl restart rke2-agent",
         "systemctl restart rke2-agent",
       ]);
-      const [server, agent1, agent2] = ["server-1", "agent-1", "agent-2"].map(
-        (name) => [...results].find(([address]) => address.includes(`Node-${name}_`))![1],
+      const [server, agent1, agent2] = ["server-1", "agent-1", "agent-2"].map((name) =>
+        resultOf(results, name),
       );
       expect(agent1.started!).toBeGreaterThan(server.finished!);
       expect(agent2.started!).toBeGreaterThan(agent1.finished!);
@@ -175,7 +189,7 @@ const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8);
       });
       expect(readFileSync(nodes[0].registriesPath!, "utf8")).toBe(OLD);
       expect(existsSync(nodes[1].registriesPath!)).toBe(false);
-      const serverLog = [...results].find(([address]) => address.includes("server-1"))![1].log;
+      const serverLog = resultOf(results, "server-1").log;
       expect(serverLog).toContain("rolling back");
       expect(serverLog).toContain(FAKE_JOURNAL_LINE);
     });
