@@ -12,7 +12,7 @@
  * The node's service manager is the one test double (`systemctl`/`journalctl` first in the SSH
  * session's PATH): there is no systemd and no RKE2 in a test container.
  */
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -256,6 +256,23 @@ const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8);
       const results = await replayApply(stack, variables);
       expect([...results.values()].map((result) => result.status)).toEqual(["created"]);
       expect(readFileSync(node.registriesPath!, "utf8")).toBe(big);
+    });
+
+    test("a node whose host key does not match the pinned one is refused before any upload", async () => {
+      const node = localNode("hostkey", "agent-1", "agent");
+      const otherKey = join(root, "hostkey", "other_host_key");
+      mkdirSync(dirname(otherKey), { recursive: true });
+      execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", otherKey]);
+      const pinned = readFileSync(`${otherKey}.pub`, "utf8").split(" ").slice(0, 2).join(" ");
+
+      const results = await replayApply(
+        synthDelivery({ content: TRICKY, nodes: [node], ssh: { hostKey: pinned } }),
+        variables,
+      );
+
+      expect([...results.values()].map((result) => result.status)).toEqual(["failed"]);
+      expect(existsSync(stagingDirectory(node.name))).toBe(false);
+      expect(existsSync(node.registriesPath!)).toBe(false);
     });
 
     test("a node behind a bastion host is reached through it", async () => {
