@@ -1,0 +1,235 @@
+/**
+ * The composition example: the constructs inside a larger stack, Harbor's URL from a Terraform
+ * variable, node hosts from other resources. Checks the wiring in the synthesized JSON, provider
+ * schema conformance, secrets, and (when `terraform` is on PATH) the registries.yaml that
+ * Terraform itself computes from the content expression.
+ */
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { Testing } from "cdktf";
+import { HARBOR_STAND_IN_HOST } from "../../constructs/harbor-proxy-cache";
+import { compileRegistriesSpec } from "../../registries/compile-rules";
+import { parseRegistriesYaml } from "../../registries/parse";
+import { resolveImage } from "../../registries/resolve";
+import { checkAgainstProviderSchemas, HARBOR_SCHEMA, NULL_SCHEMA } from "../../testing/schema-conformance";
+import { applyOutputs, findTerraformBinary } from "../../testing/terraform-cli";
+import { buildCompositionStack, CLUSTER_VMS, CompositionStack } from "./main";
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+function synthesize(): { stack: CompositionStack; json: Json } {
+  const stack = buildCompositionStack(Testing.app());
+  return { stack, json: JSON.parse(Testing.synth(stack)) };
+}
+
+const { stack, json } = synthesize();
+const delivery = stack.mirror.delivery!;
+const addressOf = (resource: { terraformResourceType: string; friendlyUniqueId: string }) =>
+  `${resource.terraformResourceType}.${resource.friendlyUniqueId}`;
+const nodeBody = (name: string): Json =>
+  json.resource.null_resource[delivery.nodeResources.get(name)!.friendlyUniqueId];
+/** The local holding the exact bytes nodes receive (the delivery's own copy of the content). */
+const deliveredLocal = Object.keys(json.locals).find((name) => name.startsWith("Mirror_Delivery_content"))!;
+const registriesLocals = Object.keys(json.locals).filter((name) => name.startsWith("Mirror_Registries_"));
+
+describe("composition example: wiring", () => {
+  it.each(CLUSTER_VMS.map((vm) => vm.name))(
+    "connects to node %s through its VM's private_ip attribute",
+    (name) => {
+      const vmAddress = addressOf(
+        stack.vms.get(name)!.node.findChild("instance") as never as {
+          terraformResourceType: string;
+          friendlyUniqueId: string;
+        },
+      );
+      const expected = `\${${vmAddress}.triggers.private_ip}`;
+      expect(nodeBody(name).connection.host).toBe(expected);
+      expect(nodeBody(name).triggers.host).toBe(expected);
+    },
+  );
+
+  it("hands the Harbor URL variable to the provider", () => {
+    expect(json.provider.harbor[0].url).toBe("${var.harbor_url}");
+  });
+
+  it("puts the URL and the host derived from it into the registries content expression", () => {
+    const content = json.locals[registriesLocals.find((name) => name.includes("content"))!];
+    expect(content).toContain('"__HARBOR_MIRROR_APPLY_TIME_harbor_url__", jsonencode(var.harbor_url)');
+    expect(content).toMatch(
+      /"__HARBOR_MIRROR_APPLY_TIME_harbor_host__", jsonencode\(element\(regex\(.*var\.harbor_url\), 0\)\)/,
+    );
+    expect(json.locals[deliveredLocal]).toBe(
+      `\${local.${registriesLocals.find((n) => n.includes("content"))}}`,
+    );
+  });
+
+  it("never ships the stand-in host: the file template holds placeholders only", () => {
+    const template = json.locals[registriesLocals.find((name) => name.includes("template"))!];
+    expect(template).not.toContain(HARBOR_STAND_IN_HOST);
+    expect(template).toContain("- __HARBOR_MIRROR_APPLY_TIME_harbor_url__\n");
+    expect(template).toContain("  __HARBOR_MIRROR_APPLY_TIME_harbor_host__:\n");
+  });
+
+  it("validates harbor_url on the variable and again in the construct's HarborHost output", () => {
+    const [validation] = json.variable.harbor_url.validation;
+    const [precondition] = Object.values<Json>(json.output).find(
+      (output) => output.precondition,
+    )!.precondition;
+    expect(validation.condition).toBe(precondition.condition);
+    expect(validation.condition).toMatch(/^\$\{can\(regex\(".*", var\.harbor_url\)\)\}$/);
+  });
+
+  it("rolls out servers one at a time, then agents two at a time", () => {
+    const dependsOn = (name: string) => (nodeBody(name).depends_on ?? []).sort();
+    const ref = (name: string) => addressOf(delivery.nodeResources.get(name)!);
+    expect(dependsOn("server-1")).toEqual([]);
+    expect(dependsOn("server-2")).toEqual([ref("server-1")]);
+    expect(dependsOn("agent-1")).toEqual([ref("server-2")]);
+    expect(dependsOn("agent-2")).toEqual([ref("server-2")]);
+    expect(dependsOn("agent-3")).toEqual([ref("agent-1"), ref("agent-2")].sort());
+  });
+
+  it("tries the extra rewrite rule before the proxy-cache rule (resolved on the compiled file)", () => {
+    const compiled = compileRegistriesSpec(stack.mirror.proxyCache.registriesSpec);
+    const [team, other] = ["acme/api:1.0", "nginx:1.27"].map(
+      (image) => resolveImage(image, compiled).attempts[0],
+    );
+    // The review resolves against the stand-in: the real URL is known only at apply time.
+    expect(team).toMatchObject({
+      endpoint: `https://${HARBOR_STAND_IN_HOST}/v2`,
+      repository: "acme-approved/api",
+    });
+    expect(other).toMatchObject({ repository: "docker.io/library/nginx" });
+  });
+
+  it("shows placeholders, never a value, in the display text", () => {
+    expect(stack.mirror.registries.displayText).toContain('- "<harbor url>"\n');
+    expect(stack.mirror.registries.displayText).toContain('  "<harbor host>":\n');
+  });
+
+  it("synthesizes byte-identically twice", () => {
+    expect(Testing.synth(buildCompositionStack(Testing.app()))).toBe(Testing.synth(stack));
+  });
+});
+
+describe("composition example: provider schemas and secrets", () => {
+  const outdir = Testing.fullSynth(buildCompositionStack(Testing.app()));
+  const text = readFileSync(path.join(outdir, "stacks", "composition", "cdk.tf.json"), "utf8");
+  const document = JSON.parse(text) as Json;
+
+  it("conforms to the harbor and null provider schemas (cdk.tf.json)", () => {
+    expect(checkAgainstProviderSchemas(document, [HARBOR_SCHEMA, NULL_SCHEMA])).toEqual([]);
+  });
+
+  it("takes every secret from a sensitive variable without a default", () => {
+    const robot = Object.values<Json>(document.resource.harbor_robot_account)[0];
+    expect(robot.secret_wo).toBe("${var.harbor_robot_secret}");
+    const keys = Object.values<Json>(document.resource.null_resource)
+      .filter((body) => body.connection)
+      .map((body) => body.connection.private_key);
+    expect(new Set(keys)).toEqual(new Set(["${var.ssh_private_key}"]));
+    for (const name of ["harbor_robot_secret", "ssh_private_key"]) {
+      expect(document.variable[name]).toEqual(expect.objectContaining({ sensitive: true }));
+      expect(document.variable[name]).not.toHaveProperty("default");
+    }
+  });
+
+  it("has no secret-bearing attribute holding a literal", () => {
+    const secretKeys = /^(secret|secret_wo|password|private_key|access_secret)$/;
+    const literals: string[] = [];
+    const walk = (value: unknown, at: string) => {
+      if (Array.isArray(value)) value.forEach((item, index) => walk(item, `${at}[${index}]`));
+      else if (value && typeof value === "object") {
+        for (const [key, inner] of Object.entries(value)) {
+          if (secretKeys.test(key) && typeof inner === "string" && !inner.startsWith("${")) {
+            literals.push(`${at}.${key}`);
+          }
+          walk(inner, `${at}.${key}`);
+        }
+      }
+    };
+    walk(document.resource, "resource");
+    walk(document.provider, "provider");
+    expect(literals).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Real Terraform: the content expression evaluated for sample values. Only locals, variables and
+// outputs: resource attributes the content needs (the robot's full name) become variables.
+// ---------------------------------------------------------------------------------------------
+
+const terraform = findTerraformBinary();
+const describeWithTerraform = terraform ? describe : describe.skip;
+
+/** `type.name.attribute` references to the stack's resources, as variables `type__name__attribute`. */
+function derivedConfig(source: Json, options: { keepVariableValidation: boolean }): Json {
+  const addresses = Object.entries<Json>(source.resource).flatMap(([type, instances]) =>
+    Object.keys(instances).map((name) => `${type}.${name}`),
+  );
+  const replaced = new Set<string>();
+  const body = JSON.stringify({ locals: source.locals, output: outputsToEvaluate(source) }).replace(
+    /([a-z_]+)\.([A-Za-z0-9_-]+)\.([a-z_]+)/g,
+    (reference, type, name, attribute) => {
+      if (!addresses.includes(`${type}.${name}`)) return reference;
+      const variable = `${type}__${name}__${attribute}`;
+      replaced.add(variable);
+      return `var.${variable}`;
+    },
+  );
+  const used = new Set([...body.matchAll(/var\.([A-Za-z0-9_-]+)/g)].map((match) => match[1]));
+  const variables = Object.fromEntries(
+    [...used].map((name) => {
+      const declared = replaced.has(name) ? { type: "string" } : { ...source.variable[name] };
+      if (!options.keepVariableValidation) delete declared.validation;
+      return [name, declared];
+    }),
+  );
+  return { variable: variables, ...JSON.parse(body) };
+}
+
+function outputsToEvaluate(source: Json): Json {
+  const hostOutput = Object.values<Json>(source.output).find((output) => output.precondition)!;
+  return {
+    harbor_host: hostOutput,
+    registries_yaml: { value: `\${local.${deliveredLocal}}`, sensitive: true },
+  };
+}
+
+const robotFullNameVariable = (config: Json) =>
+  Object.keys(config.variable).find((name) => name.startsWith("harbor_robot_account__"))!;
+
+describeWithTerraform("composition example: registries.yaml computed by real Terraform", () => {
+  const SECRET = 'pa$$ "word" ${not.a.ref} %{x} \\ é';
+  const ROBOT = "robot$harbor-mirror-pull";
+
+  function evaluate(harborUrl: string, keepVariableValidation = true): Record<string, unknown> {
+    const config = derivedConfig(json, { keepVariableValidation });
+    return applyOutputs(terraform!, config, {
+      harbor_url: harborUrl,
+      harbor_robot_secret: SECRET,
+      [robotFullNameVariable(config)]: ROBOT,
+    });
+  }
+
+  it.each([
+    { url: "https://harbor.example.com", host: "harbor.example.com" },
+    { url: "https://harbor.example.com:8443", host: "harbor.example.com:8443" },
+  ])("for $url: endpoint is the URL, configs are keyed by $host, credentials exact", ({ url, host }) => {
+    const outputs = evaluate(url);
+    expect(outputs.harbor_host).toBe(host);
+    const parsed = parseRegistriesYaml(outputs.registries_yaml as string);
+    expect(parsed.diagnostics.filter((diagnostic) => diagnostic.severity === "error")).toEqual([]);
+    for (const registry of ["docker.io", "ghcr.io", "quay.io"]) {
+      expect(parsed.file.mirrors?.[registry]?.endpoint).toEqual([url]);
+    }
+    expect(parsed.file.configs).toEqual({ [host]: { auth: { username: ROBOT, password: SECRET } } });
+  });
+
+  it.each([
+    { rule: "variable validation", keep: true, message: /harbor_url must be https:\/\/host\[:port\]/ },
+    { rule: "construct precondition alone", keep: false, message: /harborUrl must be Harbor's root URL/ },
+  ])("refuses a URL with a path ($rule)", ({ keep, message }) => {
+    expect(() => evaluate("https://harbor.example.com/v2", keep)).toThrow(message);
+  });
+});
