@@ -1,8 +1,9 @@
 /**
  * The registries.yaml content as one Terraform value, defined once per stack and referenced by
  * every node. The domain renders the file with placeholders for values known only at apply time
- * (a robot's name and secret); here each placeholder becomes `jsonencode(<value>)`: a JSON string
- * is a valid YAML double-quoted scalar whatever characters the secret holds.
+ * (a robot's name and secret; Harbor's URL and host when the URL is a token); here each placeholder
+ * becomes `jsonencode(<value>)`: a JSON string is a valid YAML double-quoted scalar (or mapping
+ * key) whatever characters the value holds.
  */
 import { Fn, TerraformLocal } from "cdktf";
 import { Construct } from "constructs";
