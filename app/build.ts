@@ -2,6 +2,7 @@
  * Builds the app's construct tree from a configuration file, without synthesizing it: `main.ts`
  * synthesizes the result, the CLI's `render` and `review` only read it.
  */
+import { existsSync, rmSync } from "node:fs";
 import { relative } from "node:path";
 import { App } from "cdktf";
 import { loadConfig } from "../config/load";
@@ -31,8 +32,17 @@ export function buildApp(options: BuildOptions = {}): BuiltApp {
   const loaded = loadConfig({ path: options.configPath });
   // Relative, so nothing written depends on where the repository is checked out.
   const configFile = relative(process.cwd(), loaded.path);
-  const app = new App({ outdir: options.outdir });
-  const stack = new HarborMirrorStack(app, STACK_NAME, loaded.config);
-  const review = buildReviewModel(stack, loaded.warnings, configFile);
-  return { app, stack, configFile, warnings: loaded.warnings, review };
+  const outdir = options.outdir ?? process.env.CDKTF_OUTDIR ?? "cdktf.out";
+  const outdirExisted = existsSync(outdir);
+  // cdktf's App creates its output folder at once; a construct that rejects its props must not
+  // leave even an empty folder behind.
+  const app = new App({ outdir });
+  try {
+    const stack = new HarborMirrorStack(app, STACK_NAME, loaded.config);
+    const review = buildReviewModel(stack, loaded.warnings, configFile);
+    return { app, stack, configFile, warnings: loaded.warnings, review };
+  } catch (error) {
+    if (!outdirExisted) rmSync(outdir, { recursive: true, force: true });
+    throw error;
+  }
 }
