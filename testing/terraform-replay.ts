@@ -358,12 +358,16 @@ async function runProvisioner(
   );
 }
 
-/** Replays `terraform apply` of every null_resource in `stack`; see the module comment. */
+/**
+ * Replays `terraform apply` of every null_resource in `stack`; see the module comment. Values
+ * other resources would have at apply time go in `attributes` (see TemplateEvaluator).
+ */
 export async function replayApply(
   stack: StackJson,
   variables: Readonly<Record<string, string>>,
+  attributes: Readonly<Record<string, string>> = {},
 ): Promise<Map<string, ReplayResult>> {
-  const resources = nullResourcesOf(stack, new TemplateEvaluator(stack, variables));
+  const resources = nullResourcesOf(stack, new TemplateEvaluator(stack, variables, attributes));
   const byAddress = new Map(resources.map((resource) => [resource.address, resource]));
   const runs = new Map<string, Promise<ReplayResult>>();
   let sequence = 0;
