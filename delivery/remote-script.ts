@@ -148,14 +148,17 @@ const HELPERS = [
   '  echo "harbor-mirror: restored the previous state of $1" >&2',
   "}",
   "hm_wait_active() {",
-  "  hm_deadline=$(( $(date +%s) + hm_timeout ))",
   '  until systemctl is-active --quiet "$hm_unit"; do',
   '    [ "$(date +%s)" -lt "$hm_deadline" ] || return 1',
   "    sleep 1",
   "  done",
   "}",
-  // `timeout` because a restart of a unit that never gets ready would block forever.
-  'hm_restart_unit() { timeout "$hm_timeout" systemctl restart "$hm_unit" && hm_wait_active; }',
+  // One deadline for both: restarting and becoming active share the timeout. `timeout`
+  // because a restart of a unit that never gets ready would otherwise block forever.
+  "hm_restart_unit() {",
+  "  hm_deadline=$(( $(date +%s) + hm_timeout ))",
+  '  timeout "$hm_timeout" systemctl restart "$hm_unit" && hm_wait_active',
+  "}",
 ];
 
 const RESTART_OR_ROLLBACK = [
