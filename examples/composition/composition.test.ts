@@ -30,18 +30,14 @@ const nodeBody = (name: string): Json =>
   json.resource.null_resource[delivery.nodeResources.get(name)!.friendlyUniqueId];
 /** The local holding the exact bytes nodes receive (the delivery's own copy of the content). */
 const deliveredLocal = Object.keys(json.locals).find((name) => name.startsWith("Mirror_Delivery_content"))!;
-const registriesLocals = Object.keys(json.locals).filter((name) => name.startsWith("Mirror_Registries_"));
+const registriesLocal = (kind: "template" | "content") =>
+  Object.keys(json.locals).find((name) => name.startsWith(`Mirror_Registries_${kind}`))!;
 
 describe("composition example: wiring", () => {
   it.each(CLUSTER_VMS.map((vm) => vm.name))(
     "connects to node %s through its VM's private_ip attribute",
     (name) => {
-      const vmAddress = addressOf(
-        stack.vms.get(name)!.node.findChild("instance") as never as {
-          terraformResourceType: string;
-          friendlyUniqueId: string;
-        },
-      );
+      const vmAddress = addressOf(stack.vms.get(name)!.instance);
       const expected = `\${${vmAddress}.triggers.private_ip}`;
       expect(nodeBody(name).connection.host).toBe(expected);
       expect(nodeBody(name).triggers.host).toBe(expected);
@@ -53,18 +49,16 @@ describe("composition example: wiring", () => {
   });
 
   it("puts the URL and the host derived from it into the registries content expression", () => {
-    const content = json.locals[registriesLocals.find((name) => name.includes("content"))!];
+    const content = json.locals[registriesLocal("content")];
     expect(content).toContain('"__HARBOR_MIRROR_APPLY_TIME_harbor_url__", jsonencode(var.harbor_url)');
     expect(content).toMatch(
       /"__HARBOR_MIRROR_APPLY_TIME_harbor_host__", jsonencode\(element\(regex\(.*var\.harbor_url\), 0\)\)/,
     );
-    expect(json.locals[deliveredLocal]).toBe(
-      `\${local.${registriesLocals.find((n) => n.includes("content"))}}`,
-    );
+    expect(json.locals[deliveredLocal]).toBe(`\${local.${registriesLocal("content")}}`);
   });
 
   it("never ships the stand-in host: the file template holds placeholders only", () => {
-    const template = json.locals[registriesLocals.find((name) => name.includes("template"))!];
+    const template = json.locals[registriesLocal("template")];
     expect(template).not.toContain(HARBOR_STAND_IN_HOST);
     expect(template).toContain("- __HARBOR_MIRROR_APPLY_TIME_harbor_url__\n");
     expect(template).toContain("  __HARBOR_MIRROR_APPLY_TIME_harbor_host__:\n");

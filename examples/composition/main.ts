@@ -30,13 +30,15 @@ export const CLUSTER_VMS: readonly { name: string; role: DeliveryNode["role"]; p
  * Stands for a VM module: a `null_resource` whose `triggers.private_ip` plays the instance's IP
  * attribute, so nodes are addressed by a reference, exactly as with a real instance.
  */
-class ClusterVm extends Construct {
+export class ClusterVm extends Construct {
+  readonly instance: resource.Resource;
+  /** The address other resources connect to: a reference, known once the instance exists. */
   readonly privateIp: string;
 
   constructor(scope: Construct, id: string, privateIp: string) {
     super(scope, id);
-    const instance = new resource.Resource(this, "instance", { triggers: { private_ip: privateIp } });
-    this.privateIp = Fn.lookupNested(instance.triggers, ["private_ip"]) as string;
+    this.instance = new resource.Resource(this, "instance", { triggers: { private_ip: privateIp } });
+    this.privateIp = Fn.lookupNested(this.instance.triggers, ["private_ip"]) as string;
   }
 }
 
