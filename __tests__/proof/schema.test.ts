@@ -2,12 +2,13 @@
  * Proof: every provider, resource and data-source block of every synthesized stack conforms to
  * the Harbor and null provider schemas (what `terraform validate` would check, without providers).
  * Stacks: the example, the robot variant, the k3s/parallel variant, and the composition example
- * (`examples/composition/`, synthesized with the `app` of its cdktf.json) when it exists.
+ * (`examples/composition/main.ts`: the constructs as a library, Harbor's URL a variable).
  */
-import { execSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { App } from "cdktf";
+import { buildCompositionStack } from "../../examples/composition/main";
 import {
   filesUnder,
   synthInProcess,
@@ -16,10 +17,8 @@ import {
   type TfJson,
   type VariantName,
 } from "../../testing/config-variants";
-import { REPO_ROOT } from "../../testing/run-app";
 import { checkAgainstProviderSchemas, HARBOR_SCHEMA, NULL_SCHEMA } from "../../testing/schema-conformance";
 
-const COMPOSITION_DIR = path.join(REPO_ROOT, "examples", "composition");
 const VARIANTS: readonly VariantName[] = ["example", "robot", "k3s-parallel"];
 
 const root = mkdtempSync(path.join(tmpdir(), "harbor-mirror-proof-schema-"));
@@ -37,17 +36,12 @@ function synthVariant(variant: VariantName): Map<string, TfJson> {
   return stacksIn(path.join(dir, "out"));
 }
 
-/** Runs the composition example's own app command, as `cdktf synth` would. */
+/** The composition example's stack, synthesized the way its main.ts does. */
 function synthComposition(): Map<string, TfJson> {
-  const { app } = JSON.parse(readFileSync(path.join(COMPOSITION_DIR, "cdktf.json"), "utf8")) as {
-    app: string;
-  };
   const outdir = path.join(root, "composition-out");
-  execSync(app, {
-    cwd: COMPOSITION_DIR,
-    env: { ...process.env, CDKTF_OUTDIR: outdir, CHECKPOINT_DISABLE: "1" },
-    stdio: "pipe",
-  });
+  const app = new App({ outdir });
+  buildCompositionStack(app);
+  app.synth();
   return stacksIn(outdir);
 }
 
@@ -59,11 +53,10 @@ function blockCount(stack: TfJson): number {
   return providers.length + instances(stack.resource).length + instances(stack.data).length;
 }
 
-const hasComposition = existsSync(path.join(COMPOSITION_DIR, "cdktf.json"));
-const stacks = new Map<string, Map<string, TfJson>>(
-  VARIANTS.map((variant) => [variant, synthVariant(variant)]),
-);
-if (hasComposition) stacks.set("examples/composition", synthComposition());
+const stacks = new Map<string, Map<string, TfJson>>([
+  ...VARIANTS.map((variant) => [variant, synthVariant(variant)] as const),
+  ["examples/composition", synthComposition()],
+]);
 
 const cases = [...stacks].flatMap(([source, byFile]) =>
   [...byFile].map(([file, stack]) => ({ source, file, stack, blocks: blockCount(stack) })),
@@ -107,7 +100,4 @@ describe(`provider-schema conformance of every synthesized stack (${totalBlocks}
       expect.stringContaining('unknown attribute or block "endpoint"'),
     ]);
   });
-
-  if (!hasComposition)
-    it.skip("examples/composition: SKIPPED, no examples/composition/cdktf.json yet", () => undefined);
 });
