@@ -4,7 +4,7 @@
  * robot account; plus the description of what nodes need (`registriesSpec`), consumed by the
  * registries engine. Terraform addresses derive from registry hosts, never from list positions.
  */
-import { Annotations, Fn, Precondition, TerraformOutput, TerraformProvider, Token } from "cdktf";
+import { Annotations, Fn, Op, Precondition, TerraformOutput, TerraformProvider, Token } from "cdktf";
 import { Construct } from "constructs";
 import { project, registry, retentionPolicy, robotAccount } from "../.gen/providers/harbor";
 import { projectNameProblem, robotNameProblem } from "../harbor/naming";
@@ -183,7 +183,7 @@ interface HarborLocation {
   readonly applyTime?: {
     readonly host: ApplyTimeHost;
     readonly tokens: Readonly<Record<string, string>>;
-    readonly check: Precondition;
+    readonly checks: readonly Precondition[];
   };
 }
 
@@ -216,7 +216,7 @@ export class HarborProxyCache extends Construct {
     this.projects = Object.fromEntries(
       upstreams.map((upstream) => [upstream.registry, this.declareUpstream(upstream, props, harbor.host)]),
     );
-    if (harbor.applyTime) this.declareHarborHostCheck(harbor.host, harbor.applyTime.check);
+    if (harbor.applyTime) this.declareHarborHostCheck(harbor.host, harbor.applyTime.checks);
     this.robot = props.access === "robot" ? this.declareRobot(upstreams, props) : undefined;
     this.applyTimeTokens = {
       ...(this.robot ? robotTokens(this.robot, props.robotSecret) : {}),
@@ -233,16 +233,19 @@ export class HarborProxyCache extends Construct {
 
   /**
    * The synth-time URL checks, moved to plan/apply time: an output of the derived host with the
-   * check as precondition, so a bad URL fails with a clear message (the host expression itself
+   * checks as preconditions, so a bad URL fails with a clear message (the host expression itself
    * also fails on it, so no node ever receives a bad endpoint).
    */
-  private declareHarborHostCheck(host: string, { condition, errorMessage }: Precondition): void {
+  private declareHarborHostCheck(host: string, checks: readonly Precondition[]): void {
     const output = new TerraformOutput(this, "HarborHost", {
       description: "Harbor host nodes key their registries configs by (derived from harborUrl)",
       value: host,
     });
     // cdktf 0.21 accepts TerraformOutput's `precondition` prop but never synthesizes it.
-    output.addOverride("precondition", [{ condition, error_message: errorMessage }]);
+    output.addOverride(
+      "precondition",
+      checks.map(({ condition, errorMessage }) => ({ condition, error_message: errorMessage })),
+    );
   }
 
   private declareUpstream(upstream: ResolvedUpstream, props: HarborProxyCacheProps, harborHost: string) {
@@ -391,7 +394,6 @@ function harborLocation(literal: HarborUrl | undefined, props: HarborProxyCacheP
   if (literal) return { spec: literal, host: literal.host };
   const pattern = applyTimeHarborUrlPattern(props.allowInsecureHttp);
   const host = Fn.element(Fn.regex(pattern, props.harborUrl), 0) as string;
-  const allowed = props.allowInsecureHttp ? "https:// or http://" : "https://";
   return {
     spec: { root: `https://${HARBOR_STAND_IN_HOST}`, host: HARBOR_STAND_IN_HOST },
     host,
@@ -402,15 +404,33 @@ function harborLocation(literal: HarborUrl | undefined, props: HarborProxyCacheP
         host: applyTime(HARBOR_HOST_ID),
       },
       tokens: { [HARBOR_URL_ID]: props.harborUrl, [HARBOR_HOST_ID]: host },
-      check: {
-        condition: Fn.can(Fn.regex(pattern, props.harborUrl)),
-        errorMessage:
-          `harborUrl must be Harbor's root URL ${allowed}host[:port] in lower case, with no path, trailing ` +
-          "slash, query or credentials: nodes use it as mirror endpoint and key their configs by its host " +
-          "(rke2-registries.md §5, §10).",
-      },
+      checks: applyTimeUrlChecks(pattern, props),
     },
   };
+}
+
+/** The literal URL checks that can be written as Terraform conditions (see `validateProps`). */
+function applyTimeUrlChecks(pattern: string, props: HarborProxyCacheProps): Precondition[] {
+  const allowed = props.allowInsecureHttp ? "https:// or http://" : "https://";
+  const registries = props.upstreams.map((upstream) => upstream.registry).sort();
+  // try(): Terraform's && does not short-circuit, and the first check already reports a bad URL.
+  const hostOrEmpty = Fn.try([Fn.element(Fn.regex(pattern, props.harborUrl), 0), ""]);
+  return [
+    {
+      condition: Fn.can(Fn.regex(pattern, props.harborUrl)),
+      errorMessage:
+        `harborUrl must be Harbor's root URL ${allowed}host[:port] in lower case, with no path, trailing ` +
+        "slash, query or credentials: nodes use it as mirror endpoint and key their configs by its host " +
+        "(rke2-registries.md §5, §10).",
+    },
+    {
+      condition: Op.not(Fn.contains(registries, hostOrEmpty)),
+      errorMessage:
+        `harborUrl's host must not be one of the upstream registries (${registries.join(", ")}): a mirror ` +
+        "whose endpoint is its own registry is folded into the default endpoint and its rewrites are " +
+        "dropped (rke2-registries.md §10 pitfall 1).",
+    },
+  ];
 }
 
 function applyTime(id: string): ApplyTimeValue {

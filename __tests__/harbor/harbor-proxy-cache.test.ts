@@ -415,14 +415,20 @@ describe("HarborProxyCache: harborUrl as a token (known only at apply time)", ()
     expect(applyTimeHarborUrlPattern(true)).not.toContain("\\");
   });
 
-  it("checks the URL at plan time: a HarborHost output whose precondition is the same pattern", () => {
+  it("checks the URL at plan time: HarborHost output preconditions, the same pattern and no upstream host", () => {
     const { json } = withTokenUrl();
     const [hostOutput] = Object.values(json.output as Json).filter((output: Json) => output.precondition);
+    const hostOrEmpty = `try(${HOST_EXPRESSION.slice(2, -1)}, "")`;
+    const upstreamHosts = JSON.stringify(WALK_THROUGH.map(({ registry }) => registry).sort());
     expect(hostOutput.value).toBe(HOST_EXPRESSION);
     expect(hostOutput.precondition).toEqual([
       {
         condition: `\${can(regex(${JSON.stringify(pattern)}, var.harbor_url))}`,
         error_message: expect.stringMatching(/harborUrl must be Harbor's root URL https:\/\/host\[:port\]/),
+      },
+      {
+        condition: `\${!contains(${upstreamHosts.replace(/,/g, ", ")}, ${hostOrEmpty})}`,
+        error_message: expect.stringMatching(/must not be one of the upstream registries .*§10 pitfall 1/),
       },
     ]);
   });

@@ -221,9 +221,26 @@ describeWithTerraform("composition example: registries.yaml computed by real Ter
   });
 
   it.each([
-    { rule: "variable validation", keep: true, message: /harbor_url must be https:\/\/host\[:port\]/ },
-    { rule: "construct precondition alone", keep: false, message: /harborUrl must be Harbor's root URL/ },
-  ])("refuses a URL with a path ($rule)", ({ keep, message }) => {
-    expect(() => evaluate("https://harbor.example.com/v2", keep)).toThrow(message);
+    {
+      rule: "a path, by the variable's validation",
+      url: "https://harbor.example.com/v2",
+      keep: true,
+      message: /harbor_url must be https:\/\/host\[:port\]/,
+    },
+    {
+      rule: "a path, by the construct's precondition alone",
+      url: "https://harbor.example.com/v2",
+      keep: false,
+      message: /harborUrl must be Harbor's root URL/,
+    },
+    {
+      rule: "an upstream's own host (§10 pitfall 1)",
+      url: "https://ghcr.io",
+      keep: true,
+      message:
+        /harborUrl's host must not be one of the upstream registries \(docker\.io, ghcr\.io, quay\.io\)/,
+    },
+  ])("refuses $rule", ({ url, keep, message }) => {
+    expect(() => evaluate(url, keep)).toThrow(message);
   });
 });
