@@ -5,12 +5,14 @@
  *
  * Speed: the real app (`tsx main.ts`, a child process of ~1.5 s) runs for every fifth
  * harbor-mirror.yaml case (13 of 61) and the real `harbor-mirror validate` CLI for every fifth
- * registries.yaml case; the rest go through the same functions in-process (`parseConfig`, which
- * main.ts calls before creating the cdktf App, and `validateRegistriesYaml`).
+ * registries.yaml case; the rest go through the same code in-process (`buildApp`, which main.ts
+ * calls, with the same out dir check; and `validateRegistriesYaml`, which the CLI calls).
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { buildApp } from "../../app/build";
+import { ValidationError } from "../../registries/diagnostics";
 import { BAD_INPUTS, writeConfigFixtures, type BadInput } from "../../testing/bad-inputs";
 import { filesUnder } from "../../testing/config-variants";
 import { runCli, runSynth } from "../../testing/run-app";
@@ -53,6 +55,17 @@ function reportedError(output: string, input: BadInput): string | undefined {
   });
 }
 
+/** The message of the ValidationError `build` throws, as main.ts prints it. */
+function rejectionOf(build: () => unknown): string {
+  try {
+    build();
+  } catch (error) {
+    if (error instanceof ValidationError) return error.message;
+    throw error;
+  }
+  throw new Error("expected a ValidationError");
+}
+
 function matches(text: string, message: string | RegExp): boolean {
   return typeof message === "string" ? text.includes(message) : message.test(text);
 }
@@ -90,8 +103,15 @@ describe("harbor-mirror.yaml: the app rejects it, names the line, writes nothing
   it.each(CONFIG_CASES.filter((input) => !input.viaChild))(
     "in-process: $name → line $line $path",
     (input) => {
-      const { dir } = caseDirectory(input);
-      expect(reportedError(producedErrors(input, dir).join("\n"), input)).toBeDefined();
+      const { dir, file } = caseDirectory(input);
+      const outdir = join(dir, "cdktf.out");
+      expect(
+        reportedError(
+          rejectionOf(() => buildApp({ configPath: file, outdir })),
+          input,
+        ),
+      ).toBeDefined();
+      expect(writtenFiles(outdir)).toEqual([]);
     },
   );
 });
