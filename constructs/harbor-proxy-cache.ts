@@ -382,8 +382,9 @@ function harborConfigs(host: string, props: HarborProxyCacheProps): Record<strin
 
 /**
  * What a token `harborUrl` must look like at apply time: the literal checks (https unless allowed,
- * root only, no credentials) as an RE2 pattern without backslashes, stricter in asking for lower
- * case and no default port spelled differently from what nodes key by. Group 1 is `host[:port]`.
+ * root only, no credentials) as an RE2 pattern without backslashes (none survives hosts.toml or
+ * template escaping untouched). Stricter than the literal check, since nothing is normalized at
+ * apply time: upper case or a trailing slash are refused. Group 1 is `host[:port]`.
  */
 export function applyTimeHarborUrlPattern(allowInsecureHttp = false): string {
   const scheme = allowInsecureHttp ? "https?" : "https";
@@ -404,17 +405,17 @@ function harborLocation(literal: HarborUrl | undefined, props: HarborProxyCacheP
         host: applyTime(HARBOR_HOST_ID),
       },
       tokens: { [HARBOR_URL_ID]: props.harborUrl, [HARBOR_HOST_ID]: host },
-      checks: applyTimeUrlChecks(pattern, props),
+      checks: applyTimeUrlChecks(pattern, host, props),
     },
   };
 }
 
 /** The literal URL checks that can be written as Terraform conditions (see `validateProps`). */
-function applyTimeUrlChecks(pattern: string, props: HarborProxyCacheProps): Precondition[] {
+function applyTimeUrlChecks(pattern: string, host: string, props: HarborProxyCacheProps): Precondition[] {
   const allowed = props.allowInsecureHttp ? "https:// or http://" : "https://";
   const registries = props.upstreams.map((upstream) => upstream.registry).sort();
-  // try(): Terraform's && does not short-circuit, and the first check already reports a bad URL.
-  const hostOrEmpty = Fn.try([Fn.element(Fn.regex(pattern, props.harborUrl), 0), ""]);
+  // try(): a bad URL has no host, and the first check already reports it.
+  const hostOrEmpty = Fn.try([host, ""]);
   return [
     {
       condition: Fn.can(Fn.regex(pattern, props.harborUrl)),
