@@ -70,8 +70,7 @@ export function renderBadInputsDoc(): string {
       "",
       `${BAD_INPUTS.length} inputs the project rejects, each with the exact error it produces. The same ` +
         "table drives the tests (`__tests__/proof/bad-inputs.test.ts`), so this page cannot drift from " +
-        "the code. In each input, the comment `#<` marks the line the error points at (registries.yaml " +
-        "cases give the line in the error only).",
+        "the code. In the harbor-mirror.yaml inputs, the comment `#<` marks the line the error points at.",
       "",
       ...SECTIONS.flatMap((section) => renderSection(section, configDir)),
     ];
