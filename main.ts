@@ -2,9 +2,7 @@
  * The app: reads harbor-mirror.yaml, synthesizes the stack and writes the plan-review report.
  * Invalid input fails here, before anything is written.
  */
-import { buildApp } from "./app/build";
-import { STACK_NAME } from "./app/harbor-mirror-stack";
-import { writeReviewReport } from "./app/review";
+import { synthesize } from "./app/build";
 import { errorsOf, ValidationError } from "./registries/diagnostics";
 import { printDiagnostics } from "./cli/command-kit";
 
@@ -14,10 +12,9 @@ import { printDiagnostics } from "./cli/command-kit";
 process.setSourceMapsEnabled(false);
 
 try {
-  const { app, configFile, warnings, review } = buildApp();
+  const { configFile, warnings, reviewPath } = synthesize();
   printDiagnostics(warnings, configFile);
-  app.synth();
-  console.log(`review: ${writeReviewReport(app.outdir, STACK_NAME, review)}`);
+  console.log(`review: ${reviewPath}`);
 } catch (error) {
   if (!(error instanceof ValidationError)) throw error;
   printDiagnostics(errorsOf(error.diagnostics), error.file);

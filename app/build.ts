@@ -8,7 +8,7 @@ import { App } from "cdktf";
 import { loadConfig } from "../config/load";
 import type { Diagnostic } from "../registries/diagnostics";
 import { HarborMirrorStack, STACK_NAME } from "./harbor-mirror-stack";
-import { buildReviewModel } from "./review";
+import { buildReviewModel, writeReviewReport } from "./review";
 import type { ReviewModel } from "../review/report";
 
 export interface BuiltApp {
@@ -36,7 +36,8 @@ export function buildApp(options: BuildOptions = {}): BuiltApp {
   const outdirExisted = existsSync(outdir);
   // cdktf's App creates its output folder at once; a construct that rejects its props must not
   // leave even an empty folder behind.
-  const app = new App({ outdir });
+  // No stack traces in metadata: manifest.json would hold this checkout's absolute paths.
+  const app = new App({ outdir, stackTraces: false });
   try {
     const stack = new HarborMirrorStack(app, STACK_NAME, loaded.config);
     const review = buildReviewModel(stack, loaded.warnings, configFile);
@@ -45,4 +46,11 @@ export function buildApp(options: BuildOptions = {}): BuiltApp {
     if (!outdirExisted) rmSync(outdir, { recursive: true, force: true });
     throw error;
   }
+}
+
+/** Synthesizes the stack and writes review.md next to it; returns the build and the report's path. */
+export function synthesize(options: BuildOptions = {}): BuiltApp & { readonly reviewPath: string } {
+  const built = buildApp(options);
+  built.app.synth();
+  return { ...built, reviewPath: writeReviewReport(built.app.outdir, STACK_NAME, built.review) };
 }

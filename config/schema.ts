@@ -8,6 +8,7 @@ import { isIP } from "node:net";
 import { resolve } from "node:path";
 import { projectNameProblem } from "../harbor/naming";
 import { defaultUpstream, PROXY_CACHE_PROVIDER_TYPES, upstreamWarnings } from "../harbor/upstreams";
+import { hostsTomlHazard } from "../registries/hosts-toml";
 import { compileRewritePattern } from "../registries/rewrite";
 import {
   boolean,
@@ -138,9 +139,11 @@ function scheduleProblem(value: string): string | undefined {
 
 // rke2-registries.md §4.8: RKE2/K3s copy rules into hosts.toml inside double quotes, unescaped.
 function hostsTomlSafetyProblem(value: string): string | undefined {
-  if (!/[\\"]/.test(value)) return undefined;
+  const hazard = hostsTomlHazard(value);
+  if (hazard === undefined) return undefined;
   return (
-    "must not contain a backslash or a double quote: RKE2/K3s write rules unescaped into hosts.toml, " +
+    `contains ${hazard}; rules must not contain a backslash or a double quote, nor a control character: ` +
+    "RKE2/K3s write them unescaped into hosts.toml, " +
     'where `\\` becomes a TOML escape (the file is ignored or the regex silently changes) and `"` breaks it ' +
     "(rke2-registries.md §4.8); write literal characters as a class instead, e.g. `[.]` for `\\.`, `[0-9]` for `\\d`"
   );

@@ -9,6 +9,7 @@
  * so that group numbers do not change. This is exact for the supported shapes (see SHAPES); any
  * other shape is refused with an explanation, except a lone rule, which compiles to itself.
  */
+import { hostsTomlHazard } from "./hosts-toml";
 import { ValidationError, type Diagnostic } from "./diagnostics";
 import type { OrderedRewrite, RegistriesFile, RegistriesSpec, Mirror } from "./model";
 import { compileRewritePattern, expandGoTemplate } from "./rewrite";
@@ -118,9 +119,10 @@ function syntaxProblem(rule: OrderedRewrite): string | undefined {
     ["match", rule.match],
     ["replace", rule.replace],
   ] as const) {
-    if (/["\\]/.test(text)) {
+    const hazard = hostsTomlHazard(text);
+    if (hazard !== undefined) {
       return (
-        `${field} ${JSON.stringify(text)} contains a backslash or a double quote, which hosts.toml cannot carry ` +
+        `${field} ${JSON.stringify(text)} contains ${hazard}, which hosts.toml cannot carry ` +
         "(§4.8); write literal characters as `[.]`, `[-]` or `[0-9]` instead"
       );
     }

@@ -2,6 +2,7 @@
  * The validation rules of rke2-registries.md §8: every way a registries.yaml can break a node,
  * silently lose a mirror or credential, or behave non-deterministically. Pure: no I/O.
  */
+import { hostsTomlHazard } from "./hosts-toml";
 import { Diagnostic, Severity } from "./diagnostics";
 import {
   defaultEndpointFor,
@@ -384,13 +385,12 @@ function validatePattern(report: Reporter, path: string, pattern: string): Valid
   return compiled;
 }
 
-/** Patterns and replacements are pasted into hosts.toml between double quotes, unescaped (§4.8). */
 function checkTomlHazard(report: Reporter, path: string, what: string, text: string, at: At): boolean {
-  const character = ["\\", '"'].find((candidate) => text.includes(candidate));
-  if (character === undefined) return true;
+  const hazard = hostsTomlHazard(text);
+  if (hazard === undefined) return true;
   report.error(
     path,
-    `${what} ${JSON.stringify(text)} contains ${character === "\\" ? "a backslash" : "a double quote"}: RKE2 writes ` +
+    `${what} ${JSON.stringify(text)} contains ${hazard}: RKE2 writes ` +
       "it unescaped into hosts.toml, which then fails to parse or changes meaning, and containerd silently " +
       "bypasses the mirror; use a character class such as [.] or [0-9] instead of a backslash escape",
     "§4.8",

@@ -6,9 +6,8 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
-import { buildApp } from "../app/build";
+import { synthesize } from "../app/build";
 import { STACK_NAME } from "../app/harbor-mirror-stack";
-import { writeReviewReport } from "../app/review";
 import { REPO_ROOT } from "./run-app";
 
 export type ConfigObject = Record<string, unknown>;
@@ -69,9 +68,7 @@ export function writeConfig(dir: string, config: ConfigObject | string): string 
 
 /** What `main.ts` does, in-process: build, synthesize, write review.md. */
 export function synthInProcess(configFile: string, outdir: string): void {
-  const { app, review } = buildApp({ configPath: configFile, outdir });
-  app.synth();
-  writeReviewReport(app.outdir, STACK_NAME, review);
+  synthesize({ configPath: configFile, outdir });
 }
 
 /** Every file under `dir`, by path relative to it, sorted. */

@@ -102,11 +102,9 @@ describe("(a) load-time verdict on tricky rewrite replacements and node paths", 
     expect(error).toContain(`got ${JSON.stringify(value)}`);
   });
 
-  // KNOWN DEFECT (reported): a raw newline cannot stand inside a TOML basic string, so the rule
-  // RKE2 writes into hosts.toml breaks the file and the mirror is silently bypassed, exactly as
-  // with `"` (rke2-registries.md §4.8). The loader accepts it today; when it rejects control
-  // characters, this turns red: make it `it`.
-  it.failing("rewrite replace with a newline is rejected (§4.8: breaks hosts.toml)", () => {
+  // A raw newline cannot stand inside a TOML basic string, so the rule RKE2 writes into hosts.toml
+  // would break the file and the mirror would be silently bypassed, as with `"` (§4.8).
+  it("rewrite replace with a newline is rejected (§4.8: breaks hosts.toml)", () => {
     expect(loadError(withReplacements(["t9/\n$1"]))).toMatch(/rewrites."docker\.io"\[0\]\.replace: /);
   });
 });
