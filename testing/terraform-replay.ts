@@ -13,7 +13,7 @@
  */
 import { ChildProcess, spawn } from "node:child_process";
 import { createHash, randomInt } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -275,6 +275,11 @@ export class SshClient {
       writeFileSync(this.knownHosts, `[${connection.host}]:${connection.port} ${connection.hostKey}\n`);
   }
 
+  /** Removes the key file: even a test key does not stay behind in /tmp. */
+  close(): void {
+    rmSync(this.workDir, { recursive: true, force: true });
+  }
+
   spawn(remoteCommand: string): ChildProcess {
     return spawn(
       "ssh",
@@ -385,12 +390,16 @@ export async function replayApply(
       const started = ++sequence;
       const client = new SshClient(resource.connection);
       let log = "";
-      for (const provisioner of resource.provisioners) {
-        const result = await runProvisioner(client, provisioner);
-        log += result.output;
-        if (result.status !== 0) return { status: "failed", log, started, finished: ++sequence };
+      try {
+        for (const provisioner of resource.provisioners) {
+          const result = await runProvisioner(client, provisioner);
+          log += result.output;
+          if (result.status !== 0) return { status: "failed", log, started, finished: ++sequence };
+        }
+        return { status: "created", log, started, finished: ++sequence };
+      } finally {
+        client.close();
       }
-      return { status: "created", log, started, finished: ++sequence };
     })();
     runs.set(address, run);
     return run;

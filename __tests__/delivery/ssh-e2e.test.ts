@@ -35,6 +35,7 @@ import { freePort, SSHD, SshSandbox, startSshd } from "../../testing/ssh-sandbox
 import {
   nullResourcesOf,
   replayApply,
+  ReplayResult,
   SshClient,
   StackJson,
   TemplateEvaluator,
@@ -74,6 +75,16 @@ function statusesOf(results: Map<string, { status: string }>): Record<string, st
       result.status,
     ]),
   );
+}
+
+/** Like `expect(statusesOf(results)).toEqual(expected)`, with every node's output on failure. */
+function expectStatuses(results: Map<string, ReplayResult>, expected: Record<string, string>): void {
+  try {
+    expect(statusesOf(results)).toEqual(expected);
+  } catch (error) {
+    const logs = [...results].map(([address, result]) => `--- ${address} (${result.status})\n${result.log}`);
+    throw new Error(`${(error as Error).message}\n${logs.join("\n")}`);
+  }
 }
 
 function resultOf<T>(results: Map<string, T>, nodeName: string): T {
@@ -140,7 +151,7 @@ const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8);
 
       const results = await replayApply(stack, variables);
 
-      expect(statusesOf(results)).toEqual({
+      expectStatuses(results, {
         "null_resource.Delivery_Node-server-1": "created",
         "null_resource.Delivery_Node-agent-1": "created",
         "null_resource.Delivery_Node-agent-2": "created",
@@ -183,7 +194,7 @@ const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8);
         variables,
       );
 
-      expect(statusesOf(results)).toEqual({
+      expectStatuses(results, {
         "null_resource.Delivery_Node-server-1": "failed",
         "null_resource.Delivery_Node-agent-1": "skipped",
       });
@@ -207,7 +218,7 @@ const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8);
         variables,
       );
 
-      expect(statusesOf(results)).toEqual({
+      expectStatuses(results, {
         "null_resource.Delivery_Node-agent-a": "created",
         "null_resource.Delivery_Node-agent-b": "failed",
         "null_resource.Delivery_Node-agent-c": "created",
@@ -253,6 +264,7 @@ const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8);
 
       // A leftover partial upload does not block the next apply.
       await interruptUpload();
+      client.close();
       const results = await replayApply(stack, variables);
       expect([...results.values()].map((result) => result.status)).toEqual(["created"]);
       expect(readFileSync(node.registriesPath!, "utf8")).toBe(big);
