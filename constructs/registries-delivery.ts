@@ -3,15 +3,7 @@
  * `null_resource` per node whose provisioners upload into a private staging directory and run
  * the install script of `delivery/remote-script` (verify, change-only, atomic, restart, rollback).
  */
-import {
-  Fn,
-  IResolvable,
-  IResolveContext,
-  ITerraformDependable,
-  TerraformLocal,
-  Token,
-  Tokenization,
-} from "cdktf";
+import { Fn, IResolvable, IResolveContext, TerraformLocal, Token, Tokenization } from "cdktf";
 import { Construct } from "constructs";
 import { resource } from "@cdktf/provider-null";
 import { Diagnostic, ValidationError } from "../registries/diagnostics";
@@ -25,7 +17,13 @@ import {
   serviceUnit,
   stagingDirectory,
 } from "../delivery/nodes";
-import { installScript, prepareStagingScript, StagedFile } from "../delivery/remote-script";
+import {
+  INSTALLER_SCRIPT,
+  installerPath,
+  installScript,
+  prepareStagingScript,
+  StagedFile,
+} from "../delivery/remote-script";
 import { planRollout, rolloutDependencies, type RolloutStep } from "../delivery/rollout";
 import { TemplatePart, toTemplate } from "../delivery/terraform-template";
 import { RolloutStrategy } from "./rollout-strategy";
@@ -93,8 +91,10 @@ export class RegistriesDelivery extends Construct {
   /** Node names in rollout order; the nodes of one step restart together. */
   readonly rolloutSteps: readonly RolloutStep[];
 
-  private readonly content: TerraformLocal;
-  private readonly caCert?: TerraformLocal;
+  /** Each file every node receives, defined once: its content and its hash as Terraform values. */
+  private readonly registriesFile: SharedFile;
+  private readonly caFile?: SharedFile;
+  private readonly installerFile: SharedFile;
 
   constructor(
     scope: Construct,
@@ -104,10 +104,20 @@ export class RegistriesDelivery extends Construct {
     super(scope, id);
     const errors = this.validate();
     if (errors.length > 0) throw new ValidationError(errors);
-    this.content = new TerraformLocal(this, "content", templateOf(props.content));
-    if (props.caCert) this.caCert = new TerraformLocal(this, "ca_cert", templateOf(props.caCert.content));
+    this.registriesFile = this.sharedFile("content", props.content);
+    if (props.caCert) this.caFile = this.sharedFile("ca_cert", props.caCert.content);
+    this.installerFile = this.sharedFile("installer", INSTALLER_SCRIPT);
     this.rolloutSteps = planRollout(props.nodes, (props.rollout ?? RolloutStrategy.rolling()).policy);
     this.nodeResources = this.createNodeResources(this.rolloutSteps);
+  }
+
+  /**
+   * A Terraform local holding `content` byte for byte, referenced by every node. Its references
+   * are created once here: every cdktf token costs a stack trace (npm run bench).
+   */
+  private sharedFile(id: string, content: string): SharedFile {
+    const local = new TerraformLocal(this, id, templateOf(content));
+    return { content: local.asString, sha256: Fn.sha256(local.asString) };
   }
 
   /** Nodes in rollout order, so each one's predecessors already exist when it is created. */
@@ -116,13 +126,17 @@ export class RegistriesDelivery extends Construct {
     const nodesByName = new Map(this.props.nodes.map((node) => [node.name, node]));
     const resources = new Map<string, resource.Resource>();
     for (const name of steps.flat()) {
-      const after = (dependencies.get(name) ?? []).map((previous) => resources.get(previous));
-      resources.set(name, this.createNodeResource(nodesByName.get(name)!, after as ITerraformDependable[]));
+      const node = this.createNodeResource(nodesByName.get(name)!);
+      dependOn(
+        node,
+        (dependencies.get(name) ?? []).map((previous) => resources.get(previous)!),
+      );
+      resources.set(name, node);
     }
     return resources;
   }
 
-  private createNodeResource(node: DeliveryNode, after: ITerraformDependable[]): resource.Resource {
+  private createNodeResource(node: DeliveryNode): resource.Resource {
     const distribution = this.props.distribution ?? "rke2";
     const unit = serviceUnit(distribution, node.role);
     const registriesPath = node.registriesPath ?? defaultRegistriesPath(distribution);
@@ -131,23 +145,24 @@ export class RegistriesDelivery extends Construct {
     return new resource.Resource(this, `Node-${node.name}`, {
       // Hashes, never the content: the file may hold the robot secret (null provider #38).
       triggers: {
-        content_sha256: Fn.sha256(this.content.asString),
+        content_sha256: this.registriesFile.sha256,
         path: registriesPath,
         unit,
         host: node.host,
-        ...(this.caCert && this.props.caCert
-          ? { ca_sha256: Fn.sha256(this.caCert.asString), ca_path: this.props.caCert.path }
+        ...(this.caFile && this.props.caCert
+          ? { ca_sha256: this.caFile.sha256, ca_path: this.props.caCert.path }
           : {}),
       },
-      dependsOn: after.length > 0 ? after : undefined,
       connection: this.connectionTo(node),
       provisioners: [
         { type: "remote-exec", inline: prepareStagingScript(staging) },
-        ...files.map((file) => ({
-          type: "file" as const,
-          content: file.content,
-          destination: file.stagedPath,
-        })),
+        ...[...files, { content: this.installerFile.content, stagedPath: installerPath(staging) }].map(
+          (file) => ({
+            type: "file" as const,
+            content: file.content,
+            destination: file.stagedPath,
+          }),
+        ),
         {
           type: "remote-exec",
           inline: installScript({
@@ -165,26 +180,11 @@ export class RegistriesDelivery extends Construct {
   /** The CA file first: the registries file may refer to it, and the restart must find it in place. */
   private stagedFiles(staging: string, registriesPath: string): (StagedFile & { content: string })[] {
     const files = [];
-    if (this.caCert && this.props.caCert) {
-      files.push(this.stagedFile(this.caCert, `${staging}/ca.crt`, this.props.caCert.path, false));
+    if (this.caFile && this.props.caCert) {
+      files.push(stagedFile(this.caFile, `${staging}/ca.crt`, this.props.caCert.path, false));
     }
-    files.push(this.stagedFile(this.content, `${staging}/registries.yaml`, registriesPath, true));
+    files.push(stagedFile(this.registriesFile, `${staging}/registries.yaml`, registriesPath, true));
     return files;
-  }
-
-  private stagedFile(
-    local: TerraformLocal,
-    stagedPath: string,
-    targetPath: string,
-    restartOnChange: boolean,
-  ) {
-    return {
-      content: local.asString,
-      stagedPath,
-      targetPath,
-      sha256: Fn.sha256(local.asString),
-      restartOnChange,
-    };
   }
 
   private connectionTo(node: DeliveryNode) {
@@ -255,6 +255,27 @@ export class RegistriesDelivery extends Construct {
       checkPositiveInteger(value, "restartTimeoutSeconds"),
     );
   }
+}
+
+/**
+ * `depends_on` as plain addresses: cdktf's `dependsOn` makes a token (with a stack trace) per
+ * edge, which dominated synth time for rolling batches at thousands of nodes (npm run bench).
+ */
+function dependOn(node: resource.Resource, previous: readonly resource.Resource[]): void {
+  if (previous.length === 0) return;
+  node.addOverride(
+    "depends_on",
+    previous.map((resource) => `${resource.terraformResourceType}.${resource.friendlyUniqueId}`),
+  );
+}
+
+interface SharedFile {
+  readonly content: string;
+  readonly sha256: string;
+}
+
+function stagedFile(file: SharedFile, stagedPath: string, targetPath: string, restartOnChange: boolean) {
+  return { content: file.content, stagedPath, targetPath, sha256: file.sha256, restartOnChange };
 }
 
 function failure(path: string, message: string): Diagnostic {

@@ -7,6 +7,7 @@
  * "\n" into one script. They never contain `${` or `%{` themselves, so the only template
  * expressions in them are the values a caller passes in (e.g. the expected hash).
  */
+import { createHash } from "node:crypto";
 import { Diagnostic, ValidationError } from "../registries/diagnostics";
 import { checkPositiveInteger, checkRemotePath } from "./checks";
 
@@ -65,23 +66,50 @@ export function prepareStagingScript(stagingDir: string): string[] {
   ];
 }
 
-/** The script that installs `files` and restarts `unit` when needed; see the module comment. */
+/** Where the installer is uploaded, inside the staging directory. */
+export function installerPath(stagingDir: string): string {
+  return `${stagingDir}/install.sh`;
+}
+
+/**
+ * The per-node `inline` script: checks that the installer arrived whole, then runs it with this
+ * node's values as arguments. The installer itself (`INSTALLER_SCRIPT`) is the same for every node,
+ * so it is uploaded from one Terraform local instead of being repeated in every node's resource.
+ */
 export function installScript(options: InstallScriptOptions): string[] {
   assertValid(checkInstallOptions(options));
-  const body = [
-    ...preamble(options),
-    ...HELPERS,
-    ...options.files.map(
-      (file) =>
-        `hm_verify ${shellQuote(file.stagedPath)} ${shellQuote(file.sha256)} ${shellQuote(file.targetPath)}`,
-    ),
-    ...options.files.map(
-      (file) =>
-        `hm_install ${shellQuote(file.stagedPath)} ${shellQuote(file.targetPath)} ${file.restartOnChange ? "restart" : "keep"}`,
-    ),
-    ...RESTART_OR_ROLLBACK,
+  const installer = shellQuote(installerPath(options.stagingDir));
+  const args = installerArguments(options).map(shellQuote).join(" ");
+  const verifyInstaller =
+    `[ "$(sha256sum < ${installer} | cut -d " " -f 1)" = ${shellQuote(INSTALLER_SHA256)} ] || ` +
+    `{ echo "harbor-mirror: ${installer} is incomplete (interrupted upload); nothing was changed" >&2; exit 1; }`;
+  if (options.user === "root") {
+    // Sourced, so that it runs in the very shell Terraform started (dash or bash alike).
+    return ["set -eu", verifyInstaller, `set -- ${args}`, `. ${installer}`];
+  }
+  // The staging directory belongs to the SSH user, who removes it even when sudo is refused;
+  // `sudo -n` never prompts: a missing NOPASSWD rule fails at once.
+  return [
+    "set -eu",
+    `trap 'rm -rf ${options.stagingDir}' EXIT`,
+    verifyInstaller,
+    `sudo -n /bin/sh ${installer} ${args}`,
   ];
-  return options.user === "root" ? body : throughSudo(body, options.stagingDir);
+}
+
+/** Staging directory, unit, timeout, then four words per file: staged, target, sha256, restart|keep. */
+function installerArguments(options: InstallScriptOptions): string[] {
+  return [
+    options.stagingDir,
+    options.unit,
+    String(options.restartTimeoutSeconds),
+    ...options.files.flatMap((file) => [
+      file.stagedPath,
+      file.targetPath,
+      file.sha256,
+      file.restartOnChange ? "restart" : "keep",
+    ]),
+  ];
 }
 
 function checkInstallOptions(options: InstallScriptOptions): Diagnostic[] {
@@ -95,20 +123,20 @@ function checkInstallOptions(options: InstallScriptOptions): Diagnostic[] {
   ];
 }
 
-function preamble(options: InstallScriptOptions): string[] {
-  return [
-    "set -eu",
-    // Every file this script creates (temp files, backups) starts out readable by root only.
-    "umask 077",
-    `hm_staging=${shellQuote(options.stagingDir)}`,
-    `hm_unit=${shellQuote(options.unit)}`,
-    `hm_timeout=${shellQuote(String(options.restartTimeoutSeconds))}`,
-    `hm_backup_suffix=${shellQuote(BACKUP_SUFFIX)}`,
-    "hm_changed=''",
-    "hm_restart_needed=''",
-    "hm_tmp=''",
-  ];
-}
+/** Reads the arguments of `installerArguments`; the values are validated paths and hex digests. */
+const PREAMBLE = [
+  "set -eu",
+  // Every file this script creates (temp files, backups) starts out readable by root only.
+  "umask 077",
+  "hm_staging=$1 hm_unit=$2 hm_timeout=$3",
+  "shift 3",
+  `hm_backup_suffix=${shellQuote(BACKUP_SUFFIX)}`,
+  "hm_changed=''",
+  "hm_restart_needed=''",
+  "hm_tmp=''",
+  // Paths are validated ([A-Za-z0-9._/-] only), so the list can be re-split on spaces below.
+  'hm_files="$*"',
+];
 
 /** Shell functions of the install script; values arrive as arguments, never spliced into code. */
 const HELPERS = [
@@ -161,12 +189,20 @@ const HELPERS = [
   "}",
 ];
 
+/** Verifies every upload before touching anything, then installs them in order. */
+const INSTALL_FILES = [
+  '[ $(( $# % 4 )) -eq 0 ] || hm_fail "expected four arguments per file, got $#"',
+  "set -- $hm_files",
+  'while [ $# -gt 0 ]; do hm_verify "$1" "$3" "$2"; shift 4; done',
+  "set -- $hm_files",
+  'while [ $# -gt 0 ]; do hm_install "$1" "$2" "$4"; shift 4; done',
+];
+
 const RESTART_OR_ROLLBACK = [
   'if [ -z "$hm_restart_needed" ]; then echo "harbor-mirror: $hm_unit not restarted (registries file unchanged)"; exit 0; fi',
   'echo "harbor-mirror: restarting $hm_unit"',
   'if hm_restart_unit; then echo "harbor-mirror: $hm_unit is active"; exit 0; fi',
   'echo "harbor-mirror: $hm_unit did not become active within $hm_timeout s; rolling back" >&2',
-  // Paths are validated ([A-Za-z0-9._/-] only), so splitting the list on spaces is safe.
   'for hm_target in $hm_changed; do hm_restore "$hm_target"; done',
   'hm_restart_unit || echo "harbor-mirror: $hm_unit is not active after the rollback either" >&2',
   `journalctl -u "$hm_unit" -n ${JOURNAL_LINES} --no-pager >&2 || true`,
@@ -174,16 +210,12 @@ const RESTART_OR_ROLLBACK = [
 ];
 
 /**
- * Runs `body` as root through `sudo -n` (never prompts: a missing NOPASSWD rule fails at once).
- * The staging directory belongs to the SSH user, who removes it even when sudo is refused.
+ * The installer every node runs as root: verify, change-only, atomic swap, restart, rollback.
+ * Arguments: see `installerArguments`. It holds no `${` or `%{`, so Terraform templates keep it as is.
  */
-function throughSudo(body: readonly string[], stagingDir: string): string[] {
-  const quotedBody = shellQuote(body.join("\n")).split("\n");
-  return [
-    "set -eu",
-    `hm_staging=${shellQuote(stagingDir)}`,
-    `trap 'rm -rf "$hm_staging"' EXIT`,
-    `sudo -n /bin/sh -c ${quotedBody[0]}`,
-    ...quotedBody.slice(1),
-  ];
-}
+export const INSTALLER_SCRIPT = [...PREAMBLE, ...HELPERS, ...INSTALL_FILES, ...RESTART_OR_ROLLBACK, ""].join(
+  "\n",
+);
+
+/** Checked on the node before the installer runs: an interrupted upload must not run half a script. */
+export const INSTALLER_SHA256 = createHash("sha256").update(INSTALLER_SCRIPT).digest("hex");

@@ -22,6 +22,8 @@ import { dirname, join } from "node:path";
 import { ValidationError } from "../../registries/diagnostics";
 import {
   BACKUP_SUFFIX,
+  INSTALLER_SCRIPT,
+  installerPath,
   installScript,
   InstallScriptOptions,
   prepareStagingScript,
@@ -93,6 +95,7 @@ function install(
 ): Run {
   mkdirSync(box.staging, { mode: 0o700, recursive: true });
   writeFileSync(join(box.staging, "registries.yaml"), upload);
+  writeFileSync(installerPath(box.staging), INSTALLER_SCRIPT);
   const lines = installScript({
     stagingDir: box.staging,
     unit: UNIT,
@@ -263,6 +266,35 @@ describe.each(SHELLS)("install script under %s", (shell) => {
     expectRootOnly(box.target);
   });
 
+  test("an installer cut short by an interrupted upload is refused before it runs: nothing changes", () => {
+    writeLive(box, OLD);
+    mkdirSync(box.staging, { mode: 0o700 });
+    writeFileSync(join(box.staging, "registries.yaml"), NEW);
+    writeFileSync(installerPath(box.staging), INSTALLER_SCRIPT.slice(0, INSTALLER_SCRIPT.length / 2));
+    const run = runScript(
+      shell,
+      installScript({
+        stagingDir: box.staging,
+        unit: UNIT,
+        user: "root",
+        restartTimeoutSeconds: 3,
+        files: [
+          {
+            stagedPath: join(box.staging, "registries.yaml"),
+            targetPath: box.target,
+            sha256: sha256(NEW),
+            restartOnChange: true,
+          },
+        ],
+      }),
+      box.double,
+    );
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain("is incomplete (interrupted upload); nothing was changed");
+    expect(readFileSync(box.target, "utf8")).toBe(OLD);
+    expect(restarts(box)).toEqual([]);
+  });
+
   test("a CA file that changed alone is installed without a restart (no restart by itself)", () => {
     const caTarget = join(box.root, "etc", "rancher", "rke2", "harbor-ca.pem");
     writeLive(box, NEW);
@@ -270,6 +302,7 @@ describe.each(SHELLS)("install script under %s", (shell) => {
     mkdirSync(box.staging, { mode: 0o700 });
     writeFileSync(join(box.staging, "ca.crt"), "NEW CA\n");
     writeFileSync(join(box.staging, "registries.yaml"), NEW);
+    writeFileSync(installerPath(box.staging), INSTALLER_SCRIPT);
     const run = runScript(
       shell,
       installScript({
@@ -382,6 +415,7 @@ describe("values embedded in the script", () => {
       ],
     });
     expect(lines.join("\n")).not.toMatch(/[$%]\{/);
+    expect(INSTALLER_SCRIPT).not.toMatch(/[$%]\{/);
   });
 });
 
@@ -436,6 +470,14 @@ const sudoTestable =
         },
       );
       expect(upload.status).toBe(0);
+      const installer = spawnSync(
+        "runuser",
+        ["-u", user, "--", "sh", "-c", `cat > ${installerPath(staging)}`],
+        {
+          input: INSTALLER_SCRIPT,
+        },
+      );
+      expect(installer.status).toBe(0);
       const lines = installScript({
         stagingDir: staging,
         unit: UNIT,

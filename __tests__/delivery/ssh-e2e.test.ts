@@ -235,9 +235,14 @@ const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8);
       const big = `${TRICKY}${"# padding so the transfer can be cut midway\n".repeat(50_000)}`;
       const stack = synthDelivery({ content: big, nodes: [node] });
       const [resource] = nullResourcesOf(stack, new TemplateEvaluator(stack, variables));
-      const [prepare, upload, install] = resource.provisioners;
+      const [prepare, upload, installerUpload, install] = resource.provisioners;
       const client = new SshClient(resource.connection);
-      if (prepare.type !== "remote-exec" || upload.type !== "file" || install.type !== "remote-exec") {
+      if (
+        prepare.type !== "remote-exec" ||
+        upload.type !== "file" ||
+        installerUpload.type !== "file" ||
+        install.type !== "remote-exec"
+      ) {
         throw new Error("unexpected provisioner order");
       }
       const runInline = (lines: readonly string[]) => client.run("/bin/sh -s", `${lines.join("\n")}\n`);
@@ -254,8 +259,9 @@ const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8);
         expect(size).toBeLessThan(Buffer.byteLength(big));
       };
 
-      // Terraform would stop here; even if the install script ran on the partial upload:
+      // Terraform would stop here; even if the installer arrived and ran on the partial upload:
       await interruptUpload();
+      await client.run(`cat > '${installerUpload.destination}'`, installerUpload.content);
       const run = await runInline(install.inline);
       expect(run.status).not.toBe(0);
       expect(run.output).toContain("upload is incomplete");
