@@ -1,4 +1,7 @@
 /** `harbor-mirror render [--config <file>]`: the registries.yaml the configuration delivers to nodes. */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { buildApp } from "../../app/build";
 import { defineCommand, EXIT_OK, printDiagnostics } from "../command-kit";
 
@@ -15,9 +18,15 @@ Options:
   -h, --help           Show this help`,
   options: { config: { type: "string", short: "c" } },
   run(values) {
-    const { stack, warnings, configFile } = buildApp({ configPath: values.config });
-    printDiagnostics(warnings, configFile);
-    process.stdout.write(stack.mirror.registries.displayText);
-    return EXIT_OK;
+    // cdktf's App creates its output folder at once; render only prints, so it leaves none behind.
+    const scratch = mkdtempSync(join(tmpdir(), "harbor-mirror-render-"));
+    try {
+      const { stack, warnings, configFile } = buildApp({ configPath: values.config, outdir: scratch });
+      printDiagnostics(warnings, configFile);
+      process.stdout.write(stack.mirror.registries.displayText);
+      return EXIT_OK;
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
   },
 });
