@@ -58,39 +58,63 @@ function compileUncached(pattern: string): CompiledPattern {
   }
 }
 
+/** A `$name` or `${name}` group reference of a Go template (§4.5). */
+export interface GroupReference {
+  readonly name: string;
+  readonly braced: boolean;
+  /** Characters after the `$`. */
+  readonly length: number;
+}
+
+type TemplatePart = { readonly text: string } | { readonly reference: GroupReference };
+
 /** Go `Regexp.Expand` (§4.5): `$1`, `${1}`, `$name`, `${name}`, `$$`; malformed `$` stays literal. */
 export function expandGoTemplate(template: string, match: GoSubmatch): string {
-  let output = "";
+  return templateParts(template)
+    .map((part) => ("text" in part ? part.text : (groupText(match, part.reference.name) ?? "")))
+    .join("");
+}
+
+/** The group references `expandGoTemplate` expands, in order. */
+export function templateReferences(template: string): GroupReference[] {
+  return templateParts(template).flatMap((part) => ("reference" in part ? [part.reference] : []));
+}
+
+/** The template as Go's `Expand` reads it: literal text (`$$` → `$`) and group references. */
+function templateParts(template: string): TemplatePart[] {
+  const parts: TemplatePart[] = [];
   let rest = template;
   for (let dollar = rest.indexOf("$"); dollar >= 0; dollar = rest.indexOf("$")) {
-    output += rest.slice(0, dollar);
+    parts.push({ text: rest.slice(0, dollar) });
     rest = rest.slice(dollar + 1);
     if (rest.startsWith("$")) {
-      output += "$";
+      parts.push({ text: "$" });
       rest = rest.slice(1);
       continue;
     }
     const reference = parseGroupReference(rest);
     if (!reference) {
-      output += "$";
+      parts.push({ text: "$" });
       continue;
     }
-    output += groupText(match, reference.name) ?? "";
+    parts.push({ reference });
     rest = rest.slice(reference.length);
   }
-  return output + rest;
+  parts.push({ text: rest });
+  return parts;
 }
 
 // Go's `extract`: the name is the longest run of letters, digits and `_` (so `$1x` names group "1x").
 const GROUP_NAME = /^[\p{L}\p{Nd}_]+/u;
 
-function parseGroupReference(text: string): { name: string; length: number } | undefined {
+/** The reference at the start of `text` (what follows a `$`), or undefined when Go reads the `$` literally. */
+function parseGroupReference(text: string): GroupReference | undefined {
   const braced = text.startsWith("{");
   const name = GROUP_NAME.exec(braced ? text.slice(1) : text)?.[0];
   if (name === undefined) return undefined;
-  if (!braced) return { name, length: name.length };
+  if (!braced) return { name, braced, length: name.length };
   if (text[name.length + 1] !== "}") return undefined;
-  return { name, length: name.length + 2 };
+  return { name, braced, length: name.length + 2 };
 }
 
 function groupText(match: GoSubmatch, name: string): string | undefined {
@@ -102,8 +126,8 @@ function groupText(match: GoSubmatch, name: string): string | undefined {
   return named === undefined ? undefined : match.groups[named];
 }
 
-/** Go reads a name of digits as a group number, except with a leading zero or beyond 1e8. */
-function groupNumber(name: string): number {
+/** Go reads a name of digits as a group number, except with a leading zero or beyond 1e8; else -1. */
+export function groupNumber(name: string): number {
   if (!/^[0-9]+$/.test(name) || (name.length > 1 && name.startsWith("0")) || name.length > 9) return -1;
   return Number(name);
 }

@@ -22,7 +22,7 @@ import {
   SourcePositions,
 } from "./parse";
 import { commonMatch } from "./regex-intersection";
-import { compileRewritePattern, CompiledPattern } from "./rewrite";
+import { compileRewritePattern, CompiledPattern, groupNumber, templateReferences } from "./rewrite";
 
 const WILDCARD = "*";
 const DOCKER_HUB_HOSTS = ["docker.io", "registry-1.docker.io"];
@@ -430,26 +430,9 @@ function warnTemplateReferences(
   }
 }
 
-interface TemplateReference {
-  readonly name: string;
-  readonly braced: boolean;
-}
-
-/** The `$name` / `${name}` references of a Go template; `$$` and malformed `$` are literal text. */
-function templateReferences(template: string): TemplateReference[] {
-  const references: TemplateReference[] = [];
-  const pattern = /\$(?:\$|\{([\p{L}\p{Nd}_]+)\}|([\p{L}\p{Nd}_]+))?/gu;
-  for (const match of template.matchAll(pattern)) {
-    const name = match[1] ?? match[2];
-    if (name !== undefined) references.push({ name, braced: match[1] !== undefined });
-  }
-  return references;
-}
-
-/** Go reads an all-digit name as a group number, except with a leading zero or more than 9 digits. */
 function groupExists(name: string, groupCount: number, names: readonly string[]): boolean {
-  const isNumber = /^[0-9]+$/.test(name) && !(name.length > 1 && name.startsWith("0")) && name.length <= 9;
-  return isNumber ? Number(name) <= groupCount : names.includes(name);
+  const number = groupNumber(name);
+  return number >= 0 ? number <= groupCount : names.includes(name);
 }
 
 /** containerd tries a mirror's rules in random order; only disjoint rules are deterministic (§4.3). */
