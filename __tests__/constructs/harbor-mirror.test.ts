@@ -1,0 +1,63 @@
+/**
+ * The composite wires what each piece exposes into the next (architecture.md), checked with
+ * cdktf's own jest matchers on a synthesized stack.
+ */
+import { Testing, TerraformStack, TerraformVariable } from "cdktf";
+import { resource } from "@cdktf/provider-null";
+import { project, provider, registry } from "../../.gen/providers/harbor";
+import { HarborMirror, HarborMirrorProps } from "../../constructs/harbor-mirror";
+import { HarborProvider } from "../../constructs/harbor-provider";
+
+function synthesize(props: (stack: TerraformStack) => HarborMirrorProps): string {
+  const app = Testing.app();
+  const stack = new TerraformStack(app, "test");
+  new HarborProvider(stack, "Harbor", { url: "https://harbor.example.com" });
+  new HarborMirror(stack, "Mirror", props(stack));
+  return Testing.synth(stack);
+}
+
+const proxyCache = { harborUrl: "https://harbor.example.com", upstreams: [{ registry: "docker.io" }] };
+
+function nodes(stack: TerraformStack) {
+  return {
+    nodes: [{ name: "server-1", host: "192.0.2.11", role: "server" as const }],
+    ssh: { privateKey: new TerraformVariable(stack, "key", { sensitive: true }).stringValue },
+  };
+}
+
+describe("HarborMirror", () => {
+  it("declares the upstream and its proxy project, and a provider that verifies TLS", () => {
+    const synthesized = synthesize(() => ({ proxyCache }));
+    expect(synthesized).toHaveResourceWithProperties(registry.Registry, {
+      provider_name: "docker-hub",
+      endpoint_url: "https://hub.docker.com",
+    });
+    expect(synthesized).toHaveResourceWithProperties(project.Project, { name: "docker.io", public: true });
+    expect(synthesized).toHaveProviderWithProperties(provider.HarborProvider, { insecure: false });
+  });
+
+  it("renders but delivers nothing without nodes", () => {
+    expect(synthesize(() => ({ proxyCache }))).not.toHaveResource(resource.Resource);
+  });
+
+  it("delivers to each node with hash triggers, never the content", () => {
+    const synthesized = synthesize((stack) => ({ proxyCache, delivery: nodes(stack) }));
+    expect(synthesized).toHaveResourceWithProperties(resource.Resource, {
+      triggers: {
+        content_sha256: expect.stringMatching(/^\$\{sha256\(local\.[A-Za-z0-9_]+\)\}$/),
+        host: "192.0.2.11",
+        path: "/etc/rancher/rke2/registries.yaml",
+        unit: "rke2-server",
+      },
+    });
+  });
+
+  it("refuses a CA certificate without the node path the registries file points at", () => {
+    expect(() =>
+      synthesize((stack) => ({
+        proxyCache,
+        delivery: { ...nodes(stack), caCertPem: "-----BEGIN CERTIFICATE-----" },
+      })),
+    ).toThrow(/caCertPem is set but proxyCache\.caCertNodePath is not/);
+  });
+});
