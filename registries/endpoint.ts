@@ -95,7 +95,7 @@ function defaultScheme(host: string): string {
 }
 
 /** containerd `docker.IsLocalhost`: `net.SplitHostPort`, then `localhost` or a loopback IP. */
-function isLocalhost(host: string): boolean {
+export function isLocalhost(host: string): boolean {
   const name = splitHostPortHost(host) ?? host;
   return name === "localhost" || isLoopbackIp(name);
 }

@@ -5,7 +5,7 @@
  */
 import type { Diagnostic } from "./diagnostics";
 import {
-  hostnameOf,
+  isLocalhost,
   normalizeEndpointAddress,
   type EndpointResult,
   type NormalizedEndpoint,
@@ -122,12 +122,6 @@ function withEmbeddedRegistry(file: RegistriesFile, embedded: EmbeddedRegistry):
     mirrors[key] = isLocalhost(key) ? mirror : { ...mirror, endpoint: [url, ...(mirror?.endpoint ?? [])] };
   }
   return { mirrors, configs: { ...file.configs, [embedded.address]: { tls: embedded.tls } } };
-}
-
-/** containerd `docker.IsLocalhost`: `localhost` or a loopback address, with or without a port. */
-function isLocalhost(host: string): boolean {
-  const name = hostnameOf(host);
-  return name === "localhost" || /^127[.]\d{1,3}[.]\d{1,3}[.]\d{1,3}$/.test(name) || name === "::1";
 }
 
 /** `normalizeEndpointAddress` with K3s's exception: the embedded registry is always https (§3.3 step 3). */
