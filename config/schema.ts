@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { isIP } from "node:net";
 import { resolve } from "node:path";
+import { defaultRegistriesPath, DISTRIBUTIONS, NODE_ROLES, type Distribution } from "../delivery/nodes";
 import { projectNameProblem } from "../harbor/naming";
 import { defaultUpstream, PROXY_CACHE_PROVIDER_TYPES, upstreamWarnings } from "../harbor/upstreams";
 import { hostsTomlHazard } from "../registries/hosts-toml";
@@ -32,14 +33,10 @@ import {
   type Rule,
 } from "./schema-kit";
 
-export const DISTRIBUTIONS = ["rke2", "k3s"] as const;
 export const ACCESS_MODES = ["public", "robot"] as const;
-export const NODE_ROLES = ["server", "agent"] as const;
 export const ROLLOUT_STRATEGIES = ["rolling", "parallel"] as const;
 export const BACKEND_TYPES = ["local", "s3", "pg", "remote"] as const;
 export const RETENTION_SCHEDULES = ["Hourly", "Daily", "Weekly"] as const;
-
-export type Distribution = (typeof DISTRIBUTIONS)[number];
 
 /** Where credentials go instead of this file (named in the error for a credential-like key). */
 export const CREDENTIAL_SOURCES =
@@ -378,9 +375,7 @@ const node = object({
     nodePath(),
     "`/etc/rancher/<distribution>/registries.yaml`",
     (_, root) =>
-      root.distribution === undefined
-        ? undefined
-        : `/etc/rancher/${root.distribution as Distribution}/registries.yaml`,
+      root.distribution === undefined ? undefined : defaultRegistriesPath(root.distribution as Distribution),
     { doc: "Where registries.yaml is written on the node.", example: "/etc/rancher/rke2/registries.yaml" },
   ),
 });
