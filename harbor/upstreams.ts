@@ -3,45 +3,11 @@
  * (spec config.md "Default provider type and endpoint by registry host"; harbor.md §3.1, §3.2).
  */
 
-/** The terraform provider's `provider_name` aliases (harbor.md §3.2). */
-export type HarborProviderType =
-  | "docker-hub"
-  | "docker-registry"
-  | "harbor"
-  | "github"
-  | "quay"
-  | "aws"
-  | "azure"
-  | "google"
-  | "alibaba"
-  | "jfrog"
-  | "gitlab"
-  | "helm"
-  | "artifact-hub"
-  | "huawei";
-
-export const HARBOR_PROVIDER_TYPES: readonly HarborProviderType[] = [
-  "docker-hub",
-  "docker-registry",
-  "harbor",
-  "github",
-  "quay",
-  "aws",
-  "azure",
-  "google",
-  "alibaba",
-  "jfrog",
-  "gitlab",
-  "helm",
-  "artifact-hub",
-  "huawei",
-];
-
 /**
  * Types Harbor accepts as a proxy-cache upstream (harbor.md §3.1/§3.2). quay is kept because
  * Harbor ≤ 2.13 permits it and 2.14+ can be configured to; `upstreamWarnings` explains.
  */
-export const PROXY_CACHE_PROVIDER_TYPES: readonly HarborProviderType[] = [
+const PROXY_CAPABLE_TYPES = [
   "docker-hub",
   "docker-registry",
   "harbor",
@@ -52,7 +18,20 @@ export const PROXY_CACHE_PROVIDER_TYPES: readonly HarborProviderType[] = [
   "google",
   "alibaba",
   "jfrog",
-];
+] as const;
+
+/** The terraform provider's `provider_name` aliases (harbor.md §3.2): the proxy-capable ones and the rest. */
+export const HARBOR_PROVIDER_TYPES = [
+  ...PROXY_CAPABLE_TYPES,
+  "gitlab",
+  "helm",
+  "artifact-hub",
+  "huawei",
+] as const;
+
+export type HarborProviderType = (typeof HARBOR_PROVIDER_TYPES)[number];
+
+export const PROXY_CACHE_PROVIDER_TYPES: readonly HarborProviderType[] = PROXY_CAPABLE_TYPES;
 
 export function isHarborProviderType(value: string): value is HarborProviderType {
   return (HARBOR_PROVIDER_TYPES as readonly string[]).includes(value);
