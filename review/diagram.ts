@@ -1,6 +1,6 @@
 /**
- * The Mermaid flowchart of the review report: upstream registry → Harbor proxy project → node
- * classes, each edge into the nodes labelled with the mirror rule that sends pulls there.
+ * The Mermaid flowchart of the review report, in the direction images travel: upstream registry →
+ * Harbor proxy project → the registries.yaml mirror whose rules send pulls there → node classes.
  * GitHub renders `flowchart` diagrams in pull-request comments.
  */
 import type { ReviewModel } from "./report";
@@ -15,37 +15,57 @@ function label(text: string): string {
   return text.replace(/"/g, "#quot;").replace(/</g, "#lt;").replace(/>/g, "#gt;");
 }
 
+/** A box with one or more lines; `<br/>` is Mermaid's line break inside a label. */
+function box(id: string, lines: readonly string[]): string {
+  return `    ${id}["${lines.map(label).join("<br/>")}"]`;
+}
+
+function subgraph(id: string, title: string, boxes: readonly string[]): string[] {
+  return [`  subgraph ${id}["${label(title)}"]`, ...boxes, "  end"];
+}
+
 export function flowDiagram(model: ReviewModel): string {
   const harborHost = new URL(model.harborUrl).host;
-  const lines = ["flowchart LR"];
-  lines.push('  subgraph upstreams["Upstream registries"]');
-  for (const upstream of model.upstreams) {
-    lines.push(
-      `    ${nodeId("u", upstream.registry)}["${label(`${upstream.registry} (${upstream.provider})`)}"]`,
+  const rulesOf = (registry: string) =>
+    (model.mirrors.find((mirror) => mirror.registry === registry)?.rewrites ?? []).map(
+      (rule, index) => `${index + 1}. ${rule.match} → ${rule.replace}`,
     );
-  }
-  lines.push("  end");
-  lines.push(`  subgraph harbor["${label(`Harbor ${harborHost} (${model.access})`)}"]`);
-  for (const upstream of model.upstreams) {
-    lines.push(`    ${nodeId("p", upstream.registry)}["${label(`project ${upstream.project}`)}"]`);
-  }
-  lines.push("  end");
-  const classes = model.nodeClasses.length
+  const nodeClasses = model.nodeClasses.length
     ? model.nodeClasses.map((nodeClass) => ({
         id: nodeId("n", nodeClass.unit),
         text: `${nodeClass.unit} × ${nodeClass.nodes.length}`,
       }))
     : [{ id: "n_none", text: "no nodes configured" }];
-  lines.push('  subgraph nodes["Nodes (registries.yaml)"]');
-  for (const nodeClass of classes) lines.push(`    ${nodeClass.id}["${label(nodeClass.text)}"]`);
-  lines.push("  end");
-  for (const upstream of model.upstreams) {
-    lines.push(`  ${nodeId("u", upstream.registry)} -->|"proxy cache"| ${nodeId("p", upstream.registry)}`);
-    const rules = model.mirrors.find((mirror) => mirror.registry === upstream.registry)?.rewrites ?? [];
-    const ruleText = rules.map((rule) => `${rule.match} → ${rule.replace}`).join("; ");
-    for (const nodeClass of classes) {
-      lines.push(`  ${nodeId("p", upstream.registry)} -->|"${label(ruleText)}"| ${nodeClass.id}`);
-    }
-  }
-  return lines.join("\n");
+  return [
+    "flowchart LR",
+    ...subgraph(
+      "upstreams",
+      "Upstream registries",
+      model.upstreams.map((upstream) =>
+        box(nodeId("u", upstream.registry), [upstream.registry, upstream.provider]),
+      ),
+    ),
+    ...subgraph(
+      "harbor",
+      `Harbor ${harborHost} (${model.access})`,
+      model.upstreams.map((upstream) => box(nodeId("p", upstream.registry), [`project ${upstream.project}`])),
+    ),
+    ...subgraph(
+      "mirrors",
+      "registries.yaml mirrors",
+      model.upstreams.map((upstream) =>
+        box(nodeId("m", upstream.registry), [upstream.registry, ...rulesOf(upstream.registry)]),
+      ),
+    ),
+    ...subgraph(
+      "nodes",
+      "Nodes",
+      nodeClasses.map((nodeClass) => box(nodeClass.id, [nodeClass.text])),
+    ),
+    ...model.upstreams.flatMap((upstream) => [
+      `  ${nodeId("u", upstream.registry)} -->|proxy cache| ${nodeId("p", upstream.registry)}`,
+      `  ${nodeId("p", upstream.registry)} --> ${nodeId("m", upstream.registry)}`,
+    ]),
+    ...nodeClasses.map((nodeClass) => `  mirrors --> ${nodeClass.id}`),
+  ].join("\n");
 }

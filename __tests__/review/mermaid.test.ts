@@ -2,7 +2,8 @@
  * The review report's diagram (cli.md `review`, architecture.md: "review.md (tables + Mermaid)") must be
  * valid Mermaid: checked with Mermaid's own parser, and rendered to a PNG in headless Chromium.
  */
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtempSync, rmSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import {
@@ -11,26 +12,30 @@ import {
   readPngHeader,
   renderMermaidPng,
 } from "../../testing/mermaid";
+import { buildApp } from "../../app/build";
+import { flowDiagram } from "../../review/diagram";
+import { REPO_ROOT } from "../../testing/run-app";
 
-/** The shape the report draws: upstream → Harbor endpoint → proxy project → node classes. */
-const REVIEW_FLOWCHART = `flowchart LR
-  subgraph upstreams
-    up_docker["docker.io"]
-    up_quay["quay.io"]
-  end
-  harbor["https://harbor.kingsd.top"]
-  up_docker -->|"^(.*)$ → docker.io/$1"| harbor
-  up_quay --> harbor
-  harbor --> p_docker["project docker.io"]
-  harbor --> p_quay["project quay.io"]
-  p_docker --> servers(["servers (1)"])
-  p_docker --> agents(["agents (2)"])
-  p_quay --> agents
-`;
+/** The diagram the review of the repository's example configuration really holds. */
+function exampleReviewDiagram(): string {
+  const scratch = mkdtempSync(path.join(os.tmpdir(), "harbor-mirror-diagram-"));
+  try {
+    return flowDiagram(
+      buildApp({ configPath: path.join(REPO_ROOT, "harbor-mirror.yaml"), outdir: scratch }).review,
+    );
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+const REVIEW_FLOWCHART = exampleReviewDiagram();
+
+/** Where a person finds the rendered diagram after `npm test` (cdktf.out is git-ignored). */
+const LOOK_AT_IT = path.join(REPO_ROOT, "cdktf.out", "review-diagram.png");
 
 describe("parseMermaid (Mermaid's own parser)", () => {
   const cases: ReadonlyArray<{ rule: string; text: string; ok: boolean; error?: RegExp }> = [
-    { rule: "the review diagram's flowchart LR parses", text: REVIEW_FLOWCHART, ok: true },
+    { rule: "the example review's diagram parses", text: REVIEW_FLOWCHART, ok: true },
     { rule: "graph LR is the same diagram type", text: "graph LR\n  a --> b", ok: true },
     {
       rule: "an unbalanced bracket is a parse error",
@@ -81,7 +86,8 @@ describe("renderMermaidPng (headless Chromium)", () => {
   });
 
   renderTest(`the review flowchart renders to a non-trivial PNG${suffix}`, async () => {
-    const outFile = path.join(outDir, "review.png");
+    const outFile = LOOK_AT_IT;
+    await mkdir(path.dirname(outFile), { recursive: true });
     await renderMermaidPng(REVIEW_FLOWCHART, outFile);
     const png = await readFile(outFile);
     const header = readPngHeader(png);
