@@ -8,7 +8,13 @@ import { isIP } from "node:net";
 import { resolve } from "node:path";
 import { defaultRegistriesPath, DISTRIBUTIONS, NODE_ROLES, type Distribution } from "../delivery/nodes";
 import { projectNameProblem } from "../harbor/naming";
-import { defaultUpstream, PROXY_CACHE_PROVIDER_TYPES, upstreamWarnings } from "../harbor/upstreams";
+import {
+  defaultProjectName,
+  defaultUpstream,
+  PROXY_CACHE_PROVIDER_TYPES,
+  registryHostProblem,
+  upstreamWarnings,
+} from "../harbor/upstreams";
 import { hostsTomlHazard } from "../registries/hosts-toml";
 import { compileRewritePattern } from "../registries/rewrite";
 import {
@@ -57,25 +63,6 @@ export function credentialKeyProblem(key: string): string | undefined {
 
 // ---------------------------------------------------------------------------------------------
 // Value rules
-
-const DNS_LABEL = "[a-z0-9](?:[a-z0-9-]*[a-z0-9])?";
-const REGISTRY_HOST = new RegExp(`^${DNS_LABEL}(?:[.]${DNS_LABEL})*(?::([0-9]{1,5}))?$`);
-
-function registryHostProblem(value: string): string | undefined {
-  if (value !== value.toLowerCase()) return "must be lowercase (registry names are matched case-sensitively)";
-  const match = REGISTRY_HOST.exec(value);
-  if (!match) return "must be a bare registry host[:port] as it appears in image names, e.g. `docker.io`";
-  return match[1] !== undefined && !isPort(Number(match[1])) ? "the port must be 1–65535" : undefined;
-}
-
-function isPort(value: number): boolean {
-  return value >= 1 && value <= 65535;
-}
-
-/** The registry host without its port: the default project name (Harbor names have no `:`). */
-function hostOf(registry: string): string {
-  return registry.replace(/:[0-9]+$/, "");
-}
 
 const HOSTNAME = /^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$/;
 
@@ -301,7 +288,7 @@ const upstream = object(
     project: derived(
       text("Harbor project name", projectNameProblem),
       "the registry host without port",
-      (siblings) => hostOf(registryOf(siblings)),
+      (siblings) => defaultProjectName(registryOf(siblings)),
       {
         doc: "Harbor proxy-cache project name (lower case, digits, single `._-` separators; renaming recreates it).",
         example: "docker.io",

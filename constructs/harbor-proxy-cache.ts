@@ -15,12 +15,14 @@ import {
   retentionScheduleProblem,
 } from "../harbor/retention";
 import {
+  defaultProjectName,
   defaultUpstream,
   HARBOR_PROVIDER_TYPES,
   HarborProviderType,
   isHarborProviderType,
   isProxyCacheProviderType,
   PROXY_CACHE_PROVIDER_TYPES,
+  registryHostProblem,
   upstreamWarnings,
 } from "../harbor/upstreams";
 import { endpointUrlProblem, HarborUrl, harborUrlProblem, parseHarborUrl } from "../harbor/url";
@@ -347,7 +349,7 @@ function resolveUpstreams(upstreams: readonly UpstreamProps[]): ResolvedUpstream
       const defaults = defaultUpstream(props.registry);
       return {
         registry: props.registry,
-        project: props.project ?? props.registry,
+        project: props.project ?? defaultProjectName(props.registry),
         provider: props.provider ?? defaults.provider,
         endpointUrl: props.endpointUrl ?? defaults.endpointUrl,
         props,
@@ -451,8 +453,6 @@ function robotTokens(
 // Validation: every problem is collected, then thrown together as one ValidationError.
 // Values that are unresolved tokens are known only at apply time and are not checked.
 
-const REGISTRY_HOST = /^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::\d{1,5})?$/;
-
 type Report = (path: string, message: string) => void;
 
 /** Harbor's parsed URL, or undefined when it is a token (checked at apply time). */
@@ -493,7 +493,7 @@ function validateUpstreams(
   const projectOwners = new Map<string, string>();
   for (const upstream of upstreams) {
     const path = `upstreams.${JSON.stringify(upstream.registry)}`;
-    const registryProblem = registryHostProblem(upstream.registry, harborHost);
+    const registryProblem = upstreamHostProblem(upstream.registry, harborHost);
     if (registryProblem) report(`${path}.registry`, registryProblem);
     if (seenRegistries.has(upstream.registry)) {
       report(
@@ -507,12 +507,11 @@ function validateUpstreams(
   }
 }
 
-function registryHostProblem(registryHost: string, harborHost: string | undefined): string | undefined {
+function upstreamHostProblem(registryHost: string, harborHost: string | undefined): string | undefined {
   const shown = JSON.stringify(registryHost);
   if (isToken(registryHost)) return `must be a literal host: Terraform addresses are derived from it`;
-  if (!REGISTRY_HOST.test(registryHost)) {
-    return `${shown} is not a registry host: expected lower-case host[:port] as in image names, e.g. docker.io`;
-  }
+  const problem = registryHostProblem(registryHost);
+  if (problem) return `${shown} is not a registry host: ${problem}`;
   if (registryHost === harborHost) {
     return (
       `${shown} is Harbor's own host: a mirror whose endpoint is its own registry is folded into the default ` +

@@ -92,3 +92,23 @@ export function upstreamWarnings(registry: string, provider: HarborProviderType)
   }
   return warnings;
 }
+
+const DNS_LABEL = "[a-z0-9](?:[a-z0-9-]*[a-z0-9])?";
+const REGISTRY_HOST = new RegExp(`^${DNS_LABEL}(?:[.]${DNS_LABEL})*(?::([0-9]{1,5}))?$`);
+
+/**
+ * A registry host as it appears in image names and as the `mirrors` key: lower-case DNS labels
+ * and an optional port (matching on nodes is case-sensitive, rke2-registries.md §3.2).
+ */
+export function registryHostProblem(host: string): string | undefined {
+  if (host !== host.toLowerCase()) return "must be lowercase (registry names are matched case-sensitively)";
+  const match = REGISTRY_HOST.exec(host);
+  if (!match) return "must be a bare registry host[:port] as it appears in image names, e.g. `docker.io`";
+  const port = match[1] === undefined ? undefined : Number(match[1]);
+  return port !== undefined && (port < 1 || port > 65535) ? "the port must be 1–65535" : undefined;
+}
+
+/** The default proxy project of a registry: its host without the port (Harbor names have no `:`). */
+export function defaultProjectName(registry: string): string {
+  return registry.replace(/:[0-9]+$/, "");
+}

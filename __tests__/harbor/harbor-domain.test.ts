@@ -7,6 +7,8 @@ import {
 } from "../../harbor/retention";
 import { endpointUrlProblem, harborUrlProblem, parseHarborUrl } from "../../harbor/url";
 import {
+  defaultProjectName,
+  registryHostProblem,
   defaultUpstream,
   isProxyCacheProviderType,
   PROXY_CACHE_PROVIDER_TYPES,
@@ -242,5 +244,31 @@ describe("endpointUrlProblem (harbor.md §2.2: Harbor requires an HTTP(S) URL)",
     const problem = endpointUrlProblem(url);
     expect(problem).toContain(fragment);
     expect(problem).not.toContain("CANARY-pw");
+  });
+});
+
+describe("registry hosts (rke2-registries.md §3.2: mirror keys are matched case-sensitively)", () => {
+  it.each([
+    ["docker.io", undefined],
+    ["registry.example.com:5000", undefined],
+    ["localhost:5000", undefined],
+    ["Docker.io", /must be lowercase/],
+    ["https://docker.io", /bare registry host/],
+    ["docker.io/library", /bare registry host/],
+    ["-bad.example.com", /bare registry host/],
+    ["registry.example.com:70000", /port must be 1–65535/],
+    ["registry.example.com:0", /port must be 1–65535/],
+  ])("%s", (host, problem) => {
+    const found = registryHostProblem(host);
+    if (problem === undefined) expect(found).toBeUndefined();
+    else expect(found).toMatch(problem);
+  });
+
+  it.each([
+    ["docker.io", "docker.io"],
+    ["registry.example.com:5000", "registry.example.com"],
+  ])("the default project of %s is %s (Harbor project names have no colon)", (registry, project) => {
+    expect(defaultProjectName(registry)).toBe(project);
+    expect(projectNameProblem(project)).toBeUndefined();
   });
 });
