@@ -8,6 +8,8 @@ import { isIP } from "node:net";
 import { resolve } from "node:path";
 import { defaultRegistriesPath, DISTRIBUTIONS, NODE_ROLES, type Distribution } from "../delivery/nodes";
 import { projectNameProblem } from "../harbor/naming";
+import { NAMED_SCHEDULES, retentionScheduleProblem } from "../harbor/retention";
+import { urlShapeProblem } from "../harbor/url";
 import {
   defaultProjectName,
   defaultUpstream,
@@ -15,6 +17,7 @@ import {
   registryHostProblem,
   upstreamWarnings,
 } from "../harbor/upstreams";
+import { isRemotePath, REMOTE_PATH_RULE } from "../delivery/checks";
 import { hostsTomlHazard } from "../registries/hosts-toml";
 import { compileRewritePattern } from "../registries/rewrite";
 import {
@@ -27,7 +30,6 @@ import {
   map,
   object,
   oneOf,
-  oneOfProblem,
   openObject,
   optional,
   required,
@@ -42,7 +44,7 @@ import {
 export const ACCESS_MODES = ["public", "robot"] as const;
 export const ROLLOUT_STRATEGIES = ["rolling", "parallel"] as const;
 export const BACKEND_TYPES = ["local", "s3", "pg", "remote"] as const;
-export const RETENTION_SCHEDULES = ["Hourly", "Daily", "Weekly"] as const;
+export const RETENTION_SCHEDULES = NAMED_SCHEDULES;
 
 /** Where credentials go instead of this file (named in the error for a credential-like key). */
 export const CREDENTIAL_SOURCES =
@@ -70,18 +72,6 @@ function hostProblem(value: string): string | undefined {
   return isIP(value) !== 0 || HOSTNAME.test(value) ? undefined : "must be a host name or an IP address";
 }
 
-function urlProblem(value: string, schemes: readonly string[], allowPath: boolean): string | undefined {
-  const expected = `must be an absolute ${schemes.join(" or ")} URL`;
-  if (!URL.canParse(value)) return expected;
-  const url = new URL(value);
-  if (!schemes.includes(url.protocol.replace(/:$/, ""))) return expected;
-  if (url.username || url.password) return `${expected} without user:password (${CREDENTIAL_SOURCES})`;
-  if (url.search || url.hash) return `${expected} without query or fragment`;
-  if (!allowPath && url.pathname !== "/")
-    return `${expected} without a path (the Harbor root, e.g. https://harbor.example.com)`;
-  return undefined;
-}
-
 /** `https://harbor.example.com/` → `https://harbor.example.com`. */
 function withoutTrailingSlash(value: string): string {
   return value.replace(/\/+$/, "");
@@ -94,13 +84,6 @@ function terraformVariableProblem(value: string): string | undefined {
     : "must be a Terraform variable name: a letter or `_`, then letters, digits, `_` or `-`";
 }
 
-// These paths are written into shell commands run on the node; a small alphabet keeps them inert.
-function nodePathProblem(value: string): string | undefined {
-  if (!/^\/[A-Za-z0-9._/-]*$/.test(value))
-    return "must be an absolute path using only letters, digits and . _ / -";
-  return value.split("/").includes("..") ? "must not contain `..`" : undefined;
-}
-
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/;
 
 function caCertFileProblem(value: string, baseDir: string): string | undefined {
@@ -109,16 +92,6 @@ function caCertFileProblem(value: string, baseDir: string): string | undefined {
   return PEM_CERTIFICATE.test(readFileSync(file, "utf8"))
     ? undefined
     : `must be a PEM certificate file (-----BEGIN CERTIFICATE----- …); ${file} is not`;
-}
-
-const CRON_FIELD = /^[0-9A-Za-z*?/,#-]+$/;
-
-function scheduleProblem(value: string): string | undefined {
-  if ((RETENTION_SCHEDULES as readonly string[]).includes(value)) return undefined;
-  const fields = value.trim().split(/\s+/);
-  if (fields.length === 6 && fields.every((field) => CRON_FIELD.test(field))) return undefined;
-  const named = oneOfProblem(RETENTION_SCHEDULES, value) ?? "";
-  return `${named} or a 6-field cron expression, seconds first (e.g. \`0 0 3 * * *\`)`;
 }
 
 // rke2-registries.md §4.8: RKE2/K3s copy rules into hosts.toml inside double quotes, unescaped.
@@ -164,7 +137,8 @@ function linuxUserProblem(value: string): string | undefined {
 
 const port = () => integer({ min: 1, max: 65535 });
 const host = () => text("host name or IP", hostProblem);
-const nodePath = () => text("absolute path", nodePathProblem);
+const nodePath = () =>
+  text("absolute path", (value) => (isRemotePath(value) ? undefined : `must be ${REMOTE_PATH_RULE}`));
 
 // ---------------------------------------------------------------------------------------------
 // Keys
@@ -172,7 +146,7 @@ const nodePath = () => text("absolute path", nodePathProblem);
 const harbor = object(
   {
     url: required(
-      text("https URL", (value) => urlProblem(value, ["https", "http"], false), withoutTrailingSlash),
+      text("https URL", (value) => urlShapeProblem(value, { root: true }), withoutTrailingSlash),
       {
         doc: "Harbor's external URL, the mirror endpoint on nodes (no path; http only with allowHttp).",
         example: "https://harbor.kingsd.top",
@@ -255,10 +229,14 @@ const retention = object({
     doc: "Keep artifacts pulled within the last N days (Harbor's own proxy-project default is 7).",
     example: "30",
   }),
-  schedule: withDefault(text("`Hourly` | `Daily` | `Weekly` | 6-field cron", scheduleProblem), "Daily", {
-    doc: "When retention runs: Hourly, Daily, Weekly or a 6-field cron expression (seconds first).",
-    example: "Daily",
-  }),
+  schedule: withDefault(
+    text("`Hourly` | `Daily` | `Weekly` | 6-field cron", retentionScheduleProblem),
+    "Daily",
+    {
+      doc: "When retention runs: Hourly, Daily, Weekly or a 6-field cron expression (seconds first).",
+      example: "Daily",
+    },
+  ),
 });
 
 const upstreamAccessPair: Rule<{ readonly accessId?: string; readonly accessSecretVar?: string }> = {
@@ -301,7 +279,7 @@ const upstream = object(
       { doc: "Harbor provider type of the upstream endpoint.", example: "docker-hub" },
     ),
     endpointUrl: derived(
-      text("http(s) URL", (value) => urlProblem(value, ["https", "http"], true), withoutTrailingSlash),
+      text("http(s) URL", (value) => urlShapeProblem(value, { root: false }), withoutTrailingSlash),
       "by registry host (table below)",
       (siblings) => defaultUpstream(registryOf(siblings)).endpointUrl,
       { doc: "URL Harbor pulls from.", example: "https://hub.docker.com" },

@@ -621,7 +621,8 @@ function validateRetention(retention: RetentionSettings | undefined, report: Rep
   const scheduleProblem = isToken(retention.schedule)
     ? undefined
     : retentionScheduleProblem(retention.schedule);
-  if (scheduleProblem) report("retention.schedule", scheduleProblem);
+  if (scheduleProblem)
+    report("retention.schedule", `schedule ${JSON.stringify(retention.schedule)} ${scheduleProblem}`);
 }
 
 /** Secrets must arrive as tokens; the literal is never echoed back in the message. */

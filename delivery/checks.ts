@@ -25,12 +25,17 @@ export function checkNodeName(name: string, path: string): Diagnostic[] {
 }
 
 /** A path on the node: absolute, `[A-Za-z0-9._/-]` only, no `..` segment, not a directory (no trailing slash). */
+/** What a path on the node may look like: it is written into shell commands there, so a small alphabet keeps it inert. */
+export const REMOTE_PATH_RULE =
+  'an absolute file path made of [A-Za-z0-9._/-], without ".." segments or a trailing "/"';
+
+export function isRemotePath(value: string): boolean {
+  return REMOTE_PATH_PATTERN.test(value) && !value.split("/").includes("..");
+}
+
 export function checkRemotePath(value: string, path: string): Diagnostic[] {
-  const allowed = 'an absolute file path made of [A-Za-z0-9._/-], without ".." segments or a trailing "/"';
-  if (!REMOTE_PATH_PATTERN.test(value) || value.split("/").includes("..")) {
-    return [error(path, `${JSON.stringify(value)} is not allowed: expected ${allowed}`)];
-  }
-  return [];
+  if (isRemotePath(value)) return [];
+  return [error(path, `${JSON.stringify(value)} is not allowed: expected ${REMOTE_PATH_RULE}`)];
 }
 
 export function checkPositiveInteger(value: number, path: string): Diagnostic[] {

@@ -12,28 +12,26 @@ export interface RetentionSettings {
  */
 export const HARBOR_DEFAULT_PROXY_RETENTION: RetentionSettings = { daysSinceLastPull: 7, schedule: "Daily" };
 
-const NAMED_SCHEDULES = ["Hourly", "Daily", "Weekly"];
+/** Schedules Harbor reads back by name (capitalised). */
+export const NAMED_SCHEDULES = ["Hourly", "Daily", "Weekly"] as const;
 /** One cron field: `*`, `?`, a value, range or name, an optional step; comma lists of those. */
 const CRON_FIELD =
   /^(?:\*|\?|[0-9A-Za-z]+(?:-[0-9A-Za-z]+)?)(?:\/\d+)?(?:,(?:\*|[0-9A-Za-z]+(?:-[0-9A-Za-z]+)?)(?:\/\d+)?)*$/;
 const CRON_FIELD_COUNT = 6;
 
 export function retentionScheduleProblem(schedule: string): string | undefined {
-  if (NAMED_SCHEDULES.includes(schedule)) return undefined;
-  const shown = JSON.stringify(schedule);
+  if ((NAMED_SCHEDULES as readonly string[]).includes(schedule)) return undefined;
   const allowed = `allowed: ${NAMED_SCHEDULES.join(", ")} or a 6-field cron with seconds first, e.g. "0 0 3 * * *"`;
   const named = NAMED_SCHEDULES.find((name) => name.toLowerCase() === schedule.toLowerCase());
   if (named) {
-    return `schedule ${shown} must be written ${JSON.stringify(named)}: Harbor reads it back capitalised, so other spellings cause a permanent plan diff (harbor.md §3.6)`;
+    return `must be written ${JSON.stringify(named)}: Harbor reads it back capitalised, so other spellings cause a permanent plan diff (harbor.md §3.6)`;
   }
   const fields = schedule.trim().split(/\s+/);
   if (fields.length !== CRON_FIELD_COUNT) {
-    return `schedule ${shown} has ${fields.length} field(s); ${allowed}`;
+    return `has ${fields.length} field(s); ${allowed}`;
   }
   const bad = fields.find((field) => !CRON_FIELD.test(field));
-  return bad === undefined
-    ? undefined
-    : `schedule ${shown} has an invalid cron field ${JSON.stringify(bad)}; ${allowed}`;
+  return bad === undefined ? undefined : `has an invalid cron field ${JSON.stringify(bad)}; ${allowed}`;
 }
 
 export function retentionDaysProblem(days: number): string | undefined {

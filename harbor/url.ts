@@ -1,11 +1,15 @@
 /**
- * Harbor's external URL as nodes use it: the mirror endpoint must be the Harbor root, because a
- * path in an endpoint sets the registry API root, not a repository prefix (rke2-registries.md §10
- * pitfall 4); auth and TLS are keyed by its host (§5).
+ * URLs Harbor deals in: its own external URL, which nodes use as the mirror endpoint (it must be
+ * the Harbor root, because a path in an endpoint sets the registry API root, not a repository
+ * prefix: rke2-registries.md §10 pitfall 4; auth and TLS are keyed by its host, §5), and the
+ * upstream endpoint URLs of registry endpoints (harbor.md §2.2: HTTP(S) only).
+ *
+ * Problems are phrased without the value ("must be …"), so each caller shows the value its own
+ * way; a URL holding credentials is never echoed by anyone.
  */
 
 export interface HarborUrl {
-  /** `https://host[:port]`, without path: the mirror endpoint written to nodes. */
+  /** `scheme://host[:port]`, without path: the mirror endpoint written to nodes. */
   readonly root: string;
   /** `host[:port]`, lower case, default port dropped: the `configs` key on nodes. */
   readonly host: string;
@@ -16,6 +20,39 @@ export interface HarborUrlOptions {
   readonly allowInsecureHttp?: boolean;
 }
 
+const HTTP_URL = "must be an absolute https or http URL";
+
+/**
+ * undefined when `url` is an absolute http(s) URL without credentials, query or fragment (and,
+ * with `root`, without a path), else what it must be.
+ */
+export function urlShapeProblem(url: string, options: { readonly root: boolean }): string | undefined {
+  if (!URL.canParse(url)) return HTTP_URL;
+  const parsed = new URL(url);
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") return HTTP_URL;
+  if (parsed.username || parsed.password) {
+    return `${HTTP_URL} without user:password (credentials come from sensitive Terraform variables, never from a URL)`;
+  }
+  if (parsed.search || parsed.hash) return `${HTTP_URL} without query or fragment`;
+  if (options.root && parsed.pathname !== "/") {
+    return (
+      `${HTTP_URL} without a path (Harbor's root, e.g. https://harbor.example.com): a path in a mirror ` +
+      "endpoint becomes the registry API root and breaks authenticated pulls (rke2-registries.md §10)"
+    );
+  }
+  return undefined;
+}
+
+/** undefined when `url` is usable as Harbor's root URL, else the reason (naming the value unless it holds credentials). */
+export function harborUrlProblem(url: string, options: HarborUrlOptions = {}): string | undefined {
+  const problem = urlShapeProblem(url, { root: true });
+  if (problem) return `${shown(url)} ${problem}`;
+  if (new URL(url).protocol === "http:" && !options.allowInsecureHttp) {
+    return `${shown(url)} uses http://: Harbor must be reached over https:// (set allowInsecureHttp to accept http)`;
+  }
+  return undefined;
+}
+
 /** Parses and checks Harbor's URL; throws an Error naming the value and what is allowed. */
 export function parseHarborUrl(url: string, options: HarborUrlOptions = {}): HarborUrl {
   const problem = harborUrlProblem(url, options);
@@ -24,44 +61,15 @@ export function parseHarborUrl(url: string, options: HarborUrlOptions = {}): Har
   return { root: `${parsed.protocol}//${parsed.host}`, host: parsed.host };
 }
 
-/** undefined when `url` is usable as Harbor's root URL, else the reason. */
-export function harborUrlProblem(url: string, options: HarborUrlOptions = {}): string | undefined {
-  const parsed = parseUrl(url);
-  if (typeof parsed === "string") return parsed;
-  const shown = JSON.stringify(url);
-  if (parsed.protocol === "http:" && !options.allowInsecureHttp) {
-    return `${shown} uses http://: Harbor must be reached over https:// (set allowInsecureHttp to accept http)`;
-  }
-  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") {
-    return `${shown} has scheme ${parsed.protocol}: expected https://`;
-  }
-  if (parsed.pathname !== "/" || parsed.search || parsed.hash) {
-    return (
-      `${shown} has a path, query or fragment: give Harbor's root URL only, since a path in a mirror ` +
-      `endpoint becomes the registry API root and breaks authenticated pulls (rke2-registries.md §10)`
-    );
-  }
-  return undefined;
-}
-
-/** undefined when `url` is an http(s) URL, as Harbor requires for registry endpoints (harbor.md §2.2). */
+/** undefined when `url` can be a registry endpoint's upstream URL, else the reason. */
 export function endpointUrlProblem(url: string): string | undefined {
-  const parsed = parseUrl(url);
-  if (typeof parsed === "string") return parsed;
-  if (parsed.protocol === "https:" || parsed.protocol === "http:") return undefined;
-  return `${JSON.stringify(url)} has scheme ${parsed.protocol}: Harbor accepts only http:// or https:// URLs`;
+  const problem = urlShapeProblem(url, { root: false });
+  return problem && `${shown(url)} ${problem}`;
 }
 
-/** The parsed URL, or the problem. A URL with user info is refused without echoing it (it may hold a password). */
-function parseUrl(url: string): URL | string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return `${JSON.stringify(url)} is not a URL: expected e.g. https://registry.example.com`;
-  }
-  if (parsed.username || parsed.password) {
-    return "the URL contains credentials (not shown): give only https://<host>[:port]; credentials go elsewhere";
-  }
-  return parsed;
+/** The value as messages show it; a URL with credentials is not shown at all. */
+function shown(url: string): string {
+  return URL.canParse(url) && /^[a-z]+:\/\/[^/]*@/i.test(url)
+    ? "the URL (not shown: it holds credentials)"
+    : JSON.stringify(url);
 }

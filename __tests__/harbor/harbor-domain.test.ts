@@ -202,16 +202,20 @@ describe("parseHarborUrl (rke2-registries.md §5, §10)", () => {
     {
       rule: "no path: it would become the API root",
       url: "https://harbor.example.com/docker",
-      fragment: "has a path",
+      fragment: "without a path",
     },
     { rule: "no query", url: "https://harbor.example.com/?a=1", fragment: "query" },
     {
       rule: "no credentials in the URL",
       url: "https://admin:pw@harbor.example.com",
-      fragment: "contains credentials",
+      fragment: "without user:password",
     },
-    { rule: "http(s) only", url: "ftp://harbor.example.com", fragment: "expected https://" },
-    { rule: "a URL at all", url: "harbor.example.com", fragment: "is not a URL" },
+    {
+      rule: "http(s) only",
+      url: "ftp://harbor.example.com",
+      fragment: "must be an absolute https or http URL",
+    },
+    { rule: "a URL at all", url: "harbor.example.com", fragment: "must be an absolute https or http URL" },
   ])("rejects $rule", ({ url, fragment }) => {
     expect(harborUrlProblem(url)).toContain(fragment);
     expect(() => parseHarborUrl(url)).toThrow(fragment);
@@ -237,9 +241,9 @@ describe("endpointUrlProblem (harbor.md §2.2: Harbor requires an HTTP(S) URL)",
   );
 
   it.each([
-    { url: "ftp://hub.docker.com", fragment: "has scheme ftp:" },
-    { url: "hub.docker.com", fragment: "is not a URL" },
-    { url: "https://user:CANARY-pw@hub.docker.com", fragment: "contains credentials (not shown)" },
+    { url: "ftp://hub.docker.com", fragment: '"ftp://hub.docker.com" must be an absolute https or http URL' },
+    { url: "hub.docker.com", fragment: '"hub.docker.com" must be an absolute https or http URL' },
+    { url: "https://user:CANARY-pw@hub.docker.com", fragment: "the URL (not shown: it holds credentials)" },
   ])("rejects $url", ({ url, fragment }) => {
     const problem = endpointUrlProblem(url);
     expect(problem).toContain(fragment);

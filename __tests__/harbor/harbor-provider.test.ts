@@ -70,7 +70,7 @@ describe("HarborProvider", () => {
       url: "http://harbor.kingsd.top",
       message: /uses http:\/\/.*allowInsecureHttp/,
     },
-    { rule: "root URL only", url: "https://harbor.kingsd.top/api/v2.0", message: /has a path/ },
+    { rule: "root URL only", url: "https://harbor.kingsd.top/api/v2.0", message: /without a path/ },
   ])("rejects a bad URL: $rule", ({ url, message }) => {
     expect(() => synth((stack) => new HarborProvider(stack, "Harbor", { url }))).toThrow(message);
   });

@@ -545,12 +545,13 @@ describe("HarborProxyCache: invalid input fails with a message naming the key, t
     {
       rule: "harborUrl: root only (rke2-registries.md §10 pitfall 4)",
       props: () => ({ harborUrl: "https://harbor.kingsd.top/v2/docker" }),
-      message: /harborUrl: "https:\/\/harbor\.kingsd\.top\/v2\/docker" has a path/,
+      message:
+        /harborUrl: "https:\/\/harbor\.kingsd\.top\/v2\/docker" must be an absolute https or http URL without a path/,
     },
     {
       rule: "harborUrl: a URL",
       props: () => ({ harborUrl: "harbor.kingsd.top" }),
-      message: /harborUrl: "harbor\.kingsd\.top" is not a URL/,
+      message: /harborUrl: "harbor\.kingsd\.top" must be an absolute https or http URL/,
     },
     {
       rule: "retention schedule: capitalised name (harbor.md §3.6)",
@@ -576,7 +577,8 @@ describe("HarborProxyCache: invalid input fails with a message naming the key, t
     {
       rule: "endpointUrl: http(s) URL (harbor.md §2.2)",
       props: () => ({ upstreams: hub({ endpointUrl: "ftp://hub.docker.com" }) }),
-      message: /upstreams\."docker\.io"\.endpointUrl: "ftp:\/\/hub\.docker\.com" has scheme ftp:/,
+      message:
+        /upstreams\."docker\.io"\.endpointUrl: "ftp:\/\/hub\.docker\.com" must be an absolute https or http URL/,
     },
     {
       rule: "registry: a host as in image names",

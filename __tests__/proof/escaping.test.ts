@@ -44,7 +44,7 @@ type Outcome = { readonly rejected: string } | "delivered";
 
 // (a) One row per value; `rejected` is the text the load error must contain.
 const TOML_RULE = "must not contain a backslash or a double quote";
-const SAFE_PATH = "must be an absolute path using only letters, digits and . _ / -";
+const SAFE_PATH = "must be an absolute file path made of [A-Za-z0-9._/-]";
 // prettier-ignore
 const REPLACEMENTS: readonly { name: string; value: string; outcome: Outcome }[] = [
   { name: "Go template ${1} (a Terraform interpolation if unescaped)", value: "t1/${1}", outcome: "delivered" },
