@@ -17,7 +17,7 @@ import {
   registryHostProblem,
   upstreamWarnings,
 } from "../harbor/upstreams";
-import { isRemotePath, REMOTE_PATH_RULE } from "../delivery/checks";
+import { isRemotePath, NODE_NAME_PATTERN, REMOTE_PATH_RULE } from "../delivery/checks";
 import { hostsTomlHazard } from "../registries/hosts-toml";
 import { compileRewritePattern } from "../registries/rewrite";
 import {
@@ -320,7 +320,7 @@ const rewriteRule = object({
 const node = object({
   name: required(
     text("`[a-z0-9][a-z0-9._-]*`", (value) =>
-      /^[a-z0-9][a-z0-9._-]*$/.test(value)
+      NODE_NAME_PATTERN.test(value)
         ? undefined
         : "must match [a-z0-9][a-z0-9._-]* (it names Terraform resources)",
     ),
