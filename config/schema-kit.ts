@@ -6,7 +6,7 @@
  * never written twice.
  */
 import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node } from "yaml";
-import type { Diagnostic, Severity } from "../registries/diagnostics";
+import { nearestWord, type Diagnostic, type Severity } from "../registries/diagnostics";
 
 export type PathSegment = string | number;
 export type KeyPath = readonly PathSegment[];
@@ -347,29 +347,6 @@ export function compareText(a: string, b: string): number {
 export function suggestion(word: string, candidates: readonly string[]): string {
   const nearest = nearestWord(word, candidates);
   return nearest === undefined ? "" : `; did you mean \`${nearest}\`?`;
-}
-
-function nearestWord(word: string, candidates: readonly string[]): string | undefined {
-  const lower = word.toLowerCase();
-  const scored = candidates
-    .map((candidate) => ({ candidate, distance: editDistance(lower, candidate.toLowerCase()) }))
-    .sort((a, b) => a.distance - b.distance || compareText(a.candidate, b.candidate));
-  const best = scored[0];
-  // A third of the word may be wrong: close enough to be a typo, far enough to avoid nonsense.
-  return best && best.distance <= Math.max(2, Math.floor(word.length / 3)) ? best.candidate : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min(previous[j] + 1, current[j - 1] + 1, substitution));
-    }
-    previous = current;
-  }
-  return previous[b.length];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ import {
   parseAllDocuments,
   Scalar,
 } from "yaml";
-import { Diagnostic } from "./diagnostics";
+import { Diagnostic, nearestWord } from "./diagnostics";
 import { Mirror, RegistriesFile, RegistryAuth, RegistryConfig, RegistryTls } from "./model";
 
 export interface SourcePosition {
@@ -481,26 +481,8 @@ function findStarAlias(node: unknown): Node | undefined {
   return undefined;
 }
 
-/** The nearest known key by edit distance (case-insensitive), when it is close enough to be a typo. */
+/** The nearest known key, when it is close enough to be a typo. */
 function didYouMean(key: string, known: readonly string[]): string | undefined {
-  const scored = known.map((candidate) => ({
-    candidate,
-    distance: editDistance(key.toLowerCase(), candidate.toLowerCase()),
-  }));
-  const best = scored.sort((a, b) => a.distance - b.distance)[0];
-  const closeEnough = best && best.distance <= Math.max(2, Math.floor(best.candidate.length / 3));
-  return closeEnough ? `did you mean ${JSON.stringify(best.candidate)}?` : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, substitution);
-    }
-    previous = current;
-  }
-  return previous[b.length];
+  const nearest = nearestWord(key, known);
+  return nearest === undefined ? undefined : `did you mean ${JSON.stringify(nearest)}?`;
 }
