@@ -450,6 +450,21 @@ type Root = ObjectOf<typeof fields>;
 const rootRules: readonly Rule<Root>[] = [
   {
     severity: "error",
+    doc: "No `backend` value embeds credentials in a URL (`scheme://user:password@…`): they would land in cdk.tf.json.",
+    check(config, report) {
+      for (const [key, value] of Object.entries(config.backend.options)) {
+        if (typeof value === "string" && /^[a-z][a-z0-9+.-]*:\/\/[^/@]*@/i.test(value)) {
+          report(
+            ["backend", key],
+            "holds credentials in its URL (not shown), which would be written in plain text to cdk.tf.json; " +
+              "give them to the backend through its environment variables instead (e.g. PG_CONN_STR, AWS_*)",
+          );
+        }
+      }
+    },
+  },
+  {
+    severity: "error",
     doc: "Every key of `rewrites` is the `registry` of an upstream.",
     check(config, report) {
       const registries = config.upstreams.map((item) => item.registry);
