@@ -9,7 +9,7 @@ import { provider as nullProvider } from "@cdktf/provider-null";
 import type { HarborMirrorConfig, UpstreamConfig } from "../config/schema";
 import { HarborMirror, HarborMirrorDeliveryProps } from "../constructs/harbor-mirror";
 import { HarborProvider } from "../constructs/harbor-provider";
-import type { UpstreamProps } from "../constructs/harbor-proxy-cache";
+import type { HarborProxyCacheProps, UpstreamProps } from "../constructs/harbor-proxy-cache";
 import { pinProviderSources } from "../constructs/provider-sources";
 import { RolloutStrategy } from "../constructs/rollout-strategy";
 import { configureBackend } from "./backend";
@@ -38,6 +38,8 @@ export class HarborMirrorStack extends TerraformStack {
         upstreams: config.upstreams.map((upstream) => this.upstreamProps(upstream)),
         rewrites: config.rewrites,
         access: config.access,
+        ...(config.access === "robot" ? this.robotProps() : {}),
+        protectProjects: config.protectProjects,
         retention: config.retention,
         caCertNodePath: config.harbor.caCertFile === undefined ? undefined : config.harbor.caCertNodePath,
         provider: harbor.provider,
@@ -59,6 +61,20 @@ export class HarborMirrorStack extends TerraformStack {
           ? undefined
           : this.sensitiveVariable(upstream.accessSecretVar, `Upstream secret of ${upstream.registry}`),
       storageQuotaGiB: upstream.storageQuotaGiB,
+      proxySpeedKb: upstream.proxySpeedKb,
+      localOnNotFound: upstream.localOnNotFound,
+    };
+  }
+
+  private robotProps(): Pick<HarborProxyCacheProps, "robotName" | "robotSecret" | "robotSecretVersion"> {
+    const { name, secretVar, secretVersion } = this.config.robot;
+    return {
+      robotName: name,
+      robotSecret:
+        secretVar === undefined
+          ? undefined
+          : this.sensitiveVariable(secretVar, "Secret of the pull robot (write-only)"),
+      robotSecretVersion: secretVersion,
     };
   }
 

@@ -7,7 +7,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { isIP } from "node:net";
 import { resolve } from "node:path";
 import { defaultRegistriesPath, DISTRIBUTIONS, NODE_ROLES, type Distribution } from "../delivery/nodes";
-import { projectNameProblem } from "../harbor/naming";
+import { projectNameProblem, robotNameProblem } from "../harbor/naming";
 import { NAMED_SCHEDULES, retentionScheduleProblem } from "../harbor/retention";
 import { urlShapeProblem } from "../harbor/url";
 import {
@@ -300,6 +300,18 @@ const upstream = object(
       -1,
       { doc: "Storage quota of the proxy project in GiB; -1 = unlimited.", example: "100" },
     ),
+    proxySpeedKb: withDefault(
+      integer({
+        type: "integer, -1 or ≥ 1",
+        check: (value) => (value === -1 || value >= 1 ? undefined : "must be -1 (unlimited) or ≥ 1"),
+      }),
+      -1,
+      { doc: "Bandwidth limit towards the upstream in KB/s; -1 = unlimited.", example: "10240" },
+    ),
+    localOnNotFound: withDefault(boolean(), false, {
+      doc: "Serve the cached copy when the upstream deleted the image (Harbor 2.15.1 or later).",
+      example: "true",
+    }),
   },
   { rules: [upstreamAccessPair] },
 );
@@ -404,6 +416,23 @@ const backend = openObject(
   },
 );
 
+const robot = object({
+  name: withDefault(text("robot name", robotNameProblem), "harbor-mirror-pull", {
+    doc: "Short name of the robot (Harbor prefixes it, e.g. `robot$harbor-mirror-pull`).",
+    example: "harbor-mirror-pull",
+  }),
+  secretVar: optional(text("Terraform variable name", terraformVariableProblem), {
+    doc:
+      "Sensitive Terraform variable holding the robot's secret, sent write-only (Terraform 1.11 or later); " +
+      "without it Harbor generates the secret and Terraform keeps it in state.",
+    example: "harbor_robot_secret",
+  }),
+  secretVersion: withDefault(integer({ min: 1 }), 1, {
+    doc: "Raise it to push a new value of secretVar to Harbor.",
+    example: "1",
+  }),
+});
+
 const fields = {
   version: required(integer({ type: "`1`", check: (value) => (value === 1 ? undefined : "must be 1") }), {
     doc: "Version of this file's format.",
@@ -413,6 +442,11 @@ const fields = {
   access: withDefault(oneOf(ACCESS_MODES), "public", {
     doc: "public: proxy projects are public and nodes pull anonymously; robot: private projects and one pull-only robot account.",
     example: "public",
+  }),
+  robot: defaultEmpty(robot, { doc: "The pull-only robot account of `access: robot`." }),
+  protectProjects: withDefault(boolean(), true, {
+    doc: "Proxy projects carry `prevent_destroy`: a plan that would delete one (and its cache) fails. Set false to allow it.",
+    example: "true",
   }),
   retention: defaultEmpty(retention, { doc: "Retention policy applied to every proxy project." }),
   upstreams: required(

@@ -29,6 +29,8 @@ describe("defaults (config.md: every key not required has a documented default)"
       version: 1,
       harbor: { url: "https://harbor.example.com", allowHttp: false, insecureApi: false },
       access: "public",
+      robot: { name: "harbor-mirror-pull", secretVersion: 1 },
+      protectProjects: true,
       retention: { daysSinceLastPull: 7, schedule: "Daily" },
       upstreams: [
         {
@@ -37,6 +39,8 @@ describe("defaults (config.md: every key not required has a documented default)"
           provider: "docker-hub",
           endpointUrl: "https://hub.docker.com",
           storageQuotaGiB: -1,
+          proxySpeedKb: -1,
+          localOnNotFound: false,
         },
       ],
       rewrites: {},
