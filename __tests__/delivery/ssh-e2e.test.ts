@@ -5,9 +5,10 @@
  * No Terraform provider can be downloaded here, so `testing/terraform-replay` REPLAYS Terraform's
  * provisioner semantics (file upload, inline script joined with "\n" and run by /bin/sh, order,
  * stop at the first failure, depends_on, parallelism) and evaluates the few template expressions
- * the construct generates, failing loudly on any other. When `terraform`/`tofu` is on PATH and
- * `terraform init` can install hashicorp/null offline, the last test runs the real `apply`;
- * otherwise it is reported as skipped with the reason.
+ * the construct generates, failing loudly on any other. When `terraform`/`tofu` is on PATH, the
+ * same resources are also applied by the real binary, carried by its built-in `terraform_data`
+ * (which needs no download); the real `apply` of hashicorp/null itself runs only where `terraform
+ * init` can install that provider, and is otherwise reported as skipped with the reason.
  *
  * The node's service manager is the one test double (`systemctl`/`journalctl` first in the SSH
  * session's PATH): there is no systemd and no RKE2 in a test container.
@@ -41,6 +42,7 @@ import {
   TemplateEvaluator,
   UnsupportedExpressionError,
 } from "../../testing/terraform-replay";
+import { findTerraformBinary } from "../../testing/terraform-cli";
 
 /** Everything a shell or a Terraform template could misread, plus non-ASCII. */
 const TRICKY = `mirrors:\n  docker.io:\n    rewrite:\n      "^(.*)$": "proxy/$1 \${1} $$ $\${x} %{ if } %%{y}"\n# 'quotes' "double" \\backslash\\n grüße ✓\n`;
@@ -307,6 +309,70 @@ const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8);
       expect(readFileSync(node.registriesPath!, "utf8")).toBe(TRICKY);
     });
 
+    // The same resources with their provisioners, carried by Terraform's built-in `terraform_data`
+    // (no provider to download), applied by the real binary: Terraform itself uploads the files,
+    // joins the inline scripts, follows depends_on and reports failures.
+    const terraform = findTerraformBinary();
+    const withTerraform = terraform ? test : test.skip;
+    const viaTerraformData = (name: string) =>
+      terraform
+        ? `real ${terraform} apply, provisioners carried by terraform_data: ${name}`
+        : `real terraform apply via terraform_data: ${name} (SKIPPED: neither terraform nor tofu is on PATH)`;
+
+    function terraformApply(scenario: string, stack: StackJson): { status: number | null; output: string } {
+      const workDir = join(root, scenario, "tf");
+      mkdirSync(workDir, { recursive: true });
+      writeFileSync(join(workDir, "main.tf.json"), JSON.stringify(asTerraformData(stack)));
+      const env = { ...process.env, CHECKPOINT_DISABLE: "1", TF_VAR_ssh_private_key: sshd.clientPrivateKey };
+      const run = (args: string[]) =>
+        spawnSync(terraform!, [...args, "-input=false", "-no-color"], {
+          cwd: workDir,
+          env,
+          encoding: "utf8",
+          timeout: 120_000,
+        });
+      const init = run(["init"]);
+      expect({ status: init.status, output: init.stdout + init.stderr }).toMatchObject({ status: 0 });
+      const apply = run(["apply", "-auto-approve", "-parallelism=4"]);
+      return { status: apply.status, output: apply.stdout + apply.stderr };
+    }
+
+    withTerraform(viaTerraformData("rolling, byte-exact, 0600"), () => {
+      const nodes = [localNode("tfdata", "agent-1", "agent"), localNode("tfdata", "server-1", "server")];
+      const before = double.calls().length;
+      const apply = terraformApply(
+        "tfdata",
+        synthDelivery({ content: TRICKY, nodes, ssh: { hostKey: sshd.hostPublicKey } }),
+      );
+      expect(apply).toMatchObject({ status: 0 });
+      for (const node of nodes) {
+        expect(readFileSync(node.registriesPath!)).toEqual(Buffer.from(TRICKY, "utf8"));
+        expect(modeOf(node.registriesPath!)).toBe("600");
+      }
+      expect(restartsSince(before)).toEqual([
+        "systemctl restart rke2-server",
+        "systemctl restart rke2-agent",
+      ]);
+    });
+
+    withTerraform(viaTerraformData("a failed restart rolls back and stops the rollout"), () => {
+      const nodes = [
+        localNode("tfrollback", "server-1", "server"),
+        localNode("tfrollback", "agent-1", "agent"),
+      ];
+      mkdirSync(dirname(nodes[0].registriesPath!), { recursive: true });
+      writeFileSync(nodes[0].registriesPath!, OLD);
+      double.failRestarts("rke2-server", 1);
+      const apply = terraformApply(
+        "tfrollback",
+        synthDelivery({ content: TRICKY, nodes, restartTimeoutSeconds: 2 }),
+      );
+      expect(apply.status).not.toBe(0);
+      expect(apply.output).toContain("rolling back");
+      expect(readFileSync(nodes[0].registriesPath!, "utf8")).toBe(OLD);
+      expect(existsSync(nodes[1].registriesPath!)).toBe(false);
+    });
+
     const realApply = realTerraformBlocker();
     (realApply.blocker ? test.skip : test)(
       realApply.blocker
@@ -374,6 +440,33 @@ async function waitFor(condition: () => Promise<boolean>): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error("condition not reached within 5 s");
+}
+
+/**
+ * The stack with each `null_resource` turned into Terraform's built-in `terraform_data`: same
+ * triggers (as `triggers_replace`), connection, provisioners and depends_on; no null provider.
+ */
+function asTerraformData(stack: StackJson): object {
+  const {
+    provider: _provider,
+    terraform: _terraform,
+    resource,
+    ...rest
+  } = stack as Record<string, unknown> & {
+    resource: { null_resource: Record<string, Record<string, unknown>> };
+  };
+  const renamed = (address: string) => address.replace(/^null_resource\./, "terraform_data.");
+  const resources = Object.fromEntries(
+    Object.entries(resource.null_resource).map(([name, { triggers, depends_on, ...body }]) => [
+      name,
+      {
+        ...body,
+        triggers_replace: triggers,
+        ...(depends_on ? { depends_on: (depends_on as string[]).map(renamed) } : {}),
+      },
+    ]),
+  );
+  return { ...rest, resource: { terraform_data: resources } };
 }
 
 /** Why the real `apply` cannot run here, or the binary to run it with. */
