@@ -117,7 +117,7 @@ export class RegistriesDelivery extends Construct {
    */
   private sharedFile(id: string, content: string): SharedFile {
     const local = new TerraformLocal(this, id, templateOf(content));
-    return { content: local.asString, sha256: Fn.sha256(local.asString) };
+    return { content: local.asString, sha256: revealableHash(local.asString) };
   }
 
   /** Nodes in rollout order, so each one's predecessors already exist when it is created. */
@@ -278,6 +278,16 @@ function dependOn(node: resource.Resource, previous: readonly resource.Resource[
  */
 function inlineScript(lines: readonly string[]): string[] {
   return [templateOf(lines.join("\n"))];
+}
+
+/**
+ * The file's SHA-256, not marked sensitive even when the file holds a secret (the robot's): a
+ * hash does not reveal it, and a sensitive value anywhere in a provisioner makes Terraform
+ * suppress that provisioner's whole output, rollback messages and journal lines included. The
+ * `sensitive` inside makes `nonsensitive` valid for plain files too on Terraform before 1.7.
+ */
+function revealableHash(content: string): string {
+  return Fn.nonsensitive(Fn.sensitive(Fn.sha256(content)));
 }
 
 interface SharedFile {

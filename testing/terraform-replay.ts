@@ -86,6 +86,8 @@ export class TemplateEvaluator {
       return createHash("sha256").update(args[0], "utf8").digest("hex");
     if (name === "jsonencode" && args.length === 1) return terraformJsonEncode(args[0]);
     if (name === "replace" && args.length === 3) return replaceLiteral(args[0], args[1], args[2]);
+    // Sensitivity marks change what Terraform prints, never the value.
+    if ((name === "sensitive" || name === "nonsensitive") && args.length === 1) return args[0];
     throw new UnsupportedExpressionError(
       `the replay does not know the function call ${name}(${argumentExpressions.join(", ")})`,
     );

@@ -55,13 +55,23 @@ type PropsWithoutSsh = Omit<RegistriesDeliveryProps, "ssh"> & {
   ssh?: Partial<RegistriesDeliveryProps["ssh"]>;
 };
 
-function synthDelivery(props: PropsWithoutSsh): StackJson {
+/** `secretSuffix`: the content ends with a sensitive variable's value, as with the robot's secret. */
+function synthDelivery(props: PropsWithoutSsh, secretSuffix = false): StackJson {
   const stack = new TerraformStack(Testing.app(), "e2e");
   new provider.NullProvider(stack, "null");
   const key = new TerraformVariable(stack, "ssh_private_key", { type: "string", sensitive: true });
-  new RegistriesDelivery(stack, "Delivery", { ...props, ssh: { ...props.ssh, privateKey: key.stringValue } });
+  const secret = () => new TerraformVariable(stack, "robot_secret", { type: "string", sensitive: true });
+  const content = secretSuffix ? `${props.content}${secret().stringValue}` : props.content;
+  new RegistriesDelivery(stack, "Delivery", {
+    ...props,
+    content,
+    ssh: { ...props.ssh, privateKey: key.stringValue },
+  });
   return JSON.parse(Testing.synth(stack));
 }
+
+/** Stands for the robot's secret: sensitive in Terraform, with characters a shell or template could misread. */
+const ROBOT_SECRET = "Rb0t-$${x}%{y}'\"\\-é";
 
 /**
  * Node names carry a per-run suffix: a node's staging directory is named after it, and another
@@ -323,7 +333,12 @@ const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8);
       const workDir = join(root, scenario, "tf");
       mkdirSync(workDir, { recursive: true });
       writeFileSync(join(workDir, "main.tf.json"), JSON.stringify(asTerraformData(stack)));
-      const env = { ...process.env, CHECKPOINT_DISABLE: "1", TF_VAR_ssh_private_key: sshd.clientPrivateKey };
+      const env = {
+        ...process.env,
+        CHECKPOINT_DISABLE: "1",
+        TF_VAR_ssh_private_key: sshd.clientPrivateKey,
+        TF_VAR_robot_secret: ROBOT_SECRET,
+      };
       const run = (args: string[]) =>
         spawnSync(terraform!, [...args, "-input=false", "-no-color"], {
           cwd: workDir,
@@ -337,25 +352,29 @@ const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8);
       return { status: apply.status, output: apply.stdout + apply.stderr };
     }
 
-    withTerraform(viaTerraformData("rolling, byte-exact, 0600"), () => {
-      const nodes = [localNode("tfdata", "agent-1", "agent"), localNode("tfdata", "server-1", "server")];
-      const before = double.calls().length;
-      const apply = terraformApply(
-        "tfdata",
-        synthDelivery({ content: TRICKY, nodes, ssh: { hostKey: sshd.hostPublicKey } }),
-      );
-      expect(apply).toMatchObject({ status: 0 });
-      for (const node of nodes) {
-        expect(readFileSync(node.registriesPath!)).toEqual(Buffer.from(TRICKY, "utf8"));
-        expect(modeOf(node.registriesPath!)).toBe("600");
-      }
-      expect(restartsSince(before)).toEqual([
-        "systemctl restart rke2-server",
-        "systemctl restart rke2-agent",
-      ]);
-    });
+    withTerraform(
+      viaTerraformData("rolling, byte-exact, 0600, the secret delivered but never printed"),
+      () => {
+        const nodes = [localNode("tfdata", "agent-1", "agent"), localNode("tfdata", "server-1", "server")];
+        const before = double.calls().length;
+        const apply = terraformApply(
+          "tfdata",
+          synthDelivery({ content: TRICKY, nodes, ssh: { hostKey: sshd.hostPublicKey } }, true),
+        );
+        expect(apply).toMatchObject({ status: 0 });
+        expect(apply.output).not.toContain(ROBOT_SECRET);
+        for (const node of nodes) {
+          expect(readFileSync(node.registriesPath!)).toEqual(Buffer.from(`${TRICKY}${ROBOT_SECRET}`, "utf8"));
+          expect(modeOf(node.registriesPath!)).toBe("600");
+        }
+        expect(restartsSince(before)).toEqual([
+          "systemctl restart rke2-server",
+          "systemctl restart rke2-agent",
+        ]);
+      },
+    );
 
-    withTerraform(viaTerraformData("a failed restart rolls back and stops the rollout"), () => {
+    withTerraform(viaTerraformData("a failed restart rolls back, stops the rollout and shows why"), () => {
       const nodes = [
         localNode("tfrollback", "server-1", "server"),
         localNode("tfrollback", "agent-1", "agent"),
@@ -363,12 +382,17 @@ const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8);
       mkdirSync(dirname(nodes[0].registriesPath!), { recursive: true });
       writeFileSync(nodes[0].registriesPath!, OLD);
       double.failRestarts("rke2-server", 1);
+      // The file holds a sensitive value, as with access: robot; its hash must not make Terraform
+      // suppress the provisioner's output, or the rollback message and journal would be hidden.
       const apply = terraformApply(
         "tfrollback",
-        synthDelivery({ content: TRICKY, nodes, restartTimeoutSeconds: 2 }),
+        synthDelivery({ content: TRICKY, nodes, restartTimeoutSeconds: 2 }, true),
       );
       expect(apply.status).not.toBe(0);
+      expect(apply.output).not.toContain("output suppressed");
       expect(apply.output).toContain("rolling back");
+      expect(apply.output).toContain(FAKE_JOURNAL_LINE);
+      expect(apply.output).not.toContain(ROBOT_SECRET);
       expect(readFileSync(nodes[0].registriesPath!, "utf8")).toBe(OLD);
       expect(existsSync(nodes[1].registriesPath!)).toBe(false);
     });
