@@ -1,4 +1,5 @@
 /** Runs the real CLI (`node bin/harbor-mirror.js resolve …`) in a child process (cli.md). */
+import { CLI_MD_RESOLVE_EXAMPLE } from "../../testing/cli-md-example";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -79,30 +80,7 @@ describe("harbor-mirror resolve (cli.md)", () => {
     const { status, stdout } = cli("ksd-test/busybox:1.35", "busybox", "--registries", compiled, "--json");
     expect(status).toBe(0);
     const [project, official] = JSON.parse(stdout);
-    expect(project).toEqual({
-      image: "ksd-test/busybox:1.35",
-      reference: "docker.io/ksd-test/busybox:1.35",
-      registry: "docker.io",
-      repository: "ksd-test/busybox",
-      deterministic: true,
-      attempts: [
-        {
-          endpoint: "https://harbor.kingsd.top/v2",
-          repository: "production/busybox",
-          url: "https://harbor.kingsd.top/v2/production/busybox/manifests/1.35?ns=docker.io",
-          rule: "^ksd-test/(.*)",
-          auth: null,
-        },
-        {
-          endpoint: "https://registry-1.docker.io/v2",
-          repository: "ksd-test/busybox",
-          url: "https://registry-1.docker.io/v2/ksd-test/busybox/manifests/1.35",
-          rule: null,
-          auth: null,
-        },
-      ],
-      warnings: [],
-    });
+    expect(project).toEqual(CLI_MD_RESOLVE_EXAMPLE);
     expect(official.deterministic).toBe(true);
     expect(official.attempts[0].repository).toBe("docker.io/library/busybox");
   });

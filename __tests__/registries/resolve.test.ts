@@ -1,3 +1,4 @@
+import { CLI_MD_RESOLVE_EXAMPLE } from "../../testing/cli-md-example";
 import { compileRegistriesSpec } from "../../registries/compile-rules";
 import { InvalidImageReferenceError } from "../../registries/image-reference";
 import type { RegistriesFile } from "../../registries/model";
@@ -64,24 +65,7 @@ describe("resolveImage: the walk-through (§4.3, cli.md)", () => {
   });
 
   it("cli.md: the compiled ordered rules resolve deterministically, exactly as documented", () => {
-    expect(resolveImage("ksd-test/busybox:1.35", orderedWalkThrough)).toEqual({
-      image: "ksd-test/busybox:1.35",
-      reference: "docker.io/ksd-test/busybox:1.35",
-      registry: "docker.io",
-      repository: "ksd-test/busybox",
-      deterministic: true,
-      attempts: [
-        {
-          endpoint: "https://harbor.kingsd.top/v2",
-          repository: "production/busybox",
-          url: "https://harbor.kingsd.top/v2/production/busybox/manifests/1.35?ns=docker.io",
-          rule: "^ksd-test/(.*)",
-          auth: null,
-        },
-        dockerHubDefault("ksd-test/busybox", "1.35"),
-      ],
-      warnings: [],
-    });
+    expect(resolveImage("ksd-test/busybox:1.35", orderedWalkThrough)).toEqual(CLI_MD_RESOLVE_EXAMPLE);
   });
 
   it("§4.1 busybox falls through to the proxy rule as docker.io/library/busybox", () => {
