@@ -6,15 +6,12 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { AnnotationMetadataEntryType } from "cdktf";
 import { IConstruct } from "constructs";
-import type { HarborMirrorConfig } from "../config/schema";
-import { defaultRegistriesPath, serviceUnit } from "../delivery/nodes";
-import { compileRegistriesSpec } from "../registries/compile-rules";
 import { formatDiagnostic, type Diagnostic } from "../registries/diagnostics";
 import { resolveImage, type ResolveResult } from "../registries/resolve";
 import type { RegistriesFile } from "../registries/model";
-import { validateRegistriesFile } from "../registries/validate";
 import { renderReviewReport, type ReviewModel, type ReviewNodeClass } from "../review/report";
-import type { HarborMirrorStack } from "./harbor-mirror-stack";
+import type { NodeTarget } from "../constructs/registries-delivery";
+import { STACK_NAME, type HarborMirrorStack } from "./harbor-mirror-stack";
 
 /** Images every review resolves: one per common upstream plus the walk-through's rewrite. */
 export const COMMON_IMAGES = [
@@ -36,20 +33,20 @@ export function buildReviewModel(
   configFile?: string,
 ): ReviewModel {
   const { config, mirror } = stack;
-  const compiled = compileRegistriesSpec(mirror.proxyCache.registriesSpec);
+  const { rendered } = mirror.registries;
   return {
     harborUrl: config.harbor.url,
     access: config.access,
     upstreams: config.upstreams,
     mirrors: mirror.proxyCache.mirrors,
     registriesYaml: mirror.registries.displayText,
-    nodeClasses: nodeClassesOf(config),
+    nodeClasses: nodeClassesOf(mirror.delivery?.targets ?? new Map()),
     rolloutSteps: mirror.delivery?.rolloutSteps ?? [],
-    resolutions: resolveCommonImages(compiled),
+    resolutions: resolveCommonImages(rendered.file),
     warnings: [
       ...configWarnings.map((warning) => formatDiagnostic(warning, configFile)),
       ...constructWarnings(stack, new Set(configWarnings.map((warning) => warning.message))),
-      ...validateRegistriesFile(compiled).map((warning) => `registries.yaml: ${formatDiagnostic(warning)}`),
+      ...rendered.warnings.map((warning) => `registries.yaml: ${formatDiagnostic(warning)}`),
     ],
   };
 }
@@ -58,14 +55,14 @@ export function resolveCommonImages(file: RegistriesFile): ResolveResult[] {
   return COMMON_IMAGES.map((image) => resolveImage(image, file));
 }
 
-function nodeClassesOf(config: HarborMirrorConfig): ReviewNodeClass[] {
+/** Nodes that receive the same file at the same path and restart the same unit, servers first. */
+function nodeClassesOf(targets: ReadonlyMap<string, NodeTarget>): ReviewNodeClass[] {
   const classes = new Map<string, ReviewNodeClass & { nodes: string[] }>();
-  for (const node of [...config.nodes].sort((a, b) => a.name.localeCompare(b.name))) {
-    const unit = serviceUnit(config.distribution, node.role);
-    const path = node.registriesPath ?? defaultRegistriesPath(config.distribution);
-    const key = `${node.role} ${unit} ${path}`;
-    const nodeClass = classes.get(key) ?? { role: node.role, unit, path, nodes: [] as string[] };
-    nodeClass.nodes.push(node.name);
+  for (const name of [...targets.keys()].sort()) {
+    const { role, unit, registriesPath: path } = targets.get(name)!;
+    const key = `${role} ${unit} ${path}`;
+    const nodeClass = classes.get(key) ?? { role, unit, path, nodes: [] as string[] };
+    nodeClass.nodes.push(name);
     classes.set(key, nodeClass);
   }
   return [...classes.values()].sort((a, b) => (a.role === b.role ? 0 : a.role === "server" ? -1 : 1));
@@ -87,9 +84,13 @@ function constructWarnings(root: IConstruct, alreadyReported: ReadonlySet<string
     );
 }
 
-/** Writes `review.md` into the stack's output folder and returns its path. */
-export function writeReviewReport(outdir: string, stackName: string, model: ReviewModel): string {
-  const file = path.join(outdir, "stacks", stackName, REVIEW_FILE_NAME);
+/** Where synth puts the report: next to the stack's cdk.tf.json. */
+export function defaultReviewPath(outdir: string): string {
+  return path.join(outdir, "stacks", STACK_NAME, REVIEW_FILE_NAME);
+}
+
+/** Writes the report to `file` (creating its folder) and returns the path. */
+export function writeReviewReport(file: string, model: ReviewModel): string {
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, renderReviewReport(model));
   return file;

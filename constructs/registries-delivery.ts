@@ -90,6 +90,8 @@ export class RegistriesDelivery extends Construct {
   readonly nodeResources: ReadonlyMap<string, resource.Resource>;
   /** Node names in rollout order; the nodes of one step restart together. */
   readonly rolloutSteps: readonly RolloutStep[];
+  /** What each node receives: where the file goes and which unit restarts, by node name. */
+  readonly targets: ReadonlyMap<string, NodeTarget>;
 
   /** Each file every node receives, defined once: its content and its hash as Terraform values. */
   private readonly registriesFile: SharedFile;
@@ -108,6 +110,8 @@ export class RegistriesDelivery extends Construct {
     if (props.caCert) this.caFile = this.sharedFile("ca_cert", props.caCert.content);
     this.installerFile = this.sharedFile("installer", INSTALLER_SCRIPT);
     this.rolloutSteps = planRollout(props.nodes, (props.rollout ?? RolloutStrategy.rolling()).policy);
+    const distribution = props.distribution ?? "rke2";
+    this.targets = new Map(props.nodes.map((node) => [node.name, targetOf(node, distribution)]));
     this.nodeResources = this.createNodeResources(this.rolloutSteps);
   }
 
@@ -137,9 +141,7 @@ export class RegistriesDelivery extends Construct {
   }
 
   private createNodeResource(node: DeliveryNode): resource.Resource {
-    const distribution = this.props.distribution ?? "rke2";
-    const unit = serviceUnit(distribution, node.role);
-    const registriesPath = node.registriesPath ?? defaultRegistriesPath(distribution);
+    const { unit, registriesPath } = this.targets.get(node.name)!;
     const staging = stagingDirectory(node.name);
     const files = this.stagedFiles(staging, registriesPath);
     return new resource.Resource(this, `Node-${node.name}`, {
@@ -288,6 +290,21 @@ function inlineScript(lines: readonly string[]): string[] {
  */
 function revealableHash(content: string): string {
   return Fn.nonsensitive(Fn.sensitive(Fn.sha256(content)));
+}
+
+/** Where a node's file goes and which unit restarts when it changes. */
+export interface NodeTarget {
+  readonly role: NodeRole;
+  readonly unit: string;
+  readonly registriesPath: string;
+}
+
+function targetOf(node: DeliveryNode, distribution: Distribution): NodeTarget {
+  return {
+    role: node.role,
+    unit: serviceUnit(distribution, node.role),
+    registriesPath: node.registriesPath ?? defaultRegistriesPath(distribution),
+  };
 }
 
 interface SharedFile {

@@ -6,7 +6,7 @@
  */
 import { Document, Node, Pair, Scalar, ToStringOptions, YAMLMap, YAMLSeq } from "yaml";
 import { compileRegistriesSpec } from "./compile-rules";
-import { Diagnostic, errorsOf, ValidationError } from "./diagnostics";
+import { Diagnostic, errorsOf, ValidationError, warningsOf } from "./diagnostics";
 import {
   ApplyTimeHost,
   ApplyTimeValue,
@@ -26,6 +26,10 @@ import { validateRegistriesFile } from "./validate";
 export interface RenderedRegistries {
   /** The exact bytes for the node, with apply-time values as plain placeholders. */
   readonly text: string;
+  /** The file that was rendered (ordered rules already compiled): what the resolver reads. */
+  readonly file: RegistriesFile;
+  /** The §8 warnings of `file`; errors make rendering throw instead. */
+  readonly warnings: readonly Diagnostic[];
   /** Each placeholder in `text` (in order of first appearance) and the value it stands for. */
   readonly applyTimeValues: readonly { placeholder: string; value: ApplyTimeValue }[];
 }
@@ -73,10 +77,12 @@ export function renderRegistriesFile(
   const document = new Document();
   document.commentBefore = ` ${RENDER_HEADER}`;
   document.contents = fileNode(file, applyTime);
-  const errors = errorsOf([...validateRegistriesFile(file), ...applyTime.problems]);
-  if (errors.length > 0) throw new ValidationError(errors);
+  const diagnostics = [...validateRegistriesFile(file), ...applyTime.problems];
+  if (errorsOf(diagnostics).length > 0) throw new ValidationError(diagnostics);
   return {
     text: escapeYaml11Breaks(document.toString(TO_STRING_OPTIONS)),
+    file,
+    warnings: warningsOf(diagnostics),
     applyTimeValues: applyTime.entries,
   };
 }

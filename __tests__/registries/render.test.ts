@@ -69,8 +69,23 @@ function reversed<T>(record: Readonly<Record<string, T>>): Record<string, T> {
 }
 
 describe("renderRegistriesFile", () => {
+  it("§8 warnings come back with the text, from the same validation that refuses errors", () => {
+    const rendered = renderRegistriesFile({
+      mirrors: {
+        "docker.io": { endpoint: ["https://harbor.example.com"], rewrite: { "library/": "proxy/" } },
+      },
+    });
+    expect(rendered.warnings.map((warning) => warning.message).join("\n")).toMatch(/unanchored|not anchored/);
+    expect(rendered.warnings.every((warning) => warning.severity === "warning")).toBe(true);
+  });
+
   it("§8 rendering rules: header, quoted keys and strings, block sequences, schema order", () => {
-    expect(renderRegistriesFile(RECIPE)).toEqual({ text: RECIPE_TEXT, applyTimeValues: [] });
+    expect(renderRegistriesFile(RECIPE)).toEqual({
+      text: RECIPE_TEXT,
+      file: RECIPE,
+      warnings: [],
+      applyTimeValues: [],
+    });
   });
 
   it("§8 input key order does not change the output", () => {
