@@ -8,7 +8,7 @@ import { App } from "cdktf";
 import { loadConfig } from "../config/load";
 import type { Diagnostic } from "../registries/diagnostics";
 import { HarborMirrorStack, STACK_NAME } from "./harbor-mirror-stack";
-import { buildReviewModel, writeReviewReport } from "./review";
+import { buildReviewModel, defaultReviewPath, writeReviewReport } from "./review";
 import type { ReviewModel } from "../review/report";
 
 export interface BuiltApp {
@@ -52,5 +52,5 @@ export function buildApp(options: BuildOptions = {}): BuiltApp {
 export function synthesize(options: BuildOptions = {}): BuiltApp & { readonly reviewPath: string } {
   const built = buildApp(options);
   built.app.synth();
-  return { ...built, reviewPath: writeReviewReport(built.app.outdir, STACK_NAME, built.review) };
+  return { ...built, reviewPath: writeReviewReport(defaultReviewPath(built.app.outdir), built.review) };
 }

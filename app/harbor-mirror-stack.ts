@@ -31,6 +31,9 @@ export class HarborMirrorStack extends TerraformStack {
       insecureApi: config.harbor.insecureApi,
       allowInsecureHttp: config.harbor.allowHttp,
     });
+    // Without nodes nothing is delivered, and the stack needs no null provider.
+    const delivers = config.nodes.length > 0;
+    if (delivers) new nullProvider.NullProvider(this, "null");
     this.mirror = new HarborMirror(this, "HarborMirror", {
       proxyCache: {
         harborUrl: config.harbor.url,
@@ -44,9 +47,9 @@ export class HarborMirrorStack extends TerraformStack {
         caCertNodePath: config.harbor.caCertFile === undefined ? undefined : config.harbor.caCertNodePath,
         provider: harbor.provider,
       },
-      delivery: config.nodes.length > 0 ? this.deliveryProps() : undefined,
+      delivery: delivers ? this.deliveryProps() : undefined,
     });
-    pinProviderSources(this, config.nodes.length > 0 ? ["harbor", "null"] : ["harbor"]);
+    pinProviderSources(this, delivers ? ["harbor", "null"] : ["harbor"]);
   }
 
   private upstreamProps(upstream: UpstreamConfig): UpstreamProps {
@@ -80,7 +83,6 @@ export class HarborMirrorStack extends TerraformStack {
 
   private deliveryProps(): HarborMirrorDeliveryProps {
     const { config } = this;
-    new nullProvider.NullProvider(this, "null");
     return {
       nodes: config.nodes,
       distribution: config.distribution,

@@ -1,10 +1,7 @@
 /** `harbor-mirror review [--config <file>] [--out <file>]`: the plan-review report that synth writes. */
-import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
 import { buildApp } from "../../app/build";
 import { STACK_NAME } from "../../app/harbor-mirror-stack";
-import { REVIEW_FILE_NAME } from "../../app/review";
-import { renderReviewReport } from "../../review/report";
+import { defaultReviewPath, REVIEW_FILE_NAME, writeReviewReport } from "../../app/review";
 import { defineCommand, EXIT_OK, printDiagnostics } from "../command-kit";
 
 export const command = defineCommand({
@@ -24,10 +21,7 @@ Options:
   run(values) {
     const { app, review, warnings, configFile } = buildApp({ configPath: values.config });
     printDiagnostics(warnings, configFile);
-    const out = values.out ?? join(app.outdir, "stacks", STACK_NAME, REVIEW_FILE_NAME);
-    mkdirSync(dirname(out), { recursive: true });
-    writeFileSync(out, renderReviewReport(review));
-    console.log(out);
+    console.log(writeReviewReport(values.out ?? defaultReviewPath(app.outdir), review));
     return EXIT_OK;
   },
 });
