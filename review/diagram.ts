@@ -3,7 +3,7 @@
  * Harbor proxy project → the registries.yaml mirror whose rules send pulls there → node classes.
  * GitHub renders `flowchart` diagrams in pull-request comments.
  */
-import type { ReviewModel } from "./report";
+import { rulesOf, type ReviewModel } from "./report";
 
 /** Mermaid ids allow letters, digits and underscores only. */
 function nodeId(prefix: string, name: string): string {
@@ -27,9 +27,7 @@ function subgraph(id: string, title: string, boxes: readonly string[]): string[]
 export function flowDiagram(model: ReviewModel): string {
   const harborHost = new URL(model.harborUrl).host;
   const rulesOf = (registry: string) =>
-    (model.mirrors.find((mirror) => mirror.registry === registry)?.rewrites ?? []).map(
-      (rule, index) => `${index + 1}. ${rule.match} → ${rule.replace}`,
-    );
+    rulesOf(model, registry).map((rule, index) => `${index + 1}. ${rule.match} → ${rule.replace}`);
   const nodeClasses = model.nodeClasses.length
     ? model.nodeClasses.map((nodeClass) => ({
         id: nodeId("n", nodeClass.unit),

@@ -3,7 +3,7 @@
  * request. Pure: it formats a ReviewModel into Markdown with a Mermaid flowchart; it computes
  * nothing about registries itself (the resolver and the renderer did that).
  */
-import type { OrderedMirror } from "../registries/model";
+import type { OrderedMirror, OrderedRewrite } from "../registries/model";
 import type { ResolveResult } from "../registries/resolve";
 import { flowDiagram } from "./diagram";
 
@@ -34,6 +34,11 @@ export interface ReviewModel {
   readonly rolloutSteps: readonly (readonly string[])[];
   readonly resolutions: readonly ResolveResult[];
   readonly warnings: readonly string[];
+}
+
+/** The mirror rules of one upstream registry, in priority order. */
+export function rulesOf(model: ReviewModel, registry: string): readonly OrderedRewrite[] {
+  return model.mirrors.find((mirror) => mirror.registry === registry)?.rewrites ?? [];
 }
 
 export function renderReviewReport(model: ReviewModel): string {
@@ -76,7 +81,7 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
 function upstreamTable(model: ReviewModel): string[] {
   const harborHost = new URL(model.harborUrl).host;
   const rows = model.upstreams.map((upstream) => {
-    const rules = model.mirrors.find((mirror) => mirror.registry === upstream.registry)?.rewrites ?? [];
+    const rules = rulesOf(model, upstream.registry);
     return [
       code(upstream.registry),
       `${code(upstream.provider)} ${code(upstream.endpointUrl)}`,
