@@ -26,7 +26,7 @@ function subgraph(id: string, title: string, boxes: readonly string[]): string[]
 
 export function flowDiagram(model: ReviewModel): string {
   const harborHost = new URL(model.harborUrl).host;
-  const rulesOf = (registry: string) =>
+  const ruleLines = (registry: string) =>
     rulesOf(model, registry).map((rule, index) => `${index + 1}. ${rule.match} → ${rule.replace}`);
   const nodeClasses = model.nodeClasses.length
     ? model.nodeClasses.map((nodeClass) => ({
@@ -52,7 +52,7 @@ export function flowDiagram(model: ReviewModel): string {
       "mirrors",
       "registries.yaml mirrors",
       model.upstreams.map((upstream) =>
-        box(nodeId("m", upstream.registry), [upstream.registry, ...rulesOf(upstream.registry)]),
+        box(nodeId("m", upstream.registry), [upstream.registry, ...ruleLines(upstream.registry)]),
       ),
     ),
     ...subgraph(
