@@ -1,13 +1,12 @@
 /** Runs the real CLI (`node bin/harbor-mirror.js resolve …`) in a child process (cli.md). */
-import { CLI_MD_RESOLVE_EXAMPLE } from "../../testing/cli-md-example";
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { stringify } from "yaml";
 import { compileRegistriesSpec } from "../../registries/compile-rules";
+import { runCli } from "../../testing/run-app";
+import { CLI_MD_RESOLVE_EXAMPLE, WALK_THROUGH_SPEC } from "../../testing/walk-through";
 
-const ROOT = resolve(__dirname, "../..");
 const directory = mkdtempSync(join(tmpdir(), "cli-resolve-"));
 
 function writeFile(name: string, text: string): string {
@@ -16,13 +15,7 @@ function writeFile(name: string, text: string): string {
   return path;
 }
 
-function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [join(ROOT, "bin/harbor-mirror.js"), "resolve", ...args], {
-    cwd: ROOT,
-    encoding: "utf8",
-  });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const cli = (...args: string[]) => runCli(["resolve", ...args]);
 
 const handWritten = writeFile(
   "hand-written.yaml",
@@ -42,24 +35,7 @@ configs:
 );
 
 // The same ORDERED rules, compiled, written as YAML the way a node would receive it.
-const compiled = writeFile(
-  "compiled.yaml",
-  stringify(
-    compileRegistriesSpec({
-      mirrors: [
-        {
-          registry: "docker.io",
-          endpoints: ["https://harbor.kingsd.top"],
-          rewrites: [
-            { match: "^ksd-test/(.*)", replace: "production/$1" },
-            { match: "^(.*)$", replace: "docker.io/$1" },
-          ],
-        },
-      ],
-      configs: {},
-    }),
-  ),
-);
+const compiled = writeFile("compiled.yaml", stringify(compileRegistriesSpec(WALK_THROUGH_SPEC)));
 
 describe("harbor-mirror resolve (cli.md)", () => {
   it("--json on a hand-written map reports the random winner (§4.3)", () => {

@@ -2,12 +2,11 @@
  * `harbor-mirror validate <file>` (cli.md), run as users run it: the real bin script in a child
  * process, on real files.
  */
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runCli } from "../../testing/run-app";
 
-const BIN = join(__dirname, "..", "..", "bin", "harbor-mirror.js");
 const directory = mkdtempSync(join(tmpdir(), "harbor-mirror-validate-"));
 
 function fileWith(name: string, text: string): string {
@@ -16,10 +15,7 @@ function fileWith(name: string, text: string): string {
   return path;
 }
 
-function validate(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [BIN, "validate", ...args], { encoding: "utf8" });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const validate = (...args: string[]) => runCli(["validate", ...args]);
 
 const VALID = [
   "mirrors:",

@@ -1,4 +1,4 @@
-import { CLI_MD_RESOLVE_EXAMPLE } from "../../testing/cli-md-example";
+import { CLI_MD_RESOLVE_EXAMPLE, WALK_THROUGH_SPEC } from "../../testing/walk-through";
 import { compileRegistriesSpec } from "../../registries/compile-rules";
 import { InvalidImageReferenceError } from "../../registries/image-reference";
 import type { RegistriesFile } from "../../registries/model";
@@ -22,19 +22,7 @@ mirrors:
       "^(.*)$": "docker.io/$1"
 `;
 
-const orderedWalkThrough = compileRegistriesSpec({
-  mirrors: [
-    {
-      registry: "docker.io",
-      endpoints: ["https://harbor.kingsd.top"],
-      rewrites: [
-        { match: "^ksd-test/(.*)", replace: "production/$1" },
-        { match: "^(.*)$", replace: "docker.io/$1" },
-      ],
-    },
-  ],
-  configs: {},
-});
+const orderedWalkThrough = compileRegistriesSpec(WALK_THROUGH_SPEC);
 
 const dockerHubDefault = (repository: string, object = "latest"): ResolveAttempt => ({
   endpoint: "https://registry-1.docker.io/v2",

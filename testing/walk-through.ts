@@ -1,3 +1,23 @@
+import type { RegistriesSpec } from "../registries/model";
+
+/**
+ * The original walk-through's docker.io mirror: Harbor at harbor.kingsd.top, the `ksd-test/` rule
+ * before the proxy-cache rule, as an ordered list (compile it to get what nodes receive).
+ */
+export const WALK_THROUGH_SPEC: RegistriesSpec = {
+  mirrors: [
+    {
+      registry: "docker.io",
+      endpoints: ["https://harbor.kingsd.top"],
+      rewrites: [
+        { match: "^ksd-test/(.*)", replace: "production/$1" },
+        { match: "^(.*)$", replace: "docker.io/$1" },
+      ],
+    },
+  ],
+  configs: {},
+};
+
 /**
  * The `resolve --json` object that cli.md documents for the walk-through's `ksd-test/busybox:1.35`
  * (Harbor at harbor.kingsd.top, rule `^ksd-test/(.*)` → `production/$1` before the proxy rule):
