@@ -1,5 +1,5 @@
 /** Runs one measured command in a fresh child process: wall time around it, peak RSS from inside it. */
-import { spawn } from "node:child_process";
+import { runChild } from "../testing/child-process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -31,33 +31,22 @@ export interface ChildOptions {
 let usageCounter = 0;
 
 /** Runs `command` to completion; a non-zero exit is an error carrying the end of its stderr. */
-export function runMeasured(
+export async function runMeasured(
   [executable, ...args]: readonly string[],
   options: ChildOptions,
 ): Promise<ChildRun> {
   const usageFile = path.join(os.tmpdir(), `harbor-mirror-bench-usage-${process.pid}-${++usageCounter}.json`);
   const env = { ...process.env, CHECKPOINT_DISABLE: "1", ...options.env, BENCH_USAGE_FILE: usageFile };
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(executable, args, { cwd: options.cwd, env });
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
-    child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      const wallMs = performance.now() - started;
-      const maxRssKiB = readUsage(usageFile);
-      if (code !== 0) {
-        const output = Buffer.concat(stderr).toString("utf8").trim();
-        reject(
-          new Error(`${describe([executable, ...args])} exited with ${code}: ${headline(output)}\n${output}`),
-        );
-        return;
-      }
-      resolve({ wallMs, maxRssKiB, stdout: Buffer.concat(stdout).toString("utf8") });
-    });
-  });
+  const started = performance.now();
+  const result = await runChild([executable, ...args], { cwd: options.cwd, env });
+  const wallMs = performance.now() - started;
+  if (result.code !== 0) {
+    const output = result.stderr.trim();
+    throw new Error(
+      `${describe([executable, ...args])} exited with ${result.code}: ${headline(output)}\n${output}`,
+    );
+  }
+  return { wallMs, maxRssKiB: readUsage(usageFile), stdout: result.stdout };
 }
 
 /** The command as a reader would type it: loader flags dropped, absolute paths shortened to file names. */

@@ -6,7 +6,7 @@
  * - `renderMermaidPng` renders in Debian's headless Chromium through playwright-core, with the bundled
  *   `mermaid.min.js` injected from node_modules and every network request refused.
  */
-import { spawn } from "node:child_process";
+import { runChild } from "./child-process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
@@ -65,20 +65,13 @@ export async function parseMermaid(text: string): Promise<MermaidParseResult> {
 }
 
 /** Runs an ES module program with `node` from the repository root (so `mermaid` resolves), feeding stdin. */
-function runNodeModule(program: string, input: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--input-type=module", "-e", program], { cwd: REPO_ROOT });
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
-    child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      if (code === 0) resolve(Buffer.concat(stdout).toString("utf8"));
-      else reject(new Error(`node exited with ${code}: ${Buffer.concat(stderr).toString("utf8")}`));
-    });
-    child.stdin.end(input);
+async function runNodeModule(program: string, input: string): Promise<string> {
+  const result = await runChild([process.execPath, "--input-type=module", "-e", program], {
+    cwd: REPO_ROOT,
+    input,
   });
+  if (result.code !== 0) throw new Error(`node exited with ${result.code}: ${result.stderr}`);
+  return result.stdout;
 }
 
 /** No GPU, no sandbox (containers run as root), and nothing that phones home. */
