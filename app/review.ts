@@ -51,7 +51,7 @@ export function buildReviewModel(
   };
 }
 
-export function resolveCommonImages(file: RegistriesFile): ResolveResult[] {
+function resolveCommonImages(file: RegistriesFile): ResolveResult[] {
   return COMMON_IMAGES.map((image) => resolveImage(image, file));
 }
 

@@ -330,7 +330,7 @@ export function oneOf<const V extends string>(values: readonly V[]): Spec<V> {
 }
 
 /** `must be one of …` with the closest allowed value suggested, or undefined when allowed. */
-export function oneOfProblem(values: readonly string[], value: string): string | undefined {
+function oneOfProblem(values: readonly string[], value: string): string | undefined {
   if (values.includes(value)) return undefined;
   return `must be one of ${listWords(values)}${suggestion(value, values)}`;
 }

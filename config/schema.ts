@@ -8,7 +8,7 @@ import { isIP } from "node:net";
 import { resolve } from "node:path";
 import { defaultRegistriesPath, DISTRIBUTIONS, NODE_ROLES, type Distribution } from "../delivery/nodes";
 import { projectNameProblem, robotNameProblem } from "../harbor/naming";
-import { NAMED_SCHEDULES, retentionScheduleProblem } from "../harbor/retention";
+import { retentionScheduleProblem } from "../harbor/retention";
 import { urlShapeProblem } from "../harbor/url";
 import {
   defaultProjectName,
@@ -44,7 +44,6 @@ import {
 export const ACCESS_MODES = ["public", "robot"] as const;
 export const ROLLOUT_STRATEGIES = ["rolling", "parallel"] as const;
 export const BACKEND_TYPES = ["local", "s3", "pg", "remote"] as const;
-export const RETENTION_SCHEDULES = NAMED_SCHEDULES;
 
 /** Where credentials go instead of this file (named in the error for a credential-like key). */
 export const CREDENTIAL_SOURCES =

@@ -13,7 +13,7 @@ export interface RetentionSettings {
 export const HARBOR_DEFAULT_PROXY_RETENTION: RetentionSettings = { daysSinceLastPull: 7, schedule: "Daily" };
 
 /** Schedules Harbor reads back by name (capitalised). */
-export const NAMED_SCHEDULES = ["Hourly", "Daily", "Weekly"] as const;
+const NAMED_SCHEDULES = ["Hourly", "Daily", "Weekly"] as const;
 /** One cron field: `*`, `?`, a value, range or name, an optional step; comma lists of those. */
 const CRON_FIELD =
   /^(?:\*|\?|[0-9A-Za-z]+(?:-[0-9A-Za-z]+)?)(?:\/\d+)?(?:,(?:\*|[0-9A-Za-z]+(?:-[0-9A-Za-z]+)?)(?:\/\d+)?)*$/;

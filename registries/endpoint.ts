@@ -75,7 +75,7 @@ export function isBareHostPort(key: string): boolean {
 }
 
 /** Go `url.URL.Port()`: the digits after the last colon, `""` when absent or not a port. */
-export function portOf(host: string): string {
+function portOf(host: string): string {
   const colon = host.lastIndexOf(":");
   if (colon < 0 || !isValidOptionalPort(host.slice(colon))) return "";
   return host.slice(colon + 1);
@@ -275,7 +275,7 @@ function unescape(text: string, mode: EscapeMode): void {
 }
 
 /** Go `URL.String()` for the URLs produced here (path as written, escaped where Go would). */
-export function goUrlString(url: GoUrl): string {
+function goUrlString(url: GoUrl): string {
   let text = url.scheme ? `${url.scheme}:` : "";
   if (url.opaque) {
     text += url.opaque;
