@@ -41,7 +41,10 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
     const message =
       `no configuration file at ${path}: create ./${CONFIG_FILE_NAME}, ` +
       `pass --config <file> or set ${CONFIG_PATH_VARIABLE}`;
-    throw new ValidationError([{ severity: "error", path: "(file)", message }], path);
+    throw new ValidationError(
+      [{ severity: "error", code: "config-file-missing", path: "(file)", message }],
+      path,
+    );
   }
   return { ...parseConfig(readFileSync(path, "utf8"), path, dirname(path)), path };
 }
@@ -66,7 +69,10 @@ export function parseConfig(
   }
   if (document.contents === null) {
     const message = "the file is empty: it needs at least `version: 1`, `harbor.url` and `upstreams`";
-    throw new ValidationError([{ severity: "error", path: "(file)", message, line: 1, column: 1 }], file);
+    throw new ValidationError(
+      [{ severity: "error", code: "config-file-empty", path: "(file)", message, line: 1, column: 1 }],
+      file,
+    );
   }
   context.remember([], document.contents);
   const config = harborMirrorSchema.decode(document.contents, [], context);
@@ -78,5 +84,12 @@ export function parseConfig(
 
 function syntaxDiagnostic(error: YAMLError, context: DecodeContext): Diagnostic {
   const { line, column } = context.positionAtOffset(error.pos[0]);
-  return { severity: "error", path: "(yaml)", message: `YAML syntax: ${error.message}`, line, column };
+  return {
+    severity: "error",
+    code: "yaml-syntax",
+    path: "(yaml)",
+    message: `YAML syntax: ${error.message}`,
+    line,
+    column,
+  };
 }

@@ -79,9 +79,16 @@ export class DecodeContext {
   }
 
   /** Reports at `node`, or at the nearest remembered ancestor of `path` when there is no node. */
-  report(severity: Severity, path: KeyPath, message: string, node?: unknown): void {
+  report(severity: Severity, code: string, path: KeyPath, message: string, node?: unknown): void {
     const position = this.positionOf(node) ?? this.nearestPosition(path);
-    this.diagnostics.push({ severity, path: formatPath(path), message, ...this.asLineColumn(position) });
+    this.diagnostics.push({
+      severity,
+      code,
+      path: formatPath(path),
+      message,
+      keyPath: path,
+      ...this.asLineColumn(position),
+    });
   }
 
   /** Resolves aliases (`*anchor`) to the node they point at. */
@@ -145,6 +152,8 @@ export interface Spec<T> {
 /** A cross-key rule, run once the value it is attached to decoded without error. */
 export interface Rule<T> {
   readonly severity: Severity;
+  /** Stable identifier of the rule (see `Diagnostic.code`). */
+  readonly code: string;
   /** One line for the reference. */
   readonly doc: string;
   check(value: T, report: (path: KeyPath, message: string) => void, context: DecodeContext): void;
@@ -257,7 +266,7 @@ export function scalar<T>(options: ScalarOptions<T>): Spec<T> {
       const problem = value === undefined ? `must be ${options.expected}` : options.check?.(value, context);
       if (problem === undefined)
         return options.normalize ? options.normalize(value as T, context) : (value as T);
-      context.report("error", path, `${problem}; got ${showValue(raw)}`, resolved);
+      context.report("error", "config-invalid-value", path, `${problem}; got ${showValue(raw)}`, resolved);
       return INVALID;
     },
   };
@@ -368,7 +377,13 @@ function mappingEntries(
   const resolved = context.resolve(node);
   if (!isMap(resolved)) {
     const raw = isScalar(resolved) ? resolved.value : isSeq(resolved) ? [] : resolved;
-    context.report("error", path, `must be a mapping (${what}); got ${showValue(raw)}`, resolved);
+    context.report(
+      "error",
+      "config-not-a-mapping",
+      path,
+      `must be a mapping (${what}); got ${showValue(raw)}`,
+      resolved,
+    );
     return undefined;
   }
   const entries: Entry[] = [];
@@ -376,7 +391,13 @@ function mappingEntries(
     const keyNode = context.resolve(pair.key);
     const key = isScalar(keyNode) ? keyNode.value : undefined;
     if (typeof key !== "string") {
-      context.report("error", path, `keys must be strings; got ${showValue(key)}`, keyNode);
+      context.report(
+        "error",
+        "config-key-not-string",
+        path,
+        `keys must be strings; got ${showValue(key)}`,
+        keyNode,
+      );
       continue;
     }
     context.remember([...path, key], keyNode);
@@ -484,7 +505,13 @@ function decodeField(
   const presence = field.presence;
   switch (presence.kind) {
     case "required":
-      context.report("error", path, `is required (${field.spec.type}): ${field.doc}`, entry?.keyNode);
+      context.report(
+        "error",
+        "config-required",
+        path,
+        `is required (${field.spec.type}): ${field.doc}`,
+        entry?.keyNode,
+      );
       return INVALID;
     case "optional":
       return undefined;
@@ -507,6 +534,7 @@ function checkDerived(
   if (problem === undefined) return value;
   context.report(
     "error",
+    "config-invalid-default",
     path,
     `the default ${showValue(value)} is not valid: ${problem}; set it explicitly`,
   );
@@ -526,7 +554,13 @@ function reportUnknownKeys(
     const message =
       forbidden ??
       `unknown key \`${entry.key}\`${suggestion(entry.key, known)}; allowed keys: ${listWords(known)}`;
-    context.report("error", [...path, entry.key], message, entry.keyNode);
+    context.report(
+      "error",
+      forbidden ? "config-credential-key" : "config-unknown-key",
+      [...path, entry.key],
+      message,
+      entry.keyNode,
+    );
   }
 }
 
@@ -542,7 +576,13 @@ function passThroughEntries(
     forbiddenKeysIn(entry.key, entry.keyNode, entry.valueNode, path),
   );
   for (const hit of forbidden) {
-    context.report("error", hit.path, context.options.forbiddenKey?.(hit.key) ?? "", hit.keyNode);
+    context.report(
+      "error",
+      "config-credential-key",
+      hit.path,
+      context.options.forbiddenKey?.(hit.key) ?? "",
+      hit.keyNode,
+    );
   }
   if (forbidden.length > 0) return INVALID;
   return Object.fromEntries(
@@ -581,7 +621,7 @@ function applyRules<T>(
       value,
       (relative, message) => {
         if (rule.severity === "error") valid = false;
-        context.report(rule.severity, [...path, ...relative], message);
+        context.report(rule.severity, rule.code, [...path, ...relative], message);
       },
       context,
     );
@@ -604,6 +644,7 @@ export function list<T>(item: Spec<T>, options: ListOptions<T> = {}): Spec<reado
       const raw = isScalar(resolved) ? resolved.value : {};
       context.report(
         "error",
+        "config-not-a-list",
         path,
         `must be a list (one \`- \` item per line); got ${showValue(raw)}`,
         resolved,
@@ -615,7 +656,13 @@ export function list<T>(item: Spec<T>, options: ListOptions<T> = {}): Spec<reado
       return item.decode(itemNode, [...path, index], context);
     });
     if (items.length < minItems) {
-      context.report("error", path, `must have at least ${minItems} item(s); got ${items.length}`, resolved);
+      context.report(
+        "error",
+        "config-too-few-items",
+        path,
+        `must have at least ${minItems} item(s); got ${items.length}`,
+        resolved,
+      );
       return INVALID;
     }
     return items.includes(INVALID) ? INVALID : applyRules(rules, items as T[], path, context);
@@ -629,9 +676,15 @@ export function list<T>(item: Spec<T>, options: ListOptions<T> = {}): Spec<reado
 }
 
 /** Rule: no two items share the value of `key` (read with `keyOf`, so defaults count too). */
-export function uniqueBy<T>(key: string, keyOf: (item: T) => string, reason: string): Rule<readonly T[]> {
+export function uniqueBy<T>(
+  code: string,
+  key: string,
+  keyOf: (item: T) => string,
+  reason: string,
+): Rule<readonly T[]> {
   return {
     severity: "error",
+    code,
     doc: `No two items share a \`${key}\` (defaults included): ${reason}.`,
     check(items, report) {
       const firstIndex = new Map<string, number>();
@@ -659,7 +712,12 @@ export function map<V>(
       .map((entry) => {
         const keyProblem = key.check?.(entry.key, context);
         if (keyProblem)
-          context.report("error", [...path, entry.key], `${keyProblem}; got ${showValue(entry.key)}`);
+          context.report(
+            "error",
+            "config-invalid-value",
+            [...path, entry.key],
+            `${keyProblem}; got ${showValue(entry.key)}`,
+          );
         const item = value.decode(entry.valueNode, [...path, entry.key], context);
         return [entry.key, keyProblem ? INVALID : item] as const;
       });

@@ -189,6 +189,7 @@ const harbor = object(
     rules: [
       {
         severity: "error",
+        code: "harbor-url-http-not-allowed",
         doc: "`url` may use http:// only with `allowHttp: true`.",
         check(value, report) {
           if (value.url.startsWith("http:") && !value.allowHttp) {
@@ -201,6 +202,7 @@ const harbor = object(
       },
       {
         severity: "warning",
+        code: "harbor-allow-http",
         doc: "`allowHttp: true`: pulls and API calls may travel unencrypted.",
         check(value, report) {
           if (value.allowHttp)
@@ -209,6 +211,7 @@ const harbor = object(
       },
       {
         severity: "warning",
+        code: "harbor-insecure-api",
         doc: "`insecureApi: true`: the Harbor API certificate is not verified.",
         check(value, report) {
           if (value.insecureApi) {
@@ -240,6 +243,7 @@ const retention = object({
 
 const upstreamAccessPair: Rule<{ readonly accessId?: string; readonly accessSecretVar?: string }> = {
   severity: "error",
+  code: "upstream-access-pair",
   doc: "`accessId` and `accessSecretVar` are given together or not at all.",
   check(value, report) {
     if (value.accessId !== undefined && value.accessSecretVar === undefined) {
@@ -379,6 +383,7 @@ const ssh = object(
     rules: [
       {
         severity: "error",
+        code: "ssh-bastion-settings-need-host",
         doc: "`bastionUser` and `bastionPort` need `bastionHost`.",
         check(value, report) {
           for (const key of ["bastionUser", "bastionPort"] as const) {
@@ -452,8 +457,18 @@ const fields = {
     list(upstream, {
       minItems: 1,
       rules: [
-        uniqueBy("registry", (item: Upstream) => item.registry, "each registry is proxied once"),
-        uniqueBy("project", (item: Upstream) => item.project, "each upstream needs its own Harbor project"),
+        uniqueBy(
+          "upstream-duplicate-registry",
+          "registry",
+          (item: Upstream) => item.registry,
+          "each registry is proxied once",
+        ),
+        uniqueBy(
+          "upstream-duplicate-project",
+          "project",
+          (item: Upstream) => item.project,
+          "each upstream needs its own Harbor project",
+        ),
       ],
     }),
     { doc: "Registries proxied through Harbor, one proxy project each; order does not matter." },
@@ -469,7 +484,11 @@ const fields = {
     example: "rke2",
   }),
   nodes: defaultEmpty(
-    list(node, { rules: [uniqueBy("name", (item: NodeEntry) => item.name, "node names are identities")] }),
+    list(node, {
+      rules: [
+        uniqueBy("node-duplicate-name", "name", (item: NodeEntry) => item.name, "node names are identities"),
+      ],
+    }),
     { doc: "Nodes that receive registries.yaml over SSH; without nodes nothing is delivered." },
   ),
   ssh: defaultEmpty(ssh, { doc: "How the nodes are reached." }),
@@ -483,6 +502,7 @@ type Root = ObjectOf<typeof fields>;
 const rootRules: readonly Rule<Root>[] = [
   {
     severity: "error",
+    code: "backend-url-credentials",
     doc: "No `backend` value embeds credentials in a URL (`scheme://user:password@…`): they would land in cdk.tf.json.",
     check(config, report) {
       for (const [key, value] of Object.entries(config.backend.options)) {
@@ -498,6 +518,7 @@ const rootRules: readonly Rule<Root>[] = [
   },
   {
     severity: "error",
+    code: "rewrites-unknown-registry",
     doc: "Every key of `rewrites` is the `registry` of an upstream.",
     check(config, report) {
       const registries = config.upstreams.map((item) => item.registry);
@@ -513,6 +534,7 @@ const rootRules: readonly Rule<Root>[] = [
   },
   {
     severity: "warning",
+    code: "upstream-version-dependent",
     doc: "An upstream choice that depends on the Harbor version (e.g. provider `quay`, refused by Harbor 2.14+ by default).",
     check(config, report) {
       config.upstreams.forEach((item, index) => {
@@ -523,6 +545,7 @@ const rootRules: readonly Rule<Root>[] = [
   },
   {
     severity: "warning",
+    code: "access-public",
     doc: "`access: public`: anyone who reaches Harbor can pull through it anonymously.",
     check(config, report) {
       if (config.access === "public") {
@@ -535,6 +558,7 @@ const rootRules: readonly Rule<Root>[] = [
   },
   {
     severity: "warning",
+    code: "ssh-without-nodes",
     doc: "`ssh` is set but there are no `nodes`: nothing is delivered.",
     check(config, report, context) {
       if (config.nodes.length === 0 && context.wasWritten(["ssh"]))
@@ -543,6 +567,7 @@ const rootRules: readonly Rule<Root>[] = [
   },
   {
     severity: "warning",
+    code: "rollout-parallel-servers",
     doc: "`rollout.strategy: parallel` with server nodes: every control plane restarts at once.",
     check(config, report) {
       if (config.rollout.strategy === "parallel" && config.nodes.some((item) => item.role === "server")) {

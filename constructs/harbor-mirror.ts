@@ -4,6 +4,7 @@
  * the next, so nothing is derived twice.
  */
 import { Construct } from "constructs";
+import { errorAt, ValidationError } from "../registries/diagnostics";
 import { HarborProxyCache, HarborProxyCacheProps } from "./harbor-proxy-cache";
 import { RegistriesContent } from "./registries-content";
 import { RegistriesDelivery, RegistriesDeliveryProps } from "./registries-delivery";
@@ -42,21 +43,25 @@ export class HarborMirror extends Construct {
       this.delivery = new RegistriesDelivery(this, "Delivery", {
         ...props.delivery,
         content: this.registries.content,
-        caCert: caCertOf(props),
+        caCert: caCertOf(props, this.node.path),
       });
     }
   }
 }
 
-function caCertOf(props: HarborMirrorProps): RegistriesDeliveryProps["caCert"] {
+function caCertOf(props: HarborMirrorProps, construct: string): RegistriesDeliveryProps["caCert"] {
   const pem = props.delivery?.caCertPem;
   const path = props.proxyCache.caCertNodePath;
   if (pem === undefined) return undefined;
   if (path === undefined) {
-    throw new Error(
-      "HarborMirror: delivery.caCertPem is set but proxyCache.caCertNodePath is not: " +
-        "set caCertNodePath to the path nodes read the CA from (it becomes configs.<harbor host>.tls.ca_file)",
-    );
+    throw ValidationError.inConstruct(construct, [
+      errorAt(
+        "ca-cert-without-node-path",
+        ["delivery", "caCertPem"],
+        "is set but proxyCache.caCertNodePath is not: set caCertNodePath to the path nodes read the CA from " +
+          "(it becomes configs.<harbor host>.tls.ca_file)",
+      ),
+    ]);
   }
   return { content: pem, path };
 }

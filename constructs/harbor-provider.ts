@@ -6,7 +6,8 @@
 import { TerraformVariable, Token } from "cdktf";
 import { Construct } from "constructs";
 import { provider } from "../.gen/providers/harbor";
-import { parseHarborUrl } from "../harbor/url";
+import { harborUrlProblem, parseHarborUrl } from "../harbor/url";
+import { errorAt, ValidationError } from "../registries/diagnostics";
 
 export interface HarborProviderProps {
   /**
@@ -37,9 +38,7 @@ export class HarborProvider extends Construct {
 
   constructor(scope: Construct, id: string, props: HarborProviderProps) {
     super(scope, id);
-    const url = Token.isUnresolved(props.url)
-      ? props.url
-      : parseHarborUrl(props.url, { allowInsecureHttp: props.allowInsecureHttp }).root;
+    const url = Token.isUnresolved(props.url) ? props.url : literalUrl(props, this.node.path);
     this.username = optionalSecretVariable(this, HARBOR_USERNAME_VARIABLE, "Harbor admin user name");
     this.password = optionalSecretVariable(this, HARBOR_PASSWORD_VARIABLE, "Harbor admin password");
     this.provider = new provider.HarborProvider(this, "harbor", {
@@ -49,6 +48,13 @@ export class HarborProvider extends Construct {
       password: this.password.stringValue,
     });
   }
+}
+
+function literalUrl(props: HarborProviderProps, construct: string): string {
+  const problem = harborUrlProblem(props.url, props);
+  if (problem)
+    throw ValidationError.inConstruct(construct, [errorAt("harbor-url-invalid", ["url"], problem)]);
+  return parseHarborUrl(props.url, props).root;
 }
 
 /**

@@ -26,7 +26,7 @@ import {
   upstreamWarnings,
 } from "../harbor/upstreams";
 import { endpointUrlProblem, HarborUrl, harborUrlProblem, parseHarborUrl } from "../harbor/url";
-import { Diagnostic, ValidationError } from "../registries/diagnostics";
+import { Diagnostic, errorAt, KeyPath, throwIfErrors } from "../registries/diagnostics";
 import {
   ApplyTimeHost,
   ApplyTimeValue,
@@ -211,7 +211,7 @@ export class HarborProxyCache extends Construct {
 
   constructor(scope: Construct, id: string, props: HarborProxyCacheProps) {
     super(scope, id);
-    const harbor = harborLocation(validateProps(props), props);
+    const harbor = harborLocation(validateProps(props, this.node.path), props);
     const upstreams = resolveUpstreams(props.upstreams);
     this.harborHost = harbor.host;
     this.warn(upstreams, props, harbor.spec);
@@ -453,16 +453,16 @@ function robotTokens(
 // Validation: every problem is collected, then thrown together as one ValidationError.
 // Values that are unresolved tokens are known only at apply time and are not checked.
 
-type Report = (path: string, message: string) => void;
+type Report = (code: string, path: KeyPath, message: string) => void;
 
 /** Harbor's parsed URL, or undefined when it is a token (checked at apply time). */
-function validateProps(props: HarborProxyCacheProps): HarborUrl | undefined {
+function validateProps(props: HarborProxyCacheProps, construct: string): HarborUrl | undefined {
   const diagnostics: Diagnostic[] = [];
-  const report: Report = (path, message) => diagnostics.push({ severity: "error", path, message });
+  const report: Report = (code, path, message) => diagnostics.push(errorAt(code, path, message));
   const urlProblem = isToken(props.harborUrl)
     ? undefined
     : harborUrlProblem(props.harborUrl, { allowInsecureHttp: props.allowInsecureHttp });
-  if (urlProblem) report("harborUrl", urlProblem);
+  if (urlProblem) report("harbor-url-invalid", ["harborUrl"], urlProblem);
   const harborUrl =
     urlProblem || isToken(props.harborUrl) ? undefined : parseHarborUrl(props.harborUrl, props);
   validateUpstreams(props.upstreams, harborUrl?.host, report);
@@ -475,11 +475,12 @@ function validateProps(props: HarborProxyCacheProps): HarborUrl | undefined {
     !props.caCertNodePath.startsWith("/")
   ) {
     report(
-      "caCertNodePath",
+      "node-path-invalid",
+      ["caCertNodePath"],
       `${JSON.stringify(props.caCertNodePath)} is not allowed: expected an absolute path on the nodes`,
     );
   }
-  if (diagnostics.length > 0) throw new ValidationError(diagnostics);
+  throwIfErrors(diagnostics, construct);
   return harborUrl;
 }
 
@@ -488,76 +489,101 @@ function validateUpstreams(
   harborHost: string | undefined,
   report: Report,
 ) {
-  if (upstreams.length === 0) report("upstreams", "at least one upstream registry is required");
-  const seenRegistries = new Set<string>();
+  if (upstreams.length === 0)
+    report("upstreams-empty", ["upstreams"], "at least one upstream registry is required");
+  const registryOwners = new Map<string, number>();
   const projectOwners = new Map<string, string>();
-  for (const upstream of upstreams) {
-    const path = `upstreams.${JSON.stringify(upstream.registry)}`;
+  upstreams.forEach((upstream, index) => {
+    const path = ["upstreams", index] as const;
     const registryProblem = upstreamHostProblem(upstream.registry, harborHost);
-    if (registryProblem) report(`${path}.registry`, registryProblem);
-    if (seenRegistries.has(upstream.registry)) {
+    if (registryProblem) report(registryProblem.code, [...path, "registry"], registryProblem.message);
+    const first = registryOwners.get(upstream.registry);
+    if (first !== undefined) {
       report(
-        `${path}.registry`,
-        `duplicate registry ${JSON.stringify(upstream.registry)}: each registry may appear once`,
+        "upstream-duplicate-registry",
+        [...path, "registry"],
+        `${JSON.stringify(upstream.registry)} is already the registry of upstreams[${first}]: each registry is proxied once`,
       );
-    }
-    seenRegistries.add(upstream.registry);
+    } else registryOwners.set(upstream.registry, index);
     validateProjectName(upstream, path, projectOwners, report);
     validateUpstreamSettings(upstream, path, report);
-  }
+  });
 }
 
-function upstreamHostProblem(registryHost: string, harborHost: string | undefined): string | undefined {
+function upstreamHostProblem(
+  registryHost: string,
+  harborHost: string | undefined,
+): { code: string; message: string } | undefined {
   const shown = JSON.stringify(registryHost);
-  if (isToken(registryHost)) return `must be a literal host: Terraform addresses are derived from it`;
+  if (isToken(registryHost)) {
+    return {
+      code: "upstream-registry-token",
+      message: "must be a literal host: Terraform addresses are derived from it",
+    };
+  }
   const problem = registryHostProblem(registryHost);
-  if (problem) return `${shown} is not a registry host: ${problem}`;
+  if (problem)
+    return { code: "upstream-registry-invalid", message: `${shown} is not a registry host: ${problem}` };
   if (registryHost === harborHost) {
-    return (
-      `${shown} is Harbor's own host: a mirror whose endpoint is its own registry is folded into the default ` +
-      `endpoint and its rewrites are dropped (rke2-registries.md §10 pitfall 1)`
-    );
+    return {
+      code: "upstream-registry-is-harbor",
+      message:
+        `${shown} is Harbor's own host: a mirror whose endpoint is its own registry is folded into the default ` +
+        "endpoint and its rewrites are dropped",
+    };
   }
   return undefined;
 }
 
 function validateProjectName(
   upstream: UpstreamProps,
-  path: string,
+  path: KeyPath,
   projectOwners: Map<string, string>,
   report: Report,
 ) {
-  const name = upstream.project ?? upstream.registry;
+  const name = upstream.project ?? defaultProjectName(upstream.registry);
   if (isToken(name)) return;
   const problem = projectNameProblem(name);
-  if (problem) report(`${path}.project`, problem);
+  if (problem) report("upstream-project-invalid", [...path, "project"], problem);
   const owner = projectOwners.get(name);
   if (owner !== undefined && owner !== upstream.registry) {
-    report(`${path}.project`, `duplicate project ${JSON.stringify(name)}: already used by upstream ${owner}`);
+    report(
+      "upstream-duplicate-project",
+      [...path, "project"],
+      `${JSON.stringify(name)} is already the project of upstream ${owner}: each upstream needs its own Harbor project`,
+    );
   }
   projectOwners.set(name, upstream.registry);
 }
 
-function validateUpstreamSettings(upstream: UpstreamProps, path: string, report: Report) {
+function validateUpstreamSettings(upstream: UpstreamProps, path: KeyPath, report: Report) {
   const { provider: type, endpointUrl, accessId, accessSecret } = upstream;
   if (type !== undefined && !isToken(type)) {
     const problem = providerTypeProblem(type);
-    if (problem) report(`${path}.provider`, problem);
+    if (problem) report("upstream-provider-invalid", [...path, "provider"], problem);
   }
   if (endpointUrl !== undefined && !isToken(endpointUrl)) {
     const problem = endpointUrlProblem(endpointUrl);
-    if (problem) report(`${path}.endpointUrl`, problem);
+    if (problem) report("upstream-endpoint-url-invalid", [...path, "endpointUrl"], problem);
   }
-  if ((accessId === undefined) !== (accessSecret === undefined)) {
+  if (accessId !== undefined && accessSecret === undefined) {
     report(
-      `${path}.accessId`,
-      "accessId and accessSecret must be given together (or neither, for anonymous pulls)",
+      "upstream-access-pair",
+      [...path, "accessSecret"],
+      "is required when accessId is set: the upstream's password or token",
+    );
+  }
+  if (accessSecret !== undefined && accessId === undefined) {
+    report(
+      "upstream-access-pair",
+      [...path, "accessId"],
+      "is required with accessSecret: the upstream user name or key ID",
     );
   }
   const secretProblem = secretTokenProblem(accessSecret);
-  if (secretProblem) report(`${path}.accessSecret`, secretProblem);
-  reportLimit(upstream.storageQuotaGiB, `${path}.storageQuotaGiB`, "GiB", report);
-  reportLimit(upstream.proxySpeedKb, `${path}.proxySpeedKb`, "KB/s", report);
+  if (secretProblem) report("secret-literal", [...path, "accessSecret"], secretProblem);
+  reportLimit(upstream.storageQuotaGiB, [...path, "storageQuotaGiB"], "GiB", report);
+  reportLimit(upstream.proxySpeedKb, [...path, "proxySpeedKb"], "KB/s", report);
 }
 
 function providerTypeProblem(type: string): string | undefined {
@@ -566,7 +592,7 @@ function providerTypeProblem(type: string): string | undefined {
   }
   if (!isProxyCacheProviderType(type)) {
     return (
-      `provider type ${JSON.stringify(type)} cannot back a Harbor proxy cache (harbor.md §3.1): ` +
+      `provider type ${JSON.stringify(type)} cannot back a Harbor proxy cache: ` +
       `allowed are ${PROXY_CACHE_PROVIDER_TYPES.join(", ")}`
     );
   }
@@ -574,9 +600,13 @@ function providerTypeProblem(type: string): string | undefined {
 }
 
 /** -1 (unlimited) or a positive whole number, as Harbor accepts for quotas and speed limits. */
-function reportLimit(value: number | undefined, path: string, unit: string, report: Report) {
+function reportLimit(value: number | undefined, path: KeyPath, unit: string, report: Report) {
   if (value === undefined || isToken(value) || value === -1 || (Number.isInteger(value) && value > 0)) return;
-  report(path, `${value} is not allowed: expected -1 (unlimited) or a positive whole number of ${unit}`);
+  report(
+    "harbor-limit-invalid",
+    path,
+    `${value} is not allowed: expected -1 (unlimited) or a positive whole number of ${unit}`,
+  );
 }
 
 function validateRewriteKeys(props: HarborProxyCacheProps, report: Report) {
@@ -584,8 +614,9 @@ function validateRewriteKeys(props: HarborProxyCacheProps, report: Report) {
   for (const key of Object.keys(props.rewrites ?? {})) {
     if (!registries.has(key)) {
       report(
-        `rewrites.${JSON.stringify(key)}`,
-        `no upstream has registry ${JSON.stringify(key)}: rewrites apply only to upstream registries (${[...registries].sort().join(", ")})`,
+        "rewrites-unknown-registry",
+        ["rewrites", key],
+        `is not an upstream registry: rewrites apply only to upstream registries (${[...registries].sort().join(", ")})`,
       );
     }
   }
@@ -594,20 +625,28 @@ function validateRewriteKeys(props: HarborProxyCacheProps, report: Report) {
 function validateAccess(props: HarborProxyCacheProps, report: Report) {
   const access: string = props.access ?? "public";
   if (access !== "public" && access !== "robot") {
-    report("access", `${JSON.stringify(access)} is not allowed: expected "public" or "robot"`);
+    report(
+      "value-not-allowed",
+      ["access"],
+      `${JSON.stringify(access)} is not allowed: expected "public" or "robot"`,
+    );
   }
   if (props.robotName !== undefined && !isToken(props.robotName)) {
     const problem = robotNameProblem(props.robotName);
-    if (problem) report("robotName", problem);
+    if (problem) report("robot-name-invalid", ["robotName"], problem);
   }
   const secretProblem = secretTokenProblem(props.robotSecret);
-  if (secretProblem) report("robotSecret", secretProblem);
+  if (secretProblem) report("secret-literal", ["robotSecret"], secretProblem);
   if (access !== "robot") {
     const robotOnly = (["robotName", "robotSecret", "robotSecretVersion"] as const).filter(
       (key) => props[key] !== undefined,
     );
     robotOnly.forEach((key) =>
-      report(key, `is set but access is ${JSON.stringify(access)}: it applies only to access "robot"`),
+      report(
+        "robot-setting-without-robot-access",
+        [key],
+        `is set but access is ${JSON.stringify(access)}: it applies only to access "robot"`,
+      ),
     );
   }
 }
@@ -617,12 +656,17 @@ function validateRetention(retention: RetentionSettings | undefined, report: Rep
   const daysProblem = isToken(retention.daysSinceLastPull)
     ? undefined
     : retentionDaysProblem(retention.daysSinceLastPull);
-  if (daysProblem) report("retention.daysSinceLastPull", daysProblem);
+  if (daysProblem) report("retention-days-invalid", ["retention", "daysSinceLastPull"], daysProblem);
   const scheduleProblem = isToken(retention.schedule)
     ? undefined
     : retentionScheduleProblem(retention.schedule);
-  if (scheduleProblem)
-    report("retention.schedule", `schedule ${JSON.stringify(retention.schedule)} ${scheduleProblem}`);
+  if (scheduleProblem) {
+    report(
+      "retention-schedule-invalid",
+      ["retention", "schedule"],
+      `schedule ${JSON.stringify(retention.schedule)} ${scheduleProblem}`,
+    );
+  }
 }
 
 /** Secrets must arrive as tokens; the literal is never echoed back in the message. */

@@ -7,6 +7,7 @@
  */
 import { Fn, TerraformLocal } from "cdktf";
 import { Construct } from "constructs";
+import { errorAt, ValidationError } from "../registries/diagnostics";
 import type { RegistriesSpec } from "../registries/model";
 import { displayRendered, renderRegistriesSpec, RenderedRegistries } from "../registries/render";
 import { escapeTemplateLiteral } from "../delivery/terraform-template";
@@ -36,7 +37,7 @@ export class RegistriesContent extends Construct {
     const template = new TerraformLocal(this, "template", escapeTemplateLiteral(this.rendered.text));
     const content = this.rendered.applyTimeValues.reduce(
       (text, { placeholder, value }) =>
-        Fn.replace(text, placeholder, Fn.jsonencode(tokenFor(props, value.id))),
+        Fn.replace(text, placeholder, Fn.jsonencode(tokenFor(props, value.id, this.node.path))),
       template.asString,
     );
     this.content = this.rendered.applyTimeValues.length
@@ -45,13 +46,17 @@ export class RegistriesContent extends Construct {
   }
 }
 
-function tokenFor(props: RegistriesContentProps, id: string): string {
+function tokenFor(props: RegistriesContentProps, id: string, construct: string): string {
   const token = props.applyTimeTokens?.[id];
   if (token === undefined) {
-    throw new Error(
-      `RegistriesContent: the registries spec uses the apply-time value '${id}' but applyTimeTokens has no entry ` +
-        `for it (known: ${Object.keys(props.applyTimeTokens ?? {}).join(", ") || "none"}).`,
-    );
+    throw ValidationError.inConstruct(construct, [
+      errorAt(
+        "apply-time-token-missing",
+        ["applyTimeTokens", id],
+        `is missing: the registries spec uses the apply-time value '${id}' ` +
+          `(known: ${Object.keys(props.applyTimeTokens ?? {}).join(", ") || "none"})`,
+      ),
+    ]);
   }
   return token;
 }

@@ -6,7 +6,7 @@
 import { Fn, IResolvable, IResolveContext, TerraformLocal, Token, Tokenization } from "cdktf";
 import { Construct } from "constructs";
 import { resource } from "@cdktf/provider-null";
-import { Diagnostic, ValidationError } from "../registries/diagnostics";
+import { Diagnostic, errorAt, KeyPath, throwIfErrors } from "../registries/diagnostics";
 import { checkNodeName, checkOneOf, checkPositiveInteger, checkRemotePath } from "../delivery/checks";
 import {
   defaultRegistriesPath,
@@ -104,8 +104,7 @@ export class RegistriesDelivery extends Construct {
     private readonly props: RegistriesDeliveryProps,
   ) {
     super(scope, id);
-    const errors = this.validate();
-    if (errors.length > 0) throw new ValidationError(errors);
+    throwIfErrors(this.validate(), this.node.path);
     this.registriesFile = this.sharedFile("content", props.content);
     if (props.caCert) this.caFile = this.sharedFile("ca_cert", props.caCert.content);
     this.installerFile = this.sharedFile("installer", INSTALLER_SCRIPT);
@@ -217,46 +216,53 @@ export class RegistriesDelivery extends Construct {
   }
 
   protected validateNodes(): Diagnostic[] {
-    const seen = new Set<string>();
+    const firstIndex = new Map<string, number>();
     return this.props.nodes.flatMap((node, index) => {
-      const path = `nodes[${index}]`;
+      const path = ["nodes", index];
       const errors = [
-        ...resolvedOnly(node.name, (name) => checkNodeName(name, `${path}.name`)),
-        ...resolvedOnly(node.role, (role) => checkOneOf(role, NODE_ROLES, `${path}.role`)),
-        ...checkLiteralPath(node.registriesPath, `${path}.registriesPath`),
-        ...resolvedOnly(node.port, (port) => checkPort(port, `${path}.port`)),
+        ...resolvedOnly(node.name, (name) => checkNodeName(name, [...path, "name"])),
+        ...resolvedOnly(node.role, (role) => checkOneOf(role, NODE_ROLES, [...path, "role"])),
+        ...checkLiteralPath(node.registriesPath, [...path, "registriesPath"]),
+        ...resolvedOnly(node.port, (port) => checkPort(port, [...path, "port"])),
       ];
-      if (seen.has(node.name)) {
+      const first = firstIndex.get(node.name);
+      if (first !== undefined) {
         errors.push(
-          failure(`${path}.name`, `node name "${node.name}" is used twice: node names must be unique`),
+          errorAt(
+            "node-duplicate-name",
+            [...path, "name"],
+            `${JSON.stringify(node.name)} is already the name of nodes[${first}]: node names are identities and must be unique`,
+          ),
         );
-      }
-      seen.add(node.name);
+      } else firstIndex.set(node.name, index);
       return errors;
     });
   }
 
   protected validateDistribution(): Diagnostic[] {
-    return resolvedOnly(this.props.distribution, (value) => checkOneOf(value, DISTRIBUTIONS, "distribution"));
+    return resolvedOnly(this.props.distribution, (value) =>
+      checkOneOf(value, DISTRIBUTIONS, ["distribution"]),
+    );
   }
 
   protected validateSsh(): Diagnostic[] {
     if (Token.isUnresolved(this.props.ssh.privateKey)) return [];
     return [
-      failure(
-        "ssh.privateKey",
+      errorAt(
+        "secret-literal",
+        ["ssh", "privateKey"],
         "is a literal string, which would be written in plaintext to cdktf.out: pass the token of a sensitive TerraformVariable instead",
       ),
     ];
   }
 
   protected validateCaCert(): Diagnostic[] {
-    return checkLiteralPath(this.props.caCert?.path, "caCert.path");
+    return checkLiteralPath(this.props.caCert?.path, ["caCert", "path"]);
   }
 
   protected validateRestartTimeout(): Diagnostic[] {
     return resolvedOnly(this.props.restartTimeoutSeconds, (value) =>
-      checkPositiveInteger(value, "restartTimeoutSeconds"),
+      checkPositiveInteger(value, ["restartTimeoutSeconds"]),
     );
   }
 }
@@ -316,24 +322,21 @@ function stagedFile(file: SharedFile, stagedPath: string, targetPath: string, re
   return { content: file.content, stagedPath, targetPath, sha256: file.sha256, restartOnChange };
 }
 
-function failure(path: string, message: string): Diagnostic {
-  return { severity: "error", path, message };
-}
-
-function checkPort(port: number, path: string): Diagnostic[] {
+function checkPort(port: number, path: KeyPath): Diagnostic[] {
   if (Number.isInteger(port) && port >= 1 && port <= 65535) return [];
-  return [failure(path, `${port} is not allowed: expected a TCP port from 1 to 65535`)];
+  return [errorAt("port-invalid", path, `${port} is not allowed: expected a TCP port from 1 to 65535`)];
 }
 
 /**
  * Paths are spliced into the node's shell script, so unlike other values they must be known at
  * synth time: only a validated path is safe there.
  */
-function checkLiteralPath(value: string | undefined, path: string): Diagnostic[] {
+function checkLiteralPath(value: string | undefined, path: KeyPath): Diagnostic[] {
   if (value === undefined) return [];
   if (!Token.isUnresolved(value)) return checkRemotePath(value, path);
   return [
-    failure(
+    errorAt(
+      "node-path-token",
       path,
       "is a token: paths are embedded in the node's install script and must be known at synth time",
     ),

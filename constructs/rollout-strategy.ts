@@ -2,7 +2,7 @@
  * How a change of `registries.yaml` reaches the nodes (cdk8s-plus `DeploymentStrategy` style).
  */
 import { Token } from "cdktf";
-import { ValidationError } from "../registries/diagnostics";
+import { throwIfErrors } from "../registries/diagnostics";
 import { checkPositiveInteger } from "../delivery/checks";
 import { RolloutPolicy } from "../delivery/rollout";
 
@@ -24,8 +24,7 @@ export class RolloutStrategy {
   static rolling(options: RollingOptions = {}): RolloutStrategy {
     const batchSize = options.batchSize ?? 1;
     if (!Token.isUnresolved(batchSize)) {
-      const errors = checkPositiveInteger(batchSize, "rollout.batchSize");
-      if (errors.length > 0) throw new ValidationError(errors);
+      throwIfErrors(checkPositiveInteger(batchSize, ["batchSize"]), "RolloutStrategy.rolling");
     }
     return new RolloutStrategy({ kind: "rolling", batchSize });
   }

@@ -8,7 +8,7 @@
  * expressions in them are the values a caller passes in (e.g. the expected hash).
  */
 import { createHash } from "node:crypto";
-import { Diagnostic, ValidationError } from "../registries/diagnostics";
+import { Diagnostic, throwIfErrors } from "../registries/diagnostics";
 import { checkPositiveInteger, checkRemotePath } from "./checks";
 
 /** One uploaded file and where it goes. */
@@ -50,13 +50,9 @@ export function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
-function assertValid(diagnostics: Diagnostic[]): void {
-  if (diagnostics.length > 0) throw new ValidationError(diagnostics);
-}
-
 /** Removes our own leftover staging directory (an interrupted upload), then creates it private. */
 export function prepareStagingScript(stagingDir: string): string[] {
-  assertValid(checkRemotePath(stagingDir, "stagingDir"));
+  throwIfErrors(checkRemotePath(stagingDir, ["stagingDir"]));
   return [
     "set -eu",
     `hm_staging=${shellQuote(stagingDir)}`,
@@ -77,7 +73,7 @@ export function installerPath(stagingDir: string): string {
  * so it is uploaded from one Terraform local instead of being repeated in every node's resource.
  */
 export function installScript(options: InstallScriptOptions): string[] {
-  assertValid(checkInstallOptions(options));
+  throwIfErrors(checkInstallOptions(options));
   const installer = shellQuote(installerPath(options.stagingDir));
   const args = installerArguments(options).map(shellQuote).join(" ");
   const verifyInstaller =
@@ -114,12 +110,12 @@ function installerArguments(options: InstallScriptOptions): string[] {
 
 function checkInstallOptions(options: InstallScriptOptions): Diagnostic[] {
   return [
-    ...checkRemotePath(options.stagingDir, "stagingDir"),
+    ...checkRemotePath(options.stagingDir, ["stagingDir"]),
     ...options.files.flatMap((file, index) => [
-      ...checkRemotePath(file.stagedPath, `files[${index}].stagedPath`),
-      ...checkRemotePath(file.targetPath, `files[${index}].targetPath`),
+      ...checkRemotePath(file.stagedPath, ["files", index, "stagedPath"]),
+      ...checkRemotePath(file.targetPath, ["files", index, "targetPath"]),
     ]),
-    ...checkPositiveInteger(options.restartTimeoutSeconds, "restartTimeoutSeconds"),
+    ...checkPositiveInteger(options.restartTimeoutSeconds, ["restartTimeoutSeconds"]),
   ];
 }
 

@@ -3,7 +3,7 @@
  * order is expressed as `depends_on` chains). Nodes are sorted by name within their role, so the
  * order of the input never matters.
  */
-import { ValidationError } from "../registries/diagnostics";
+import { throwIfErrors } from "../registries/diagnostics";
 import { checkPositiveInteger } from "./checks";
 import { NodeRole } from "./nodes";
 
@@ -23,8 +23,7 @@ export function planRollout(nodes: readonly RolloutNode[], policy: RolloutPolicy
   const servers = sortedNamesOf(nodes, "server");
   const agents = sortedNamesOf(nodes, "agent");
   if (policy.kind === "parallel") return nonEmpty([[...servers, ...agents]]);
-  const batchSizeErrors = checkPositiveInteger(policy.batchSize, "rollout.batchSize");
-  if (batchSizeErrors.length > 0) throw new ValidationError(batchSizeErrors);
+  throwIfErrors(checkPositiveInteger(policy.batchSize, ["batchSize"]));
   // Servers one by one: each restart briefly takes a control-plane member away.
   return [...servers.map((name) => [name]), ...chunk(agents, policy.batchSize)];
 }

@@ -8,6 +8,8 @@
  * way; a URL holding credentials is never echoed by anyone.
  */
 
+import { errorAt, KeyPath, ValidationError } from "../registries/diagnostics";
+
 export interface HarborUrl {
   /** `scheme://host[:port]`, without path: the mirror endpoint written to nodes. */
   readonly root: string;
@@ -53,10 +55,17 @@ export function harborUrlProblem(url: string, options: HarborUrlOptions = {}): s
   return undefined;
 }
 
-/** Parses and checks Harbor's URL; throws an Error naming the value and what is allowed. */
-export function parseHarborUrl(url: string, options: HarborUrlOptions = {}): HarborUrl {
+/**
+ * Parses and checks Harbor's URL; throws a `ValidationError` (at `keyPath`) naming the value and
+ * what is allowed.
+ */
+export function parseHarborUrl(
+  url: string,
+  options: HarborUrlOptions = {},
+  keyPath: KeyPath = ["url"],
+): HarborUrl {
   const problem = harborUrlProblem(url, options);
-  if (problem) throw new Error(problem);
+  if (problem) throw new ValidationError([errorAt("harbor-url-invalid", keyPath, problem)]);
   const parsed = new URL(url);
   return { root: `${parsed.protocol}//${parsed.host}`, host: parsed.host };
 }

@@ -65,6 +65,7 @@ export function compileRegistriesSpec(spec: RegistriesSpec): RegistriesFile {
     if (seen.has(mirror.registry)) {
       diagnostics.push(
         error(
+          "rewrite-duplicate-mirror",
           path,
           `registry ${JSON.stringify(mirror.registry)} is described twice; describe each registry once`,
         ),
@@ -100,7 +101,7 @@ function orderedRewriteDiagnostics(rules: readonly OrderedRewrite[], path: strin
     const rulePath = `${path}[${index}]`;
     const problem = syntaxProblem(rule) ?? (rules.length > 1 ? shapeProblem(rule) : undefined);
     if (problem) {
-      diagnostics.push(error(rulePath, problem));
+      diagnostics.push(error("rewrite-rule-unsupported", rulePath, problem));
       parsed.push(undefined);
       return;
     }
@@ -108,7 +109,7 @@ function orderedRewriteDiagnostics(rules: readonly OrderedRewrite[], path: strin
     parsed.push(prefixRule);
     if (!prefixRule) return;
     const semantic = identityProblem(prefixRule) ?? shadowProblem(prefixRule, parsed.slice(0, index), index);
-    if (semantic) diagnostics.push(error(rulePath, semantic));
+    if (semantic) diagnostics.push(error("rewrite-rule-conflict", rulePath, semantic));
   });
   return diagnostics;
 }
@@ -267,6 +268,6 @@ function literal(c: string): string {
   return c === "." ? "[.]" : c;
 }
 
-function error(path: string, message: string): Diagnostic {
-  return { severity: "error", path, message, rule: "§4.3" };
+function error(code: string, path: string, message: string): Diagnostic {
+  return { severity: "error", code, path, message };
 }

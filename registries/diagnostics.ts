@@ -1,23 +1,70 @@
 /**
- * Diagnostics shared by every checker: an error or warning that names the key path, the
- * position in the source file when there is one, the offending value and what is allowed.
+ * The one error model of harbor-mirror. Every checker — config loader, construct, registries
+ * validator, node-script generator — returns `Diagnostic[]`; whoever must stop throws them together
+ * as one `ValidationError`. A diagnostic names its rule by a stable `code`, the key it is about as
+ * a `keyPath` (relative to the props or file the checker read) and, when a construct found it, the
+ * construct's path; the app maps a construct's key path back to the YAML position of the setting
+ * (see NOTES of the app), so every error prints as `file:line:col key: message`.
  */
 
 export type Severity = "error" | "warning";
 
+export type PathSegment = string | number;
+/** A key path as segments: `["upstreams", 0, "project"]`. */
+export type KeyPath = readonly PathSegment[];
+
 export interface Diagnostic {
   readonly severity: Severity;
-  /** Key path, e.g. `mirrors."docker.io".endpoint[0]`. */
+  /**
+   * Stable identifier of the rule, kebab-case (`upstream-duplicate-registry`). Tests and tools
+   * match on it, never on the message text.
+   */
+  readonly code: string;
+  /** Key path as shown, e.g. `mirrors."docker.io".endpoint[0]`. */
   readonly path: string;
   readonly message: string;
   /** 1-based line and column in the source file, when the value came from a file. */
   readonly line?: number;
   readonly column?: number;
-  /** Spec section that states the rule, e.g. `§4.8`. */
-  readonly rule?: string;
+  /** The key path as segments, when the checker knows them (constructs always do). */
+  readonly keyPath?: KeyPath;
+  /** `node.path` of the construct that found the problem. */
+  readonly construct?: string;
 }
 
-/** `file:line:column key: message`, the CLI's error format (cli.md). */
+const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** `upstreams[2].project`, `rewrites."docker.io"[0].match`: keys with dots are quoted. */
+export function formatPath(path: KeyPath): string {
+  if (path.length === 0) return "(top level)";
+  return path
+    .map((segment, index) => {
+      if (typeof segment === "number") return `[${segment}]`;
+      const key = PLAIN_KEY.test(segment) ? segment : JSON.stringify(segment);
+      return index === 0 ? key : `.${key}`;
+    })
+    .join("");
+}
+
+/** A diagnostic about the value at `keyPath`. */
+export function diagnosticAt(
+  severity: Severity,
+  code: string,
+  keyPath: KeyPath,
+  message: string,
+): Diagnostic {
+  return { severity, code, path: formatPath(keyPath), message, keyPath };
+}
+
+export function errorAt(code: string, keyPath: KeyPath, message: string): Diagnostic {
+  return diagnosticAt("error", code, keyPath, message);
+}
+
+export function warningAt(code: string, keyPath: KeyPath, message: string): Diagnostic {
+  return diagnosticAt("warning", code, keyPath, message);
+}
+
+/** `file:line:column key: message`, the CLI's error format. */
 export function formatDiagnostic(diagnostic: Diagnostic, file?: string): string {
   const position = diagnostic.line === undefined ? "" : `${diagnostic.line}:${diagnostic.column ?? 1}`;
   const location = [file, position].filter((part) => part).join(":");
@@ -46,6 +93,27 @@ export class ValidationError extends Error {
     );
     this.name = "ValidationError";
   }
+
+  /** The diagnostics found by the construct at `construct` (its `node.path`), each marked with it. */
+  static inConstruct(construct: string, diagnostics: readonly Diagnostic[]): ValidationError {
+    return new ValidationError(diagnostics.map((diagnostic) => ({ ...diagnostic, construct })));
+  }
+
+  /** The codes of its errors, in order. */
+  get codes(): string[] {
+    return errorsOf(this.diagnostics).map((diagnostic) => diagnostic.code);
+  }
+}
+
+/**
+ * Throws the errors among `diagnostics` as one `ValidationError`, each marked with the construct
+ * that found it; returns quietly when there is none (warnings alone never stop anything).
+ */
+export function throwIfErrors(diagnostics: readonly Diagnostic[], construct?: string): void {
+  if (errorsOf(diagnostics).length === 0) return;
+  throw construct === undefined
+    ? new ValidationError(diagnostics)
+    : ValidationError.inConstruct(construct, diagnostics);
 }
 
 /**

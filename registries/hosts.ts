@@ -157,7 +157,11 @@ function defaultEntry(
   const normalized = normalizeFor(key, context);
   if (!normalized.ok) {
     context.warnings.push(
-      warning(`${section}.${JSON.stringify(key)}`, `invalid registry key, ignored: ${normalized.error}`),
+      warning(
+        "hosts-invalid-key",
+        `${section}.${JSON.stringify(key)}`,
+        `invalid registry key, ignored: ${normalized.error}`,
+      ),
     );
     return undefined;
   }
@@ -181,14 +185,22 @@ function addMirrorEndpoints(key: string, mirror: Mirror, entry: MutableEntry, co
     const normalized = normalizeFor(address, context);
     if (!normalized.ok) {
       context.warnings.push(
-        warning(path, `invalid endpoint URL ${JSON.stringify(address)} is ignored: ${normalized.error}`),
+        warning(
+          "hosts-invalid-endpoint",
+          path,
+          `invalid endpoint URL ${JSON.stringify(address)} is ignored: ${normalized.error}`,
+        ),
       );
       return;
     }
     const { endpoint } = normalized;
     if (seen.has(endpoint.url)) {
       context.warnings.push(
-        warning(path, `duplicate endpoint URL ${JSON.stringify(address)} is skipped (${endpoint.url})`),
+        warning(
+          "hosts-duplicate-endpoint",
+          path,
+          `duplicate endpoint URL ${JSON.stringify(address)} is skipped (${endpoint.url})`,
+        ),
       );
       return;
     }
@@ -230,6 +242,6 @@ function defaultHasConfig(endpoint: DefaultEndpoint | undefined): boolean {
   );
 }
 
-function warning(path: string, message: string): Diagnostic {
-  return { severity: "warning", path, message, rule: "§3.2" };
+function warning(code: string, path: string, message: string): Diagnostic {
+  return { severity: "warning", code, path, message };
 }

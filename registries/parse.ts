@@ -122,9 +122,14 @@ class RegistriesReader {
     if (!document) return {};
     this.document = document;
     if (ignored.length > 0) {
-      this.warn("(document)", "only the first YAML document is read by RKE2; the others are ignored", "§1", {
-        node: ignored[0].contents,
-      });
+      this.warn(
+        "(document)",
+        "only the first YAML document is read by RKE2; the others are ignored",
+        "yaml-extra-documents",
+        {
+          node: ignored[0].contents,
+        },
+      );
     }
     if (this.reportSyntaxErrors(document)) return {};
     return this.readFile(document.contents);
@@ -137,14 +142,14 @@ class RegistriesReader {
       this.error(
         "(syntax)",
         'an unquoted * is YAML alias syntax and RKE2 fails to parse the file; quote the wildcard as "*"',
-        "§1",
+        "yaml-unquoted-star",
         { node: starKey },
       );
       return true;
     }
     for (const problem of document.errors) {
       const message = problem.message.replace(/ at line \d+, column \d+:?[\s\S]*$/, "");
-      this.error("(syntax)", `YAML syntax error, RKE2 would fail to start: ${message}`, "§1", {
+      this.error("(syntax)", `YAML syntax error, RKE2 would fail to start: ${message}`, "yaml-syntax", {
         offset: problem.pos[0],
       });
     }
@@ -220,7 +225,7 @@ class RegistriesReader {
     this.warn(
       "auths",
       'the deprecated "auths" key is not used by RKE2 or K3s; put credentials under configs.<host>.auth',
-      "§2",
+      "registries-deprecated-auths",
       {
         node: entry.keyNode,
       },
@@ -258,7 +263,7 @@ class RegistriesReader {
     const target = this.resolve(node);
     if (target === null || isNullScalar(target)) return undefined;
     if (!isMap(target)) {
-      this.typeError(path, target, `${what} must be a mapping`, known, path ? "§1" : "§8");
+      this.typeError(path, target, `${what} must be a mapping`, known, "registries-not-a-mapping");
       return undefined;
     }
     const entries = new Map<string, Entry>();
@@ -268,7 +273,7 @@ class RegistriesReader {
         this.warn(
           entryPathText,
           "duplicate key; RKE2 keeps the last one, the earlier ones have no effect",
-          "§1",
+          "yaml-duplicate-key",
           {
             node: entry.keyNode,
           },
@@ -289,7 +294,8 @@ class RegistriesReader {
       const keyNode = pair.key as Node | null;
       const value = (pair.value as Node | null) ?? null;
       if (!isScalar(keyNode)) {
-        if (keyNode) this.typeError(path, keyNode, "a mapping key must be a string", undefined, "§1");
+        if (keyNode)
+          this.typeError(path, keyNode, "a mapping key must be a string", undefined, "yaml-key-not-string");
         return [];
       }
       if (keyNode.type === Scalar.PLAIN && keyNode.value === "<<") return this.mergedEntries(value, path);
@@ -322,7 +328,7 @@ class RegistriesReader {
         keyPath,
         `unknown key ${JSON.stringify(key)}: RKE2/K3s silently ignore it, so it would have no effect; ` +
           `known keys here: ${known.join(", ")}${hint ? `; ${hint}` : ""}`,
-        "§8",
+        "registries-unknown-key",
         { node: entry.keyNode },
       );
     }
@@ -338,7 +344,7 @@ class RegistriesReader {
         target,
         "endpoint must be a sequence of URL strings (one `- url` line each)",
         undefined,
-        "§8",
+        "registries-endpoint-not-list",
       );
       return undefined;
     }
@@ -348,9 +354,14 @@ class RegistriesReader {
       if (position) this.valuePositions.set(itemPath, position);
       const resolved = this.resolve(item as Node | null);
       if (resolved === null || isNullScalar(resolved)) {
-        this.error(itemPath, "an endpoint must be a URL string, got an empty (null) item", "§8", {
-          node: item as Node,
-        });
+        this.error(
+          itemPath,
+          "an endpoint must be a URL string, got an empty (null) item",
+          "registries-endpoint-null",
+          {
+            node: item as Node,
+          },
+        );
         return undefined;
       }
       return this.readString(resolved, itemPath);
@@ -363,7 +374,7 @@ class RegistriesReader {
     const target = this.resolve(node);
     if (target === null || isNullScalar(target)) return "";
     if (isScalar(target)) return String(target.value);
-    this.typeError(path, target, "must be a string", undefined, "§1");
+    this.typeError(path, target, "must be a string", undefined, "registries-not-a-string");
     return undefined;
   }
 
@@ -380,7 +391,7 @@ class RegistriesReader {
       target,
       "must be a boolean (true or false, unquoted); RKE2 fails to start otherwise",
       undefined,
-      "§8",
+      "registries-not-a-boolean",
     );
     return undefined;
   }
@@ -395,10 +406,10 @@ class RegistriesReader {
     node: Node,
     requirement: string,
     known: readonly string[] | undefined,
-    rule: string,
+    code: string,
   ): void {
     const keys = known ? ` with keys ${known.join(", ")}` : "";
-    this.error(path || "(top level)", `${requirement}${keys}, got ${describe(node)}`, rule, { node });
+    this.error(path || "(top level)", `${requirement}${keys}, got ${describe(node)}`, code, { node });
   }
 
   private positionOf(node: Node | null | undefined): SourcePosition | undefined {
@@ -414,30 +425,30 @@ class RegistriesReader {
   private error(
     path: string,
     message: string,
-    rule: string,
+    code: string,
     at: { node?: Node | null; offset?: number },
   ): void {
-    this.report("error", path, message, rule, at);
+    this.report("error", path, message, code, at);
   }
 
   private warn(
     path: string,
     message: string,
-    rule: string,
+    code: string,
     at: { node?: Node | null; offset?: number },
   ): void {
-    this.report("warning", path, message, rule, at);
+    this.report("warning", path, message, code, at);
   }
 
   private report(
     severity: Diagnostic["severity"],
     path: string,
     message: string,
-    rule: string,
+    code: string,
     at: { node?: Node | null; offset?: number },
   ): void {
     const position = at.offset !== undefined ? this.positionAt(at.offset) : this.positionOf(at.node);
-    this.diagnostics.push({ severity, path, message, rule, ...position });
+    this.diagnostics.push({ severity, code, path, message, ...position });
   }
 }
 

@@ -116,6 +116,7 @@ class ApplyTimeValues {
     // A real host as stand-in would have its own endpoints and configs replaced too.
     for (const host of hosts.filter((candidate) => !STAND_IN_HOST.test(candidate.standIn))) {
       this.problem(
+        "render-stand-in-host",
         `applyTimeHosts.${JSON.stringify(host.standIn)}`,
         `stand-in host ${JSON.stringify(host.standIn)} must be a lower-case name under .invalid (RFC 2606), e.g. harbor.apply-time.invalid`,
       );
@@ -138,9 +139,17 @@ class ApplyTimeValues {
     const placeholder = applyTimePlaceholder(value.id);
     const known = this.entries.find((entry) => entry.placeholder === placeholder);
     if (!APPLY_TIME_ID.test(value.id)) {
-      this.problem(path, `apply-time value id ${JSON.stringify(value.id)} must match [a-z0-9_]+`);
+      this.problem(
+        "render-apply-time-id",
+        path,
+        `apply-time value id ${JSON.stringify(value.id)} must match [a-z0-9_]+`,
+      );
     } else if (known && known.value.display !== value.display) {
-      this.problem(path, `apply-time value id ${JSON.stringify(value.id)} is used for two different values`);
+      this.problem(
+        "render-apply-time-id-reused",
+        path,
+        `apply-time value id ${JSON.stringify(value.id)} is used for two different values`,
+      );
     } else if (!known) {
       this.entries.push({ placeholder, value });
     }
@@ -149,8 +158,8 @@ class ApplyTimeValues {
     return scalar;
   }
 
-  private problem(path: string, message: string): void {
-    this.problems.push({ severity: "error", path, message, rule: "§8" });
+  private problem(code: string, path: string, message: string): void {
+    this.problems.push({ severity: "error", code, path, message });
   }
 }
 

@@ -72,7 +72,7 @@ function warnUselessDisableDefault(report: Reporter, file: RegistriesFile): void
       entryPath("mirrors", registry),
       `disable-default-registry-endpoint has no effect on ${JSON.stringify(registry)}: the mirror has no endpoints ` +
         "and the embedded registry is off, so RKE2 writes nothing for it and pulls still go to the upstream",
-      "§3.2",
+      "registries-disable-default-no-effect",
       "key",
     );
   }
@@ -89,16 +89,16 @@ class Reporter {
 
   constructor(private readonly positions?: SourcePositions) {}
 
-  error(path: string, message: string, rule: string, at: At = "value"): void {
-    this.add("error", path, message, rule, at);
+  error(path: string, message: string, code: string, at: At = "value"): void {
+    this.add("error", path, message, code, at);
   }
 
-  warn(path: string, message: string, rule: string, at: At = "value"): void {
-    this.add("warning", path, message, rule, at);
+  warn(path: string, message: string, code: string, at: At = "value"): void {
+    this.add("warning", path, message, code, at);
   }
 
-  private add(severity: Severity, path: string, message: string, rule: string, at: At): void {
-    this.diagnostics.push({ severity, path, message, rule, ...this.positionOf(path, at) });
+  private add(severity: Severity, path: string, message: string, code: string, at: At): void {
+    this.diagnostics.push({ severity, code, path, message, ...this.positionOf(path, at) });
   }
 
   private positionOf(path: string, at: At): SourcePosition | undefined {
@@ -119,7 +119,7 @@ function validateRegistryKey(report: Reporter, section: "mirrors" | "configs", k
       path,
       `${JSON.stringify(key)} is not a registry key: use "*" or a bare host[:port] such as "docker.io" or ` +
         `"harbor.example.com:8443" (no scheme, no path; containerd matches the image's registry host exactly)`,
-      "§8",
+      "registries-key-not-host",
       "key",
     );
     return;
@@ -133,7 +133,7 @@ function warnMixedCase(report: Reporter, path: string, host: string, at: At): vo
     path,
     `host ${JSON.stringify(host)} contains upper-case letters; RKE2 and containerd match hosts case-sensitively, ` +
       `so write it as ${JSON.stringify(host.toLowerCase())}`,
-    "§8",
+    "registries-host-upper-case",
     at,
   );
 }
@@ -185,7 +185,7 @@ function validateEndpoints(
         path,
         `duplicate endpoint: ${JSON.stringify(address)} normalizes to ${endpoint.url}, the same as endpoint[${first}]; ` +
           "RKE2 skips it",
-        "§3.2",
+        "registries-duplicate-endpoint",
       );
       return;
     }
@@ -201,7 +201,7 @@ function checkEndpoint(report: Reporter, path: string, address: string): Normali
     report.error(
       path,
       `endpoint ${JSON.stringify(address)} is not a valid URL (${normalized.error}); RKE2 skips it`,
-      "§3.3",
+      "registries-endpoint-invalid-url",
     );
     return undefined;
   }
@@ -210,7 +210,7 @@ function checkEndpoint(report: Reporter, path: string, address: string): Normali
     report.error(
       path,
       `endpoint ${JSON.stringify(address)}: ${problem}; write it as https://host[:port]`,
-      "§8",
+      "registries-endpoint-shape",
     );
     return undefined;
   }
@@ -220,7 +220,7 @@ function checkEndpoint(report: Reporter, path: string, address: string): Normali
       path,
       `endpoint path ${JSON.stringify(normalized.endpoint.path)} becomes containerd's API root (override_path), ` +
         "not a repository prefix (k3s#5502); use the registry root plus a rewrite rule",
-      "§3.3",
+      "registries-endpoint-override-path",
     );
   }
   return normalized.endpoint;
@@ -260,7 +260,7 @@ function warnEndpointConfigNearMiss(
     path,
     `no configs entry for the endpoint host ${JSON.stringify(host)}, but there is one for ${JSON.stringify(nearMiss)}; ` +
       `configs are keyed by the exact host[:port] of the endpoint contacted, so key it ${JSON.stringify(host)}`,
-    "§5",
+    "registries-configs-host-mismatch",
   );
 }
 
@@ -286,9 +286,9 @@ function warnHttpWithTls(
   if (endpoint.scheme !== "http" || !configFor(configs, endpoint.host)?.tls) return;
   report.warn(
     path,
-    `http endpoint ${endpoint.url} has TLS settings in configs; containerd then tries HTTPS first (§3.4); ` +
+    `http endpoint ${endpoint.url} has TLS settings in configs; containerd then tries HTTPS first; ` +
       "remove the tls block or use https",
-    "§3.4",
+    "registries-http-endpoint-with-tls",
   );
 }
 
@@ -304,7 +304,7 @@ function warnDroppedRewrites(
     report.warn(
       rewritePath,
       "rewrite on a mirror without (valid) endpoints has no effect; add an endpoint",
-      "§4.6",
+      "registries-rewrite-without-endpoints",
       "key",
     );
     return;
@@ -317,7 +317,7 @@ function warnDroppedRewrites(
     rewritePath,
     `the only endpoint normalizes to ${kept[0].endpoint.url}, the registry's default endpoint, so RKE2 folds it ` +
       "into the default and drops these rewrites; list an endpoint that differs (e.g. with an explicit :443)",
-    "§3.2",
+    "registries-endpoint-folded-into-default",
     "key",
   );
 }
@@ -358,7 +358,7 @@ function validatePattern(report: Reporter, path: string, pattern: string): Valid
       path,
       `pattern ${JSON.stringify(pattern)} uses "(?<": lookbehind is not RE2, and (?<name>…) needs RKE2 built ` +
         "with Go 1.22+; write named groups as (?P<name>…)",
-      "§4.2",
+      "registries-pattern-lookbehind",
       "key",
     );
     return undefined;
@@ -369,7 +369,7 @@ function validatePattern(report: Reporter, path: string, pattern: string): Valid
       path,
       `pattern ${JSON.stringify(pattern)} is not valid RE2 (Go regexp): ${compiled.error}; containerd skips it at ` +
         "pull time (no lookaround, no backreferences)",
-      "§4.2",
+      "registries-pattern-invalid",
       "key",
     );
     return undefined;
@@ -377,9 +377,9 @@ function validatePattern(report: Reporter, path: string, pattern: string): Valid
   if (!pattern.startsWith("^")) {
     report.warn(
       path,
-      `pattern ${JSON.stringify(pattern)} is not anchored: containerd replaces every match in the repository ` +
-        `(§4.4); start it with "^"`,
-      "§4.4",
+      `pattern ${JSON.stringify(pattern)} is not anchored: containerd replaces every match in the repository; ` +
+        `start it with "^"`,
+      "registries-pattern-unanchored",
       "key",
     );
   }
@@ -394,7 +394,7 @@ function checkTomlHazard(report: Reporter, path: string, what: string, text: str
     `${what} ${JSON.stringify(text)} contains ${hazard}: RKE2 writes ` +
       "it unescaped into hosts.toml, which then fails to parse or changes meaning, and containerd silently " +
       "bypasses the mirror; use a character class such as [.] or [0-9] instead of a backslash escape",
-    "§4.8",
+    "registries-hosts-toml-hazard",
     at,
   );
   return false;
@@ -417,14 +417,14 @@ function warnTemplateReferences(
         path,
         `replacement ${JSON.stringify(replacement)}: $${reference.name} names the group "${reference.name}", not ` +
           `$${ambiguous[1]} followed by "${ambiguous[2]}"; write \${${ambiguous[1]}}${ambiguous[2]}`,
-        "§4.5",
+        "registries-replacement-ambiguous-group",
       );
     } else if (!groupExists(reference.name, groupCount, names)) {
       report.warn(
         path,
         `replacement ${JSON.stringify(replacement)} refers to group ${JSON.stringify(reference.name)}, which pattern ` +
           `${JSON.stringify(pattern)} does not have (${groupCount} groups); it expands to ""`,
-        "§4.5",
+        "registries-replacement-missing-group",
       );
     }
   }
@@ -449,7 +449,7 @@ function warnOverlappingRules(report: Reporter, rewritePath: string, rules: read
     `rules ${first} and ${second} ${relation}: containerd tries a mirror's rules in random order and the first ` +
       "that changes the repository wins (rke2#3227); use one anchored rule, or rules anchored on literal " +
       'prefixes none of which is a prefix of another (e.g. "^team-a/" and "^team-b/")',
-    "§4.3",
+    "registries-rules-overlap",
     "key",
   );
 }
@@ -486,7 +486,7 @@ function validateConfig(report: Reporter, host: string, config: RegistryConfig |
         fieldPath(path, "auth"),
         'configs."*".auth is not supported: containerd looks credentials up by exact host (k3s#11352); ' +
           "key the credentials by the endpoint host instead",
-        "§5",
+        "registries-wildcard-auth",
         "key",
       );
     }
@@ -497,7 +497,7 @@ function validateConfig(report: Reporter, host: string, config: RegistryConfig |
       fieldPath(fieldPath(path, "tls"), "cert_file"),
       "cert_file without key_file: wharfie (RKE2's bootstrap pull) fails, containerd only works if the file also " +
         "holds the key; set key_file",
-      "§5",
+      "registries-cert-without-key",
       "key",
     );
   }
@@ -512,7 +512,7 @@ function validateAuthString(report: Reporter, path: string, auth: RegistryString
     path,
     'auth must be the standard base64 encoding of "user:password" (containerd rejects anything else); ' +
       `got a value of ${auth.length} characters${isBase64 ? " that decodes without a ':'" : " that is not valid base64"}`,
-    "§5",
+    "registries-auth-not-base64",
   );
 }
 
@@ -535,7 +535,7 @@ function warnConfigsShadowingWildcard(report: Reporter, file: RegistriesFile): v
       entryPath("configs", host),
       `configs.${JSON.stringify(host)} makes RKE2 write certs.d/${host}, so images from ${host} no longer use the ` +
         `"*" mirror; add a mirrors entry for ${JSON.stringify(host)} or remove this config`,
-      "§3.2",
+      "registries-configs-shadow-wildcard",
       "key",
     );
   }

@@ -18,15 +18,14 @@ export const BAD_INPUTS_DOC_PATH = path.join(__dirname, "..", "docs", "bad-input
 /** Stands for the temporary directory the cases are checked in, which differs on every run. */
 const CONFIG_DIR_PLACEHOLDER = "<config dir>";
 
-/** The errors an input produces, as `file:line:column key: message [spec section]`. */
+/** The errors an input produces, as `file:line:column key: message [code]`. */
 export function producedErrors(input: BadInput, configDir: string): string[] {
   const diagnostics =
     input.file === "harbor-mirror.yaml"
       ? configDiagnostics(input.text, configDir)
       : validateRegistriesYaml(input.text);
   return errorsOf(diagnostics).map((diagnostic) => {
-    const cited = diagnostic.rule === undefined ? "" : ` [${diagnostic.rule}]`;
-    const text = `${formatDiagnostic(diagnostic, input.file)}${cited}`;
+    const text = `${formatDiagnostic(diagnostic, input.file)} [${diagnostic.code}]`;
     return text.split(configDir).join(CONFIG_DIR_PLACEHOLDER);
   });
 }
@@ -47,15 +46,15 @@ const SECTIONS: readonly { file: BadInputFile; title: string; intro: string }[] 
     title: "`harbor-mirror.yaml`",
     intro:
       "Rejected by the configuration loader (`npm run synth`, `harbor-mirror render`) before anything is " +
-      "written; the app exits 1 and prints every error as `file:line:column key: message`. Contract: " +
-      "[configuration reference](configuration.md) and `config.md`.",
+      "written; the app exits 1 and prints every error as `file:line:column key: message`; the code of " +
+      "each rule is in brackets. Every key: [configuration reference](configuration.md).",
   },
   {
     file: "registries.yaml",
     title: "`registries.yaml`",
     intro:
-      "Rejected by `harbor-mirror validate <file>` (exit 1) with the rules of rke2-registries.md §8; " +
-      "the section each error cites is in brackets.",
+      "Rejected by `harbor-mirror validate <file>` (exit 1) with the rules RKE2/K3s apply; " +
+      "the code of each rule is in brackets.",
   },
 ];
 

@@ -242,8 +242,8 @@ export interface RegistriesRuleCase {
   readonly text: string;
   readonly path: string;
   readonly line: number;
-  /** Spec section the diagnostic cites. */
-  readonly rule: string;
+  /** Code of the rule the diagnostic reports (`Diagnostic.code`). */
+  readonly code: string;
   readonly message: RegExp;
 }
 
@@ -279,7 +279,7 @@ export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
     text: "- docker.io\n",
     path: "(top level)",
     line: 1,
-    rule: "§8",
+    code: "registries-not-a-mapping",
     message: /must be a mapping/,
   },
   {
@@ -287,7 +287,7 @@ export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
     text: yaml("mirrors:", "  docker.io:", "    endpoints: []"),
     path: 'mirrors."docker.io".endpoints',
     line: 3,
-    rule: "§8",
+    code: "registries-unknown-key",
     message: /unknown key/,
   },
   {
@@ -295,7 +295,7 @@ export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
     text: configWithAuth("h.io", "token", "x"),
     path: 'configs."h.io".auth.token',
     line: 4,
-    rule: "§8",
+    code: "registries-unknown-key",
     message: /identity_token/,
   },
   {
@@ -303,7 +303,7 @@ export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
     text: configWithAuth("h.io", "identitytoken", "x"),
     path: 'configs."h.io".auth.identitytoken',
     line: 4,
-    rule: "§8",
+    code: "registries-unknown-key",
     message: /identity_token/,
   },
   {
@@ -311,7 +311,7 @@ export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
     text: yaml("mirrors:", "  docker.io:", '    endpoint: "https://h"'),
     path: 'mirrors."docker.io".endpoint',
     line: 3,
-    rule: "§8",
+    code: "registries-endpoint-not-list",
     message: /sequence of URL strings/,
   },
   {
@@ -319,7 +319,7 @@ export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
     text: mirrorWithEndpoint("https://"),
     path: ENDPOINT_0,
     line: 4,
-    rule: "§8",
+    code: "registries-endpoint-shape",
     message: /host is empty/,
   },
   {
@@ -327,7 +327,7 @@ export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
     text: mirrorWithEndpoint("/v2"),
     path: ENDPOINT_0,
     line: 4,
-    rule: "§8",
+    code: "registries-endpoint-shape",
     message: /host is empty/,
   },
   {
@@ -335,7 +335,7 @@ export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
     text: mirrorWithEndpoint("https://user:pw@harbor.example.com"),
     path: ENDPOINT_0,
     line: 4,
-    rule: "§8",
+    code: "registries-endpoint-shape",
     message: /userinfo/,
   },
   {
@@ -343,7 +343,7 @@ export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
     text: mirrorWithEndpoint("https://harbor.example.com?ns=x"),
     path: ENDPOINT_0,
     line: 4,
-    rule: "§8",
+    code: "registries-endpoint-shape",
     message: /query/,
   },
   {
@@ -351,7 +351,7 @@ export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
     text: mirrorWithEndpoint("https://harbor.example.com#x"),
     path: ENDPOINT_0,
     line: 4,
-    rule: "§8",
+    code: "registries-endpoint-shape",
     message: /fragment/,
   },
   {
@@ -359,7 +359,7 @@ export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
     text: mirrorWithEndpoint("oci://harbor.example.com"),
     path: ENDPOINT_0,
     line: 4,
-    rule: "§8",
+    code: "registries-endpoint-shape",
     message: /scheme "oci"/,
   },
   {
@@ -367,7 +367,7 @@ export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
     text: mirrorWithEndpoint("harbor.example.com:https"),
     path: ENDPOINT_0,
     line: 4,
-    rule: "§3.3",
+    code: "registries-endpoint-invalid-url",
     message: /invalid port/,
   },
   {
@@ -375,7 +375,7 @@ export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
     text: yaml("mirrors:", '  "https://docker.io": {}'),
     path: 'mirrors."https://docker.io"',
     line: 2,
-    rule: "§8",
+    code: "registries-key-not-host",
     message: /bare host\[:port\]/,
   },
   {
@@ -383,7 +383,7 @@ export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
     text: yaml("configs:", '  "harbor.example.com/proxy":', "    tls: {}"),
     path: 'configs."harbor.example.com/proxy"',
     line: 2,
-    rule: "§8",
+    code: "registries-key-not-host",
     message: /bare host\[:port\]/,
   },
   {
@@ -391,7 +391,7 @@ export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
     text: mirrorWithRule("^(?!x)(.*)", "p/$1"),
     path: RULE_PATH("^(?!x)(.*)"),
     line: 5,
-    rule: "§4.2",
+    code: "registries-pattern-invalid",
     message: /not valid RE2/,
   },
   {
@@ -399,7 +399,7 @@ export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
     text: mirrorWithRule("^a{1001}", "b"),
     path: RULE_PATH("^a{1001}"),
     line: 5,
-    rule: "§4.2",
+    code: "registries-pattern-invalid",
     message: /not valid RE2/,
   },
   {
@@ -407,7 +407,7 @@ export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
     text: mirrorWithRule("^(?<rest>.*)$", "p/${rest}"),
     path: RULE_PATH("^(?<rest>.*)$"),
     line: 5,
-    rule: "§4.2",
+    code: "registries-pattern-lookbehind",
     message: /\(\?P<name>/,
   },
   {
@@ -415,7 +415,7 @@ export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
     text: mirrorWithRule("^docker\\.io/(.*)", "p/$1"),
     path: RULE_PATH("^docker\\.io/(.*)"),
     line: 5,
-    rule: "§4.8",
+    code: "registries-hosts-toml-hazard",
     message: /backslash.*hosts\.toml.*bypasses the mirror.*\[\.\]/,
   },
   {
@@ -423,7 +423,7 @@ export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
     text: mirrorWithRule("^(a)\\1", "b"),
     path: RULE_PATH("^(a)\\1"),
     line: 5,
-    rule: "§4.8",
+    code: "registries-hosts-toml-hazard",
     message: /backslash/,
   },
   {
@@ -431,7 +431,7 @@ export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
     text: mirrorWithRule("^(.*)$", "p\\$1"),
     path: RULE_PATH("^(.*)$"),
     line: 5,
-    rule: "§4.8",
+    code: "registries-hosts-toml-hazard",
     message: /replacement.*backslash/,
   },
   {
@@ -439,7 +439,7 @@ export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
     text: mirrorWithRule('^a"b', "c"),
     path: RULE_PATH('^a"b'),
     line: 5,
-    rule: "§4.8",
+    code: "registries-hosts-toml-hazard",
     message: /double quote/,
   },
   {
@@ -447,7 +447,7 @@ export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
     text: mirrorWithRule("^(.*)$", 'p"/$1'),
     path: RULE_PATH("^(.*)$"),
     line: 5,
-    rule: "§4.8",
+    code: "registries-hosts-toml-hazard",
     message: /replacement.*double quote/,
   },
   {
@@ -455,7 +455,7 @@ export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
     text: yaml("configs:", "  h.io:", "    tls:", "      insecure_skip_verify: 'yes'"),
     path: 'configs."h.io".tls.insecure_skip_verify',
     line: 4,
-    rule: "§8",
+    code: "registries-not-a-boolean",
     message: /boolean/,
   },
   {
@@ -463,7 +463,7 @@ export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
     text: configWithAuth("h.io", "auth", "user:password"),
     path: 'configs."h.io".auth.auth',
     line: 4,
-    rule: "§5",
+    code: "registries-auth-not-base64",
     message: /not valid base64/,
   },
   {
@@ -471,7 +471,7 @@ export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
     text: configWithAuth("h.io", "auth", Buffer.from("useronly").toString("base64")),
     path: 'configs."h.io".auth.auth',
     line: 4,
-    rule: "§5",
+    code: "registries-auth-not-base64",
     message: /without a ':'/,
   },
   {
@@ -479,7 +479,7 @@ export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
     text: configWithAuth("*", "username", "u"),
     path: 'configs."*".auth',
     line: 3,
-    rule: "§5",
+    code: "registries-wildcard-auth",
     message: /not supported/,
   },
 ];
@@ -498,8 +498,8 @@ export interface BadInput {
   readonly path: string;
   readonly line: number;
   readonly message: string | RegExp;
-  /** Spec section the diagnostic must cite (registries.yaml errors carry one). */
-  readonly section?: string;
+  /** Code the diagnostic must carry (registries.yaml cases name one). */
+  readonly code?: string;
 }
 
 export const BAD_INPUTS: readonly BadInput[] = [
@@ -511,9 +511,5 @@ export const BAD_INPUTS: readonly BadInput[] = [
     line: markedLine(item.yaml),
     message: item.message,
   })),
-  ...INVALID_REGISTRIES_CASES.map(({ rule, ...item }): BadInput => ({
-    file: "registries.yaml",
-    ...item,
-    section: rule,
-  })),
+  ...INVALID_REGISTRIES_CASES.map((item): BadInput => ({ file: "registries.yaml", ...item })),
 ];

@@ -60,6 +60,6 @@ describe("HarborMirror", () => {
         proxyCache,
         delivery: { ...nodes(stack), caCertPem: "-----BEGIN CERTIFICATE-----" },
       })),
-    ).toThrow(/caCertPem is set but proxyCache\.caCertNodePath is not/);
+    ).toThrow(/delivery\.caCertPem: is set but proxyCache\.caCertNodePath is not/);
   });
 });

@@ -32,7 +32,7 @@ describe("RegistriesDelivery validation", () => {
     [
       "fails for duplicate node names",
       { nodes: [GOOD_NODE, { ...GOOD_NODE, host: "192.0.2.12" }] },
-      'nodes[1].name: node name "server-1" is used twice: node names must be unique',
+      'nodes[1].name: "server-1" is already the name of nodes[0]: node names are identities and must be unique',
     ],
     [
       "fails for a node name that is not a stable id",
@@ -80,9 +80,7 @@ describe("RegistriesDelivery validation", () => {
   });
 
   test("fails for batchSize < 1 when the strategy is built", () => {
-    expect(() => build({ rollout: RolloutStrategy.rolling({ batchSize: 0 }) })).toThrow(
-      "rollout.batchSize: 0",
-    );
+    expect(() => build({ rollout: RolloutStrategy.rolling({ batchSize: 0 }) })).toThrow("batchSize: 0");
   });
 
   test("reports every problem at once", () => {

@@ -63,7 +63,7 @@ describe("planRollout", () => {
 
   test("fails for a batch size below 1, naming the key and the value", () => {
     expect(() => planRollout([agent("a1")], rolling(0))).toThrow(
-      "rollout.batchSize: 0 is not allowed: expected a whole number of at least 1",
+      "batchSize: 0 is not allowed: expected a whole number of at least 1",
     );
   });
 
@@ -87,9 +87,7 @@ describe("RolloutStrategy", () => {
     expect(RolloutStrategy.rolling().policy).toEqual({ kind: "rolling", batchSize: 1 });
   });
   test.each([0, -1, 1.5])("fails for rolling({ batchSize: %p })", (batchSize) => {
-    expect(() => RolloutStrategy.rolling({ batchSize })).toThrow(
-      `rollout.batchSize: ${batchSize} is not allowed`,
-    );
+    expect(() => RolloutStrategy.rolling({ batchSize })).toThrow(`batchSize: ${batchSize} is not allowed`);
   });
 });
 

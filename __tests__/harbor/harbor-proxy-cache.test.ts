@@ -509,12 +509,12 @@ describe("HarborProxyCache: invalid input fails with a message naming the key, t
       rule: "project name: Harbor regex (harbor.md §3.4)",
       props: () => ({ upstreams: hub({ project: "Docker_Hub" }) }),
       message:
-        /upstreams\."docker\.io"\.project: project name "Docker_Hub" is not a valid Harbor name: allowed are lower-case/,
+        /upstreams\[0\]\.project: project name "Docker_Hub" is not a valid Harbor name: allowed are lower-case/,
     },
     {
       rule: "registry: no duplicates",
       props: () => ({ upstreams: [{ registry: "docker.io" }, { registry: "docker.io", project: "hub2" }] }),
-      message: /upstreams\."docker\.io"\.registry: duplicate registry "docker\.io"/,
+      message: /upstreams\[1\]\.registry: "docker\.io" is already the registry of upstreams\[0\]/,
     },
     {
       rule: "project: no duplicates (Harbor names are unique)",
@@ -524,13 +524,13 @@ describe("HarborProxyCache: invalid input fails with a message naming the key, t
           { registry: "ghcr.io", project: "cache" },
         ],
       }),
-      message: /upstreams\."(docker|ghcr)\.io"\.project: duplicate project "cache": already used by upstream/,
+      message: /upstreams\[1\]\.project: "cache" is already the project of upstream (docker|ghcr)\.io/,
     },
     {
       rule: "provider: known type (harbor.md §3.2)",
       props: () => ({ upstreams: hub({ provider: "dockerhub" as never }) }),
       message:
-        /upstreams\."docker\.io"\.provider: unknown provider type "dockerhub": allowed are docker-hub, docker-registry/,
+        /upstreams\[0\]\.provider: unknown provider type "dockerhub": allowed are docker-hub, docker-registry/,
     },
     {
       rule: "provider: permitted as proxy upstream (harbor.md §3.1)",
@@ -578,12 +578,12 @@ describe("HarborProxyCache: invalid input fails with a message naming the key, t
       rule: "endpointUrl: http(s) URL (harbor.md §2.2)",
       props: () => ({ upstreams: hub({ endpointUrl: "ftp://hub.docker.com" }) }),
       message:
-        /upstreams\."docker\.io"\.endpointUrl: "ftp:\/\/hub\.docker\.com" must be an absolute https or http URL/,
+        /upstreams\[0\]\.endpointUrl: "ftp:\/\/hub\.docker\.com" must be an absolute https or http URL/,
     },
     {
       rule: "registry: a host as in image names",
       props: () => ({ upstreams: [{ registry: "https://docker.io" }] }),
-      message: /upstreams\."https:\/\/docker\.io"\.registry: "https:\/\/docker\.io" is not a registry host/,
+      message: /upstreams\[0\]\.registry: "https:\/\/docker\.io" is not a registry host/,
     },
     {
       rule: "registry: not Harbor itself (rke2-registries.md §10 pitfall 1)",
@@ -609,12 +609,12 @@ describe("HarborProxyCache: invalid input fails with a message naming the key, t
     {
       rule: "credentials: id and secret together",
       props: () => ({ upstreams: hub({ accessId: "me" }) }),
-      message: /accessId: accessId and accessSecret must be given together/,
+      message: /upstreams\[0\]\.accessSecret: is required when accessId is set/,
     },
     {
       rule: "rewrites: only for upstream registries",
       props: () => ({ rewrites: { "registry.k8s.io": [{ match: "^a$", replace: "b" }] } }),
-      message: /rewrites\."registry\.k8s\.io": no upstream has registry "registry\.k8s\.io"/,
+      message: /rewrites\."registry\.k8s\.io": is not an upstream registry/,
     },
     {
       rule: "robot name: Harbor regex (harbor.md §3.5)",

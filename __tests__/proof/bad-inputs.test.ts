@@ -129,12 +129,12 @@ describe("registries.yaml: harbor-mirror validate rejects it with the line", () 
   );
 
   it.each(REGISTRIES_CASES.filter((input) => !input.viaChild))(
-    "in-process: $name → line $line $path [$section]",
+    "in-process: $name → line $line $path [$code]",
     (input) => {
       const errors = producedErrors(input, root);
       const reported = reportedError(errors.join("\n"), input);
       expect(reported).toBeDefined();
-      expect(reported).toContain(`[${input.section}]`);
+      expect(reported).toContain(`[${input.code}]`);
     },
   );
 });

@@ -115,7 +115,12 @@ describe("§1 document-level behaviour of yaml.v2", () => {
   it("§1 tab indentation is a parse error", () => {
     const { diagnostics } = parseRegistriesYaml("mirrors:\n\tdocker.io: {}\n");
     expect(errors(diagnostics)).toEqual([
-      expect.objectContaining({ line: 2, column: 1, rule: "§1", message: expect.stringMatching(/[Tt]ab/) }),
+      expect.objectContaining({
+        line: 2,
+        column: 1,
+        code: "yaml-syntax",
+        message: expect.stringMatching(/[Tt]ab/),
+      }),
     ]);
   });
 
@@ -164,7 +169,9 @@ describe("§1 document-level behaviour of yaml.v2", () => {
 
   it("§1 a YAML syntax error is reported with its position", () => {
     const { diagnostics } = parseRegistriesYaml('mirrors:\n  docker.io:\n    endpoint: ["https://h"\n');
-    expect(errors(diagnostics)).toEqual([expect.objectContaining({ rule: "§1", line: expect.any(Number) })]);
+    expect(errors(diagnostics)).toEqual([
+      expect.objectContaining({ code: "yaml-syntax", line: expect.any(Number) }),
+    ]);
   });
 });
 
@@ -286,7 +293,12 @@ describe("§8 unknown keys are errors (RKE2 silently ignores them)", () => {
   ])("$name", ({ text, path, line, hint }) => {
     const diagnostics = errors(parseRegistriesYaml(text).diagnostics);
     expect(diagnostics).toEqual([
-      expect.objectContaining({ path, line, rule: "§8", message: expect.stringMatching(hint) }),
+      expect.objectContaining({
+        path,
+        line,
+        code: "registries-unknown-key",
+        message: expect.stringMatching(hint),
+      }),
     ]);
     expect(diagnostics[0].message).toMatch(/silently ignore/);
   });
@@ -295,7 +307,12 @@ describe("§8 unknown keys are errors (RKE2 silently ignores them)", () => {
     const { file, diagnostics } = parseRegistriesYaml("auths:\n  h.io:\n    username: u\n    tokn: x\n");
     expect(file).toEqual({});
     expect(diagnostics).toEqual([
-      expect.objectContaining({ severity: "warning", path: "auths", line: 1, rule: "§2" }),
+      expect.objectContaining({
+        severity: "warning",
+        path: "auths",
+        line: 1,
+        code: "registries-deprecated-auths",
+      }),
       expect.objectContaining({ severity: "error", path: 'auths."h.io".tokn', line: 4 }),
     ]);
   });

@@ -1,6 +1,6 @@
 /**
  * The validation rules of rke2-registries.md §8: every error class is rejected with its path,
- * line and rule section (the error table is in the bad-input catalogue, testing/bad-inputs.ts);
+ * line and rule code (the error table is in the bad-input catalogue, testing/bad-inputs.ts);
  * every warning is raised; and the cases the rules must not flag stay clean.
  */
 import { compileRegistriesSpec } from "../../registries/compile-rules";
@@ -59,7 +59,7 @@ const warningCases: readonly RegistriesRuleCase[] = [
     text: yaml("mirrors:", "  Docker.io:", '    endpoint: ["https://harbor.example.com"]'),
     path: 'mirrors."Docker.io"',
     line: 2,
-    rule: "§8",
+    code: "registries-host-upper-case",
     message: /upper-case.*"docker\.io"/,
   },
   {
@@ -67,7 +67,7 @@ const warningCases: readonly RegistriesRuleCase[] = [
     text: mirrorWithEndpoint("https://Harbor.example.com"),
     path: ENDPOINT_0,
     line: 4,
-    rule: "§8",
+    code: "registries-host-upper-case",
     message: /upper-case/,
   },
   {
@@ -75,7 +75,7 @@ const warningCases: readonly RegistriesRuleCase[] = [
     text: yaml("configs:", "  Harbor.example.com:", "    tls: {}"),
     path: 'configs."Harbor.example.com"',
     line: 2,
-    rule: "§8",
+    code: "registries-host-upper-case",
     message: /upper-case/,
   },
   {
@@ -90,7 +90,7 @@ const warningCases: readonly RegistriesRuleCase[] = [
     ),
     path: 'mirrors."docker.io".rewrite',
     line: 4,
-    rule: "§4.3",
+    code: "registries-rules-overlap",
     message:
       /"\^\(\.\*\)\$" and "\^library\/\(\.\*\)\$" overlap \(both match the repository "library\/"\).*random order/,
   },
@@ -106,7 +106,7 @@ const warningCases: readonly RegistriesRuleCase[] = [
     ),
     path: 'mirrors."docker.io".rewrite',
     line: 4,
-    rule: "§4.3",
+    code: "registries-rules-overlap",
     message: /overlap \(both match the repository "team\/x\/"\)/,
   },
   {
@@ -114,7 +114,7 @@ const warningCases: readonly RegistriesRuleCase[] = [
     text: rules(["foo", "x"], ["^barfoo$", "y"]),
     path: 'mirrors."docker.io".rewrite',
     line: 4,
-    rule: "§4.3",
+    code: "registries-rules-overlap",
     message: /both match the repository "barfoo"/,
   },
   {
@@ -122,7 +122,7 @@ const warningCases: readonly RegistriesRuleCase[] = [
     text: rules(["^(?i)a", "x"], ["^b", "y"]),
     path: 'mirrors."docker.io".rewrite',
     line: 4,
-    rule: "§4.3",
+    code: "registries-rules-overlap",
     message: /are not provably disjoint/,
   },
   {
@@ -130,7 +130,7 @@ const warningCases: readonly RegistriesRuleCase[] = [
     text: mirrorWithRule("^(.*)$", "p/$1x"),
     path: RULE_PATH("^(.*)$"),
     line: 5,
-    rule: "§4.5",
+    code: "registries-replacement-ambiguous-group",
     message: /\$\{1\}x/,
   },
   {
@@ -138,7 +138,7 @@ const warningCases: readonly RegistriesRuleCase[] = [
     text: mirrorWithRule("^(.*)$", "p/$2"),
     path: RULE_PATH("^(.*)$"),
     line: 5,
-    rule: "§4.5",
+    code: "registries-replacement-missing-group",
     message: /group "2"/,
   },
   {
@@ -146,7 +146,7 @@ const warningCases: readonly RegistriesRuleCase[] = [
     text: mirrorWithRule("^library/", "p/$1"),
     path: RULE_PATH("^library/"),
     line: 5,
-    rule: "§4.5",
+    code: "registries-replacement-missing-group",
     message: /group "1".*0 groups/,
   },
   {
@@ -154,7 +154,7 @@ const warningCases: readonly RegistriesRuleCase[] = [
     text: mirrorWithRule("^(?P<repo>.*)$", "p/${name}"),
     path: RULE_PATH("^(?P<repo>.*)$"),
     line: 5,
-    rule: "§4.5",
+    code: "registries-replacement-missing-group",
     message: /group "name"/,
   },
   {
@@ -162,7 +162,7 @@ const warningCases: readonly RegistriesRuleCase[] = [
     text: mirrorWithRule("library/(.*)", "p/$1"),
     path: RULE_PATH("library/(.*)"),
     line: 5,
-    rule: "§4.4",
+    code: "registries-pattern-unanchored",
     message: /not anchored/,
   },
   {
@@ -170,7 +170,7 @@ const warningCases: readonly RegistriesRuleCase[] = [
     text: yaml("mirrors:", "  docker.io:", "    rewrite:", '      "^(.*)$": "p/$1"'),
     path: 'mirrors."docker.io".rewrite',
     line: 3,
-    rule: "§4.6",
+    code: "registries-rewrite-without-endpoints",
     message: /without \(valid\) endpoints/,
   },
   {
@@ -184,7 +184,7 @@ const warningCases: readonly RegistriesRuleCase[] = [
     ),
     path: 'mirrors."quay.io".rewrite',
     line: 4,
-    rule: "§3.2",
+    code: "registries-endpoint-folded-into-default",
     message: /drops these rewrites/,
   },
   {
@@ -198,7 +198,7 @@ const warningCases: readonly RegistriesRuleCase[] = [
     ),
     path: 'mirrors."docker.io".rewrite',
     line: 4,
-    rule: "§3.2",
+    code: "registries-endpoint-folded-into-default",
     message: /drops these rewrites/,
   },
   {
@@ -206,7 +206,7 @@ const warningCases: readonly RegistriesRuleCase[] = [
     text: yaml("mirrors:", "  docker.io:", "    endpoint:", '      - "https://h.io"', '      - "h.io/v2"'),
     path: 'mirrors."docker.io".endpoint[1]',
     line: 5,
-    rule: "§3.2",
+    code: "registries-duplicate-endpoint",
     message: /duplicate endpoint/,
   },
   {
@@ -221,7 +221,7 @@ const warningCases: readonly RegistriesRuleCase[] = [
     ),
     path: ENDPOINT_0,
     line: 3,
-    rule: "§5",
+    code: "registries-configs-host-mismatch",
     message: /no configs entry for the endpoint host "h\.io".*"h\.io:443"/,
   },
   {
@@ -236,7 +236,7 @@ const warningCases: readonly RegistriesRuleCase[] = [
     ),
     path: ENDPOINT_0,
     line: 3,
-    rule: "§5",
+    code: "registries-configs-host-mismatch",
     message: /"docker\.io"/,
   },
   {
@@ -251,7 +251,7 @@ const warningCases: readonly RegistriesRuleCase[] = [
     ),
     path: ENDPOINT_0,
     line: 3,
-    rule: "§3.4",
+    code: "registries-http-endpoint-with-tls",
     message: /HTTPS first/,
   },
   {
@@ -259,7 +259,7 @@ const warningCases: readonly RegistriesRuleCase[] = [
     text: yaml("configs:", "  h.io:", "    tls:", "      cert_file: /c.pem"),
     path: 'configs."h.io".tls.cert_file',
     line: 4,
-    rule: "§5",
+    code: "registries-cert-without-key",
     message: /key_file/,
   },
   {
@@ -274,7 +274,7 @@ const warningCases: readonly RegistriesRuleCase[] = [
     ),
     path: 'configs."quay.io"',
     line: 5,
-    rule: "§3.2",
+    code: "registries-configs-shadow-wildcard",
     message: /no longer use the "\*" mirror/,
   },
   {
@@ -282,7 +282,7 @@ const warningCases: readonly RegistriesRuleCase[] = [
     text: mirrorWithEndpoint("https://harbor.example.com/dockerhub-proxy"),
     path: ENDPOINT_0,
     line: 4,
-    rule: "§3.3",
+    code: "registries-endpoint-override-path",
     message: /API root/,
   },
   {
@@ -290,7 +290,7 @@ const warningCases: readonly RegistriesRuleCase[] = [
     text: yaml("mirrors:", "  docker.io: {}", "  docker.io: {}"),
     path: 'mirrors."docker.io"',
     line: 3,
-    rule: "§1",
+    code: "yaml-duplicate-key",
     message: /duplicate key/,
   },
 ];
@@ -379,20 +379,20 @@ const cleanCases: readonly { name: string; text: string }[] = [
 describe("validateRegistriesYaml", () => {
   it.each(INVALID_REGISTRIES_CASES)(
     "$name → error at $path line $line",
-    ({ text, path, line, rule, message }) => {
+    ({ text, path, line, code, message }) => {
       const errors = errorsIn(validateRegistriesYaml(text));
       expect(errors).toEqual([
-        expect.objectContaining({ path, line, rule, message: expect.stringMatching(message) }),
+        expect.objectContaining({ path, line, code, message: expect.stringMatching(message) }),
       ]);
       expect(errors[0].column).toEqual(expect.any(Number));
     },
   );
 
-  it.each(warningCases)("$name → warning at $path line $line", ({ text, path, line, rule, message }) => {
+  it.each(warningCases)("$name → warning at $path line $line", ({ text, path, line, code, message }) => {
     const diagnostics = validateRegistriesYaml(text);
     expect(errorsIn(diagnostics)).toEqual([]);
     expect(warningsIn(diagnostics)).toContainEqual(
-      expect.objectContaining({ path, line, rule, message: expect.stringMatching(message) }),
+      expect.objectContaining({ path, line, code, message: expect.stringMatching(message) }),
     );
   });
 
@@ -430,7 +430,12 @@ describe("validateRegistriesYaml", () => {
   ])("§8 disable-default-registry-endpoint with an endpoint-less mirror: $name", ({ options, warned }) => {
     const diagnostics = validateRegistriesYaml("mirrors:\n  docker.io: {}\n", options);
     const expected = [
-      expect.objectContaining({ severity: "warning", path: 'mirrors."docker.io"', line: 2, rule: "§3.2" }),
+      expect.objectContaining({
+        severity: "warning",
+        path: 'mirrors."docker.io"',
+        line: 2,
+        code: "registries-disable-default-no-effect",
+      }),
     ];
     expect(diagnostics).toEqual(warned ? expected : []);
   });
@@ -466,7 +471,12 @@ describe("validateRegistriesFile", () => {
   it("§8 validates a model without positions (no line or column)", () => {
     const diagnostics = validateRegistriesFile({ mirrors: { "docker.io": { endpoint: ["https://"] } } });
     expect(diagnostics).toEqual([
-      { severity: "error", path: ENDPOINT_0, rule: "§8", message: expect.stringMatching(/host is empty/) },
+      {
+        severity: "error",
+        code: "registries-endpoint-shape",
+        path: ENDPOINT_0,
+        message: expect.stringMatching(/host is empty/),
+      },
     ]);
   });
 
