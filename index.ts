@@ -1,0 +1,39 @@
+/**
+ * The package's one entry point (`import { HarborMirror } from "harbor-mirror"`): the constructs
+ * with their props types, and the pure registries.yaml domain people use next to a stack.
+ * Everything else is internal; the package's `exports` allows no deep imports.
+ */
+export * from "./constructs/harbor-mirror";
+export * from "./constructs/harbor-provider";
+export * from "./constructs/harbor-proxy-cache";
+export * from "./constructs/provider-sources";
+export * from "./constructs/registries-content";
+export * from "./constructs/registries-delivery";
+export * from "./constructs/rollout-strategy";
+
+export { ValidationError, formatDiagnostic, type Diagnostic, type Severity } from "./registries/diagnostics";
+export type {
+  ApplyTimeValue,
+  Mirror,
+  OrderedMirror,
+  OrderedRewrite,
+  RegistriesFile,
+  RegistriesSpec,
+  RegistryAuth,
+  RegistryConfig,
+  RegistryTls,
+} from "./registries/model";
+export { compileRegistriesSpec } from "./registries/compile-rules";
+export { parseRegistriesYaml } from "./registries/parse";
+export { renderRegistriesFile, renderRegistriesSpec, type RenderedRegistries } from "./registries/render";
+export {
+  resolveImage,
+  type ResolveAttempt,
+  type ResolveOptions,
+  type ResolveResult,
+} from "./registries/resolve";
+export {
+  validateRegistriesFile,
+  validateRegistriesYaml,
+  type NodeRegistryOptions,
+} from "./registries/validate";

@@ -1,0 +1,22 @@
+import "cdktf/lib/testing/adapters/jest";
+import { Testing } from "cdktf";
+import { resource } from "@cdktf/provider-null";
+import { ClusterStack } from "../cluster-stack";
+
+describe("the consumer's stack with harbor-mirror", () => {
+  const synthesized = Testing.synth(new ClusterStack(Testing.app(), "test"));
+
+  it("declares the proxy cache and the pull robot", () => {
+    expect(synthesized).toHaveResourceWithProperties(
+      { tfResourceType: "harbor_project" },
+      { name: "docker.io" },
+    );
+    expect(synthesized).toHaveResource({ tfResourceType: "harbor_robot_account" });
+  });
+
+  it("delivers registries.yaml to the consumer's VMs", () => {
+    expect(synthesized).toHaveResourceWithProperties(resource.Resource, {
+      connection: expect.objectContaining({ host: expect.stringContaining("null_resource.vm-server-1") }),
+    });
+  });
+});
