@@ -1,7 +1,18 @@
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", ".gen/", "cdktf.out/", "lib/", "bin/", "testing/consumer-app/*.js", "*.js", "*.mjs"] },
+  {
+    ignores: [
+      "node_modules/",
+      ".gen/",
+      "cdktf.out/",
+      "lib/",
+      "bin/",
+      "testing/consumer-app/*.js",
+      "*.js",
+      "*.mjs",
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     rules: {
