@@ -50,6 +50,12 @@ const TAG = "[\\w][\\w.-]{0,127}";
 const DIGEST = "[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*[:][0-9a-fA-F]{32,}";
 const REFERENCE = new RegExp(`^(${DOMAIN})/(${REMOTE_NAME})(?::(${TAG}))?(?:@(${DIGEST}))?$`);
 const IDENTIFIER = /^[a-f0-9]{64}$/;
+const REPOSITORY_PATH = new RegExp(`^${REMOTE_NAME}$`);
+
+/** True for a repository path as the reference grammar allows it (`library/busybox`, `docker.io`). */
+export function isRepositoryPath(text: string): boolean {
+  return REPOSITORY_PATH.test(text);
+}
 
 // go-digest's registered algorithms and the length of their lower-case hex encoding.
 const DIGEST_HEX_LENGTH: Readonly<Record<string, number>> = { sha256: 64, sha384: 96, sha512: 128 };

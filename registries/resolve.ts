@@ -62,9 +62,21 @@ export function resolveImage(
   file: RegistriesFile,
   options: ResolveOptions = {},
 ): ResolveResult {
+  return resolveOnHosts(image, hostConfigsOf(file, options), file.configs ?? {});
+}
+
+/**
+ * The same simulation on a host model read another way (a containerd hosts directory, which
+ * carries no credentials: `configs` is then empty). Throws on an invalid image name.
+ */
+export function resolveOnHosts(
+  image: string,
+  hostConfigs: HostConfigs,
+  configs: Configs = {},
+): ResolveResult {
   const reference = parseImageReference(image);
-  const context: Context = { reference, configs: file.configs ?? {}, warnings: new Set() };
-  const attempts = attemptsFor(hostConfigsOf(file, options), context);
+  const context: Context = { reference, configs, warnings: new Set() };
+  const attempts = attemptsFor(hostConfigs, context);
   warnAboutWildcardAuth(context);
   return {
     image,

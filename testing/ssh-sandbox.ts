@@ -81,13 +81,19 @@ export async function startSshd(dir: string, pathPrefix: string): Promise<SshSan
   };
 }
 
-async function waitForListening(port: number, daemon: ChildProcess, errors: () => string): Promise<void> {
+/** Waits until the daemon accepts TCP connections on 127.0.0.1:`port`; fails with its output when it exits. */
+export async function waitForListening(
+  port: number,
+  daemon: ChildProcess,
+  errors: () => string,
+): Promise<void> {
   for (let attempt = 0; attempt < 100; attempt++) {
-    if (daemon.exitCode !== null) throw new Error(`sshd exited with ${daemon.exitCode}: ${errors()}`);
+    if (daemon.exitCode !== null)
+      throw new Error(`${daemon.spawnfile} exited with ${daemon.exitCode}: ${errors()}`);
     if (await canConnect(port)) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new Error(`sshd did not listen on port ${port}: ${errors()}`);
+  throw new Error(`${daemon.spawnfile} did not listen on port ${port}: ${errors()}`);
 }
 
 function canConnect(port: number): Promise<boolean> {
@@ -102,7 +108,8 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
-function stopProcess(child: ChildProcess): Promise<void> {
+/** SIGTERM to this one child (by its PID), resolved when it has exited. */
+export function stopProcess(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     child.once("exit", () => resolve());

@@ -1,9 +1,10 @@
 /** Runs the real CLI (`node bin/harbor-mirror.js resolve …`) in a child process (cli.md). */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { compileRegistriesSpec } from "../../registries/compile-rules";
+import { renderContainerdHosts } from "../../registries/containerd-hosts";
 import { runCli } from "../../testing/run-app";
 import { CLI_MD_RESOLVE_EXAMPLE, WALK_THROUGH_SPEC } from "../../testing/walk-through";
 
@@ -16,6 +17,19 @@ function writeFile(name: string, text: string): string {
 }
 
 const cli = (...args: string[]) => runCli(["resolve", ...args]);
+
+/** The walk-through without its custom rule, which containerd cannot express. */
+const WALK_THROUGH_PROXY_ONLY = {
+  ...WALK_THROUGH_SPEC,
+  mirrors: WALK_THROUGH_SPEC.mirrors.map((mirror) => ({ ...mirror, rewrites: mirror.rewrites.slice(-1) })),
+};
+
+function brokenHostsDir(): string {
+  const hostsDir = join(directory, "broken.d");
+  mkdirSync(join(hostsDir, "docker.io"), { recursive: true });
+  writeFileSync(join(hostsDir, "docker.io", "hosts.toml"), 'server = "unterminated\n');
+  return hostsDir;
+}
 
 const handWritten = writeFile(
   "hand-written.yaml",
@@ -120,11 +134,51 @@ describe("harbor-mirror resolve (cli.md)", () => {
       status: 1,
       stderr: /invalid\.yaml:3:\d+ mirrors\."docker\.io"\.endpoint: /,
     },
+    {
+      name: "exit 2: an unknown target",
+      args: () => ["busybox", "--target", "cri-o", "--registries", compiled],
+      status: 2,
+      stderr: /--target "cri-o" is not allowed: expected one of rke2, k3s, containerd/,
+    },
+    {
+      name: "exit 2: --target containerd needs --hosts-dir",
+      args: () => ["busybox", "--target", "containerd"],
+      status: 2,
+      stderr: /--hosts-dir <dir> is required with --target containerd/,
+    },
+    {
+      name: "exit 2: --registries does not apply to --target containerd",
+      args: () => ["busybox", "--target", "containerd", "--hosts-dir", directory, "--registries", compiled],
+      status: 2,
+      stderr: /--registries does not apply to --target containerd/,
+    },
+    {
+      name: "exit 1: a hosts.toml containerd cannot decode names the file",
+      args: () => ["busybox", "--target", "containerd", "--hosts-dir", brokenHostsDir()],
+      status: 1,
+      stderr: /docker\.io\/hosts\.toml: containerd cannot decode it/,
+    },
   ];
   it.each(failures)("$name", ({ args, status, stderr }) => {
     const result = cli(...args());
     expect(result.status).toBe(status);
     expect(result.stderr).toMatch(stderr);
+  });
+
+  it("--target containerd predicts the attempts of the hosts directory harbor-mirror renders", () => {
+    const hostsDir = join(directory, "certs.d");
+    for (const file of renderContainerdHosts(WALK_THROUGH_PROXY_ONLY, { hostsDir }).files) {
+      mkdirSync(join(hostsDir, file.directory), { recursive: true });
+      writeFileSync(file.path, file.text);
+    }
+    const { status, stdout, stderr } = cli("busybox:1.35", "--target", "containerd", "--hosts-dir", hostsDir);
+    expect(stderr).toBe("");
+    expect(status).toBe(0);
+    expect(stdout).toMatch(/1 +https:\/\/harbor\.kingsd\.top\/v2\/docker\.io +library\/busybox +- +-/);
+    expect(stdout).toContain(
+      "https://harbor.kingsd.top/v2/docker.io/library/busybox/manifests/1.35?ns=docker.io",
+    );
+    expect(stdout).toMatch(/2 +https:\/\/registry-1\.docker\.io\/v2 +library\/busybox/);
   });
 
   it("--help prints the usage and exits 0", () => {
