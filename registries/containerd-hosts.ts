@@ -9,18 +9,11 @@
  */
 import { posix } from "node:path";
 import { parse as parseToml, stringify as stringifyToml } from "smol-toml";
-import { Diagnostic, errorsOf, ValidationError, warningsOf } from "./diagnostics";
+import { Diagnostic, errorAt, throwIfErrors, warningAt, warningsOf } from "./diagnostics";
 import { normalizeEndpointAddress, parseGoUrl, type NormalizedEndpoint } from "./endpoint";
 import { configForHost, WILDCARD, WILDCARD_DIRECTORY, type HostConfigs, type HostEntry } from "./hosts";
 import { isRepositoryPath } from "./image-reference";
-import type {
-  ApplyTimeHost,
-  ApplyTimeValue,
-  OrderedMirror,
-  RegistriesSpec,
-  RegistryConfig,
-  RegistryTls,
-} from "./model";
+import type { ApplyTimeHost, ApplyTimeValue, OrderedMirror, RegistriesSpec, RegistryTls } from "./model";
 import { applyTimePlaceholder, RENDER_HEADER } from "./render";
 
 /** Where kubeadm-style nodes keep the per-registry directories (containerd's documented default). */
@@ -64,12 +57,12 @@ export function renderContainerdHosts(
   options: ContainerdHostsOptions = {},
 ): RenderedContainerdHosts {
   const hostsDir = options.hostsDir ?? DEFAULT_HOSTS_DIR;
-  const context: RenderContext = { spec, diagnostics: [], applyTimeValues: new Map() };
+  const context: RenderContext = { spec, diagnostics: refusedCredentials(spec), applyTimeValues: new Map() };
   const files = [...spec.mirrors]
     .sort((a, b) => compare(directoryOf(a.registry), directoryOf(b.registry)))
     .map((mirror) => hostsFileOf(mirror, hostsDir, context));
   if (files.length > 0) context.diagnostics.push(configPathReminder(hostsDir));
-  if (errorsOf(context.diagnostics).length > 0) throw new ValidationError(context.diagnostics);
+  throwIfErrors(context.diagnostics);
   return {
     files,
     applyTimeValues: [...context.applyTimeValues].map(([placeholder, value]) => ({ placeholder, value })),
@@ -123,8 +116,9 @@ function projectPrefix(mirror: OrderedMirror, context: RenderContext): string {
   const refused = prefix === undefined ? mirror.rewrites : mirror.rewrites.slice(0, -1);
   refused.forEach((rule, index) =>
     context.diagnostics.push(
-      error(
-        `rewrites.${JSON.stringify(mirror.registry)}[${index}]`,
+      errorAt(
+        "containerd-rewrite-unsupported",
+        ["rewrites", mirror.registry, index],
         `the rule ${JSON.stringify(rule.match)} → ${JSON.stringify(rule.replace)} cannot be expressed for ` +
           "distribution containerd: upstream containerd has no rewrite rules, a hosts.toml host can only " +
           "put a fixed path in front of every repository. Remove the rule, or deliver to RKE2/K3s nodes " +
@@ -152,18 +146,21 @@ function hostTableOf(
   prefix: string,
   context: RenderContext,
 ): [string, Record<string, unknown>] {
-  const path = `mirrors.${JSON.stringify(mirror.registry)}.endpoint[${index}]`;
   const normalized = normalizeEndpointAddress(address);
   if (!normalized.ok) {
     context.diagnostics.push(
-      error(path, `${JSON.stringify(address)} is not a valid endpoint: ${normalized.error}`),
+      errorAt(
+        "containerd-endpoint-invalid",
+        ["mirrors", mirror.registry, "endpoints", index],
+        `${JSON.stringify(address)} is not a valid endpoint: ${normalized.error}`,
+      ),
     );
     return [address, {}];
   }
   const { endpoint } = normalized;
   const apiRoot = posix.join(endpoint.path, prefix);
   const key = `${originOf(endpoint, address, context)}${apiRoot}`;
-  const settings = keysOfConfig(configForHost(context.spec.configs, endpoint.host), context);
+  const settings = tlsKeys(configForHost(context.spec.configs, endpoint.host).config?.tls);
   return [key, { capabilities: [...HOST_CAPABILITIES], override_path: true, ...settings }];
 }
 
@@ -185,8 +182,9 @@ function serverKeys(registry: string, context: RenderContext): Record<string, un
   const normalized = normalizeEndpointAddress(registry);
   if (!normalized.ok) {
     context.diagnostics.push(
-      error(
-        `mirrors.${JSON.stringify(registry)}`,
+      errorAt(
+        "containerd-registry-invalid",
+        ["mirrors", registry],
         `${JSON.stringify(registry)} is not a registry host: ${normalized.error}`,
       ),
     );
@@ -195,31 +193,29 @@ function serverKeys(registry: string, context: RenderContext): Record<string, un
   const { scheme, host } = normalized.endpoint;
   return {
     server: `${scheme}://${host}`,
-    ...keysOfConfig(configForHost(context.spec.configs, registry), context),
+    ...tlsKeys(configForHost(context.spec.configs, registry).config?.tls),
   };
 }
 
-/** The `configs` entry of a host as hosts.toml keys: TLS only, since hosts.toml has no credentials. */
-function keysOfConfig(
-  applied: { configKey?: string; config?: RegistryConfig },
-  context: RenderContext,
-): Record<string, unknown> {
-  const { configKey, config } = applied;
-  if (config?.auth) {
-    context.diagnostics.push(
-      error(
-        `configs.${JSON.stringify(configKey)}.auth`,
+/** hosts.toml carries no credentials: every `configs` entry with `auth` is refused. */
+function refusedCredentials(spec: RegistriesSpec): Diagnostic[] {
+  return Object.keys(spec.configs)
+    .sort()
+    .filter((key) => spec.configs[key].auth !== undefined)
+    .map((key) =>
+      errorAt(
+        "containerd-credentials-unsupported",
+        ["configs", key, "auth"],
         "registry credentials (access: robot) cannot be delivered for distribution containerd: hosts.toml " +
           "carries no credentials. containerd takes them from the CRI registry configs in config.toml " +
           "(deprecated in 2.x), a kubelet credential provider or imagePullSecrets, none of which harbor-mirror " +
           "writes. Use access: public (see docs/containerd.md)",
       ),
     );
-  }
-  return tlsKeys(config?.tls ?? {});
 }
 
-function tlsKeys(tls: RegistryTls): Record<string, unknown> {
+/** A host's `configs.<host>.tls` as hosts.toml keys. */
+function tlsKeys(tls: RegistryTls = {}): Record<string, unknown> {
   const client = tls.key_file === undefined ? tls.cert_file : [[tls.cert_file, tls.key_file]];
   return {
     ...(tls.ca_file === undefined ? {} : { ca: tls.ca_file }),
@@ -229,15 +225,14 @@ function tlsKeys(tls: RegistryTls): Record<string, unknown> {
 }
 
 function configPathReminder(hostsDir: string): Diagnostic {
-  return {
-    severity: "warning",
-    path: "distribution",
-    message:
-      `containerd reads ${hostsDir} only when config_path is set in /etc/containerd/config.toml ` +
+  return warningAt(
+    "containerd-config-path",
+    ["distribution"],
+    `containerd reads ${hostsDir} only when config_path is set in /etc/containerd/config.toml ` +
       "(then restart containerd once; hosts.toml changes need no restart). containerd 1.5–1.7:\n" +
       configPathSnippet(hostsDir) +
       'containerd 2.x: the same under [plugins."io.containerd.cri.v1.images".registry]',
-  };
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -253,29 +248,43 @@ export function readContainerdHostsDir(files: Readonly<Record<string, string>>):
   return { hosts, warnings: [] };
 }
 
-/** Throws on text containerd would fail to decode (its pulls of that registry fail then too). */
+/** Throws UndecodableHostsTomlError on text containerd would fail to decode. */
 function hostEntryOfToml(directory: string, text: string): HostEntry {
   const document = decodeToml(directory, text);
   const tables = (document.host ?? {}) as Record<string, Record<string, unknown>>;
   // Hosts without both capabilities are not asked for a tag (containerd filters by capability).
   const mirrors = Object.entries(tables)
     .filter(([, table]) => hasPullCapabilities(table.capabilities))
-    .map(([url, table]) => ({ endpoint: hostEndpoint(url, table.override_path === true), rewrites: {} }));
+    .map(([url, table]) => ({
+      endpoint: hostEndpoint(directory, url, table.override_path === true),
+      rewrites: {},
+    }));
   const server = typeof document.server === "string" ? document.server : undefined;
   return {
     directory,
     default: server
-      ? { kind: "url", endpoint: hostEndpoint(server, document.override_path === true) }
+      ? { kind: "url", endpoint: hostEndpoint(directory, server, document.override_path === true) }
       : { kind: directory === WILDCARD_DIRECTORY ? "pulled-registry" : "none" },
     mirrors,
   };
+}
+
+/** A hosts.toml containerd fails on: its pulls of that registry fail too. */
+export class UndecodableHostsTomlError extends Error {
+  constructor(
+    readonly directory: string,
+    reason: string,
+  ) {
+    super(`${directory}/hosts.toml: containerd cannot decode it: ${reason}`);
+    this.name = "UndecodableHostsTomlError";
+  }
 }
 
 function decodeToml(directory: string, text: string): Record<string, unknown> {
   try {
     return parseToml(text);
   } catch (error) {
-    throw new Error(`${directory}/hosts.toml: containerd cannot decode it: ${(error as Error).message}`);
+    throw new UndecodableHostsTomlError(directory, (error as Error).message);
   }
 }
 
@@ -287,9 +296,10 @@ function hasPullCapabilities(capabilities: unknown): boolean {
 }
 
 /** `parseHostConfig`: the path cleaned, `/v2` appended unless it ends so or `override_path` is set. */
-function hostEndpoint(url: string, overridePath: boolean): NormalizedEndpoint {
+function hostEndpoint(directory: string, url: string, overridePath: boolean): NormalizedEndpoint {
   const parsed = parseGoUrl(url);
-  if (!parsed.ok) throw new Error(`invalid host ${JSON.stringify(url)}: ${parsed.error}`);
+  if (!parsed.ok)
+    throw new UndecodableHostsTomlError(directory, `invalid host ${JSON.stringify(url)}: ${parsed.error}`);
   const { scheme, host, rawPath } = parsed.url;
   const cleaned = rawPath === "" ? "" : posix.normalize(rawPath).replace(/(.)\/$/, "$1");
   const path = overridePath || cleaned.endsWith("/v2") ? cleaned : posix.join(cleaned || "/", "v2");
@@ -302,8 +312,4 @@ function directoryOf(registry: string): string {
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function error(path: string, message: string): Diagnostic {
-  return { severity: "error", path, message };
 }

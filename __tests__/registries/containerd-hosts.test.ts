@@ -9,6 +9,7 @@ import {
   configPathSnippet,
   readContainerdHostsDir,
   renderContainerdHosts,
+  UndecodableHostsTomlError,
   type RenderedContainerdHosts,
 } from "../../registries/containerd-hosts";
 import { ValidationError } from "../../registries/diagnostics";
@@ -82,7 +83,7 @@ describe("renderContainerdHosts", () => {
   });
 
   it("warns once that config_path must be set, with the config.toml snippet", () => {
-    expect(rendered.warnings).toHaveLength(1);
+    expect(rendered.warnings.map((warning) => warning.code)).toEqual(["containerd-config-path"]);
     expect(rendered.warnings[0].message).toContain(configPathSnippet());
     expect(parse(configPathSnippet("/etc/containerd/certs.d"))).toEqual({
       plugins: { "io.containerd.grpc.v1.cri": { registry: { config_path: "/etc/containerd/certs.d" } } },
@@ -165,7 +166,7 @@ describe("renderContainerdHosts", () => {
 });
 
 describe("what containerd cannot express is refused, at the user's key", () => {
-  const cases: { name: string; spec: RegistriesSpec; path: string; message: RegExp }[] = [
+  const cases: { name: string; spec: RegistriesSpec; code: string; path: string; message: RegExp }[] = [
     {
       name: "a custom rewrite rule before the proxy rule",
       spec: {
@@ -180,6 +181,7 @@ describe("what containerd cannot express is refused, at the user's key", () => {
         ],
         configs: {},
       },
+      code: "containerd-rewrite-unsupported",
       path: 'rewrites."docker.io"[0]',
       message:
         /"\^ksd-test\/\(\.\*\)\$" → "production\/\$1" cannot be expressed for distribution containerd: upstream containerd has no rewrite rules/,
@@ -190,6 +192,7 @@ describe("what containerd cannot express is refused, at the user's key", () => {
         mirrors: [{ ...proxyMirror("docker.io"), rewrites: [{ match: "^(.*)$", replace: "$1/$1" }] }],
         configs: {},
       },
+      code: "containerd-rewrite-unsupported",
       path: 'rewrites."docker.io"[0]',
       message: /cannot be expressed for distribution containerd/,
     },
@@ -199,14 +202,16 @@ describe("what containerd cannot express is refused, at the user's key", () => {
         mirrors: [proxyMirror("docker.io")],
         configs: { "harbor.example.com": { auth: { username: "robot$pull", password: "not-shown" } } },
       },
+      code: "containerd-credentials-unsupported",
       path: 'configs."harbor.example.com".auth',
       message:
         /registry credentials \(access: robot\) cannot be delivered for distribution containerd: hosts\.toml carries no credentials/,
     },
   ];
 
-  it.each(cases)("$name", ({ spec, path, message }) => {
+  it.each(cases)("$name", ({ spec, code, path, message }) => {
     const error = refusal(spec);
+    expect(error.codes).toEqual([code]);
     expect(error.diagnostics.filter((diagnostic) => diagnostic.severity === "error")).toEqual([
       expect.objectContaining({ path, message: expect.stringMatching(message) }),
     ]);
@@ -265,6 +270,7 @@ describe("readContainerdHostsDir reads hosts.toml as containerd's hosts.go does"
   });
 
   it("a file containerd cannot decode is an error naming it", () => {
+    expect(() => readContainerdHostsDir({ "docker.io": 'server = "x' })).toThrow(UndecodableHostsTomlError);
     expect(() => readContainerdHostsDir({ "docker.io": 'server = "x' })).toThrow(
       /^docker\.io\/hosts\.toml: containerd cannot decode it/,
     );

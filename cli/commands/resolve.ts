@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, type Dirent } from "node:fs";
 import { join } from "node:path";
-import { readContainerdHostsDir } from "../../registries/containerd-hosts";
+import { readContainerdHostsDir, UndecodableHostsTomlError } from "../../registries/containerd-hosts";
 import { errorsOf, ValidationError } from "../../registries/diagnostics";
 import type { HostConfigs } from "../../registries/hosts";
 import { InvalidImageReferenceError } from "../../registries/image-reference";
@@ -134,10 +134,8 @@ function readHostsDir(hostsDir: string): HostConfigs {
   try {
     return readContainerdHostsDir(files);
   } catch (error) {
-    throw new ValidationError(
-      [{ severity: "error", path: "hosts.toml", message: (error as Error).message }],
-      hostsDir,
-    );
+    if (!(error instanceof UndecodableHostsTomlError)) throw error;
+    throw new UnreadableInputError(`${hostsDir}/${error.message}`);
   }
 }
 
