@@ -15,6 +15,7 @@ import {
   NODE_ROLES,
   NodeRole,
   serviceUnit,
+  siblingUnits,
   stagingDirectory,
 } from "../delivery/nodes";
 import {
@@ -171,6 +172,7 @@ export class RegistriesDelivery extends Construct {
               stagingDir: staging,
               files,
               unit,
+              siblingUnits: siblingUnits(this.props.distribution ?? "rke2", node.role),
               user: node.user ?? "root",
               restartTimeoutSeconds: this.props.restartTimeoutSeconds ?? DEFAULT_RESTART_TIMEOUT_SECONDS,
             }),

@@ -19,6 +19,14 @@ export function serviceUnit(distribution: Distribution, role: NodeRole): string 
   return SERVICE_UNITS[distribution][role];
 }
 
+/**
+ * The units of the distribution's other roles: installed while `serviceUnit` is not, they show
+ * the node's role is wrong, rather than a node whose RKE2/K3s is not installed yet.
+ */
+export function siblingUnits(distribution: Distribution, role: NodeRole): string[] {
+  return NODE_ROLES.filter((other) => other !== role).map((other) => serviceUnit(distribution, other));
+}
+
 /** §1: RKE2 `/etc/rancher/rke2/registries.yaml`, K3s `/etc/rancher/k3s/registries.yaml`. */
 export function defaultRegistriesPath(distribution: Distribution): string {
   return `/etc/rancher/${distribution}/registries.yaml`;

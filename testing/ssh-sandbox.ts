@@ -6,11 +6,14 @@ import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, Socket } from "node:net";
 import { join } from "node:path";
+import { SYSTEM_PATH } from "./service-manager-double";
 
 export const SSHD = "/usr/sbin/sshd";
 
 export interface SshSandbox {
   readonly port: number;
+  /** A second port of the same server whose sessions get `options.otherPath` as their PATH. */
+  readonly otherPathPort?: number;
   /** `ssh-ed25519 AAAA…` of the server, for `host_key` pinning. */
   readonly hostPublicKey: string;
   /** OpenSSH private key accepted for root. */
@@ -38,8 +41,16 @@ function publicKeyOf(path: string): string {
   return readFileSync(`${path}.pub`, "utf8").trim().split(" ").slice(0, 2).join(" ");
 }
 
-/** Starts `sshd -D` with a private config in `dir`; `pathPrefix` goes first in sessions' PATH. */
-export async function startSshd(dir: string, pathPrefix: string): Promise<SshSandbox> {
+/**
+ * Starts `sshd -D` with a private config in `dir`; `pathPrefix` goes first in sessions' PATH.
+ * With `otherPath`, sessions on a second port get that PATH instead: another kind of node
+ * (e.g. one without systemd) on the same server.
+ */
+export async function startSshd(
+  dir: string,
+  pathPrefix: string,
+  options: { otherPath?: string } = {},
+): Promise<SshSandbox> {
   mkdirSync(dir, { recursive: true });
   // sshd refuses to start as root without its privilege-separation directory.
   mkdirSync("/run/sshd", { recursive: true, mode: 0o755 });
@@ -49,12 +60,14 @@ export async function startSshd(dir: string, pathPrefix: string): Promise<SshSan
   generateKey(clientKey);
   writeFileSync(join(dir, "authorized_keys"), readFileSync(`${clientKey}.pub`));
   const port = await freePort();
+  const otherPathPort = options.otherPath ? await freePort() : undefined;
   const config = join(dir, "sshd_config");
   writeFileSync(
     config,
     [
       "ListenAddress 127.0.0.1",
       `Port ${port}`,
+      ...(otherPathPort ? [`Port ${otherPathPort}`] : []),
       `HostKey ${hostKey}`,
       "PidFile none",
       "PermitRootLogin prohibit-password",
@@ -64,17 +77,21 @@ export async function startSshd(dir: string, pathPrefix: string): Promise<SshSan
       "StrictModes no",
       "UsePAM no",
       "AllowTcpForwarding yes",
-      `SetEnv PATH=${pathPrefix}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
+      `SetEnv PATH=${pathPrefix}:${SYSTEM_PATH}`,
       "LogLevel ERROR",
+      ...(otherPathPort ? [`Match LocalPort ${otherPathPort}`, `  SetEnv PATH=${options.otherPath}`] : []),
       "",
     ].join("\n"),
   );
   const daemon = spawn(SSHD, ["-D", "-e", "-f", config], { stdio: ["ignore", "ignore", "pipe"] });
   let errors = "";
   daemon.stderr!.on("data", (chunk) => (errors += chunk));
-  await waitForListening(port, daemon, () => errors);
+  for (const listening of [port, otherPathPort]) {
+    if (listening) await waitForListening(listening, daemon, () => errors);
+  }
   return {
     port,
+    otherPathPort,
     hostPublicKey: publicKeyOf(hostKey),
     clientPrivateKey: readFileSync(clientKey, "utf8"),
     stop: () => stopProcess(daemon),

@@ -4,7 +4,7 @@
  * there is no systemd and no RKE2 in a test container. Rules: prior-art.md "Combined delivery
  * recipe", rke2-registries.md §1 (0600 root:root) and §6 (restart on change).
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
   chmodSync,
@@ -13,8 +13,10 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -25,14 +27,15 @@ import {
   INSTALLER_SCRIPT,
   installerPath,
   installScript,
-  InstallScriptOptions,
   prepareStagingScript,
   shellQuote,
 } from "../../delivery/remote-script";
+import { fullDiskBlocker, mountSmallFilesystem } from "../../testing/full-disk";
 import {
   createServiceManagerDouble,
   FAKE_JOURNAL_LINE,
   ServiceManagerDouble,
+  withoutServiceManagerPath,
 } from "../../testing/service-manager-double";
 
 const SHELLS = ["/bin/sh", "/bin/bash"] as const;
@@ -47,16 +50,20 @@ const sha256 = (text: string | Buffer) => createHash("sha256").update(text).dige
 interface Sandbox {
   readonly root: string;
   readonly staging: string;
+  /** The directory of the node's files, as /etc/rancher/rke2. */
+  readonly etc: string;
   readonly target: string;
   readonly double: ServiceManagerDouble;
 }
 
 function createSandbox(): Sandbox {
   const root = mkdtempSync(join(tmpdir(), "hm-script-"));
+  const etc = join(root, "etc", "rancher", "rke2");
   return {
     root,
     staging: join(root, "staging"),
-    target: join(root, "etc", "rancher", "rke2", "registries.yaml"),
+    etc,
+    target: join(etc, "registries.yaml"),
     double: createServiceManagerDouble(join(root, "double")),
   };
 }
@@ -72,154 +79,290 @@ function runScript(
   shell: string,
   lines: readonly string[],
   double: ServiceManagerDouble,
-  runAs?: string,
+  options: { runAs?: string; path?: string } = {},
 ): Run {
   const scriptFile = join(mkdtempSync(join(tmpdir(), "hm-run-")), "script.sh");
   writeFileSync(scriptFile, lines.join("\n"), { mode: 0o755 });
   chmodSync(dirname(scriptFile), 0o755);
-  const command = runAs ? ["runuser", "-u", runAs, "--", shell, scriptFile] : [shell, scriptFile];
+  const command = options.runAs
+    ? ["runuser", "-u", options.runAs, "--", shell, scriptFile]
+    : [shell, scriptFile];
   const result = spawnSync(command[0], command.slice(1), {
     encoding: "utf8",
-    env: { ...process.env, PATH: `${double.binDir}:${process.env.PATH}` },
+    env: { ...process.env, PATH: options.path ?? `${double.binDir}:${process.env.PATH}` },
     timeout: 30_000,
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** Stages `upload` (as if uploaded) and runs the install script expecting `expectedHash`. */
+/** One file of a node: its name under the sandbox's etc directory and what is uploaded. */
+interface NodeFile {
+  readonly name: string;
+  readonly upload: string;
+  /** @default true */
+  readonly restartOnChange?: boolean;
+  /** @default - the upload's own hash */
+  readonly expectedHash?: string;
+}
+
+const registries = (upload: string, expectedHash?: string): NodeFile => ({
+  name: "registries.yaml",
+  upload,
+  expectedHash,
+});
+const caFile = (upload: string): NodeFile => ({ name: "harbor-ca.pem", upload, restartOnChange: false });
+
+/** Stages the files (as if uploaded) and runs the install script over them, in order. */
 function install(
   shell: string,
   box: Sandbox,
-  upload: string,
-  options: Partial<InstallScriptOptions> & { expectedHash?: string } = {},
+  files: readonly NodeFile[],
+  options: { siblingUnits?: string[]; path?: string } = {},
 ): Run {
   mkdirSync(box.staging, { mode: 0o700, recursive: true });
-  writeFileSync(join(box.staging, "registries.yaml"), upload);
+  for (const file of files) writeFileSync(join(box.staging, file.name), file.upload);
   writeFileSync(installerPath(box.staging), INSTALLER_SCRIPT);
   const lines = installScript({
     stagingDir: box.staging,
     unit: UNIT,
+    siblingUnits: options.siblingUnits,
     user: "root",
     restartTimeoutSeconds: 3,
-    files: [
-      {
-        stagedPath: join(box.staging, "registries.yaml"),
-        targetPath: box.target,
-        sha256: options.expectedHash ?? sha256(upload),
-        restartOnChange: true,
-      },
-    ],
-    ...options,
+    files: files.map((file) => ({
+      stagedPath: join(box.staging, file.name),
+      targetPath: join(box.etc, file.name),
+      sha256: file.expectedHash ?? sha256(file.upload),
+      restartOnChange: file.restartOnChange ?? true,
+    })),
   });
-  return runScript(shell, lines, box.double);
+  return runScript(shell, lines, box.double, { path: options.path });
 }
 
-function writeLive(box: Sandbox, text: string): void {
-  mkdirSync(dirname(box.target), { recursive: true });
-  writeFileSync(box.target, text, { mode: 0o644 });
+function writeLive(box: Sandbox, text: string, name = "registries.yaml"): void {
+  mkdirSync(box.etc, { recursive: true });
+  writeFileSync(join(box.etc, name), text, { mode: 0o644 });
 }
 
 const modeOf = (path: string) => statSync(path).mode & 0o777;
 const restarts = (box: Sandbox) => box.double.calls().filter((call) => call.startsWith("systemctl restart"));
 
+/** The one message of each failure class; each fault must show its own and none of the others. */
+const FAILURE_CLASSES = {
+  unitNotFound: "unit not found",
+  systemctlMissing: "systemctl missing",
+  diskFull: "disk full",
+  notActive: "did not become active",
+} as const;
+
 interface Case {
   readonly name: string;
-  readonly live?: string;
-  readonly upload: string;
-  readonly expectedHash?: (upload: string) => string;
+  /** Live files before, by name. */
+  readonly live?: Readonly<Record<string, string>>;
+  readonly files: readonly NodeFile[];
   readonly prepare?: (box: Sandbox) => void;
+  readonly siblingUnits?: string[];
+  readonly withoutSystemd?: boolean;
   readonly exitsZero: boolean;
-  /** Live file afterwards; `null` = absent. */
-  readonly liveAfter: string | null;
+  /** Live files afterwards, by name; `null` = absent. */
+  readonly liveAfter: Readonly<Record<string, string | null>>;
   readonly restartCount: number;
-  readonly backup?: string;
-  readonly stderrIncludes?: string[];
+  /** Backups afterwards, by name; `null` = none. */
+  readonly backups?: Readonly<Record<string, string | null>>;
+  readonly outputIncludes?: string[];
+  readonly failureClass?: keyof typeof FAILURE_CLASSES;
   readonly journalShown?: boolean;
+  /** Further checks of the node afterwards. */
+  readonly check?: (box: Sandbox) => void;
 }
 
 const CASES: readonly Case[] = [
   {
     name: "first install writes the file and restarts the unit (§6)",
-    upload: NEW,
-    prepare: (box) => mkdirSync(dirname(box.target), { recursive: true }),
+    files: [registries(NEW)],
+    prepare: (box) => mkdirSync(box.etc, { recursive: true }),
     exitsZero: true,
-    liveAfter: NEW,
+    liveAfter: { "registries.yaml": NEW },
     restartCount: 1,
+    backups: { "registries.yaml": null },
   },
   {
     name: "missing directory is created 0755 (§1: /etc/rancher/rke2)",
-    upload: NEW,
+    files: [registries(NEW)],
     exitsZero: true,
-    liveAfter: NEW,
+    liveAfter: { "registries.yaml": NEW },
     restartCount: 1,
   },
   {
     name: "unchanged file: nothing written, no restart (recipe: restart only on a difference)",
-    live: NEW,
-    upload: NEW,
+    live: { "registries.yaml": NEW },
+    files: [registries(NEW)],
     exitsZero: true,
-    liveAfter: NEW,
+    liveAfter: { "registries.yaml": NEW },
     restartCount: 0,
+    backups: { "registries.yaml": null },
   },
   {
     name: "changed file: replaced, previous kept as a root-only backup, restarted (recipe)",
-    live: OLD,
-    upload: NEW,
+    live: { "registries.yaml": OLD },
+    files: [registries(NEW)],
     exitsZero: true,
-    liveAfter: NEW,
+    liveAfter: { "registries.yaml": NEW },
     restartCount: 1,
-    backup: OLD,
+    backups: { "registries.yaml": OLD },
   },
   {
-    name: "restart failure: previous file restored, restarted again, journal shown, non-zero (recipe: rollback)",
-    live: OLD,
-    upload: NEW,
+    name: "restart failure: previous file restored as it was, restarted again, journal shown, non-zero (recipe: rollback)",
+    live: { "registries.yaml": OLD },
+    files: [registries(NEW)],
     prepare: (box) => box.double.failRestarts(UNIT, 1),
     exitsZero: false,
-    liveAfter: OLD,
+    liveAfter: { "registries.yaml": OLD },
     restartCount: 2,
-    backup: OLD,
-    stderrIncludes: ["rolling back", "restored the previous state"],
+    backups: { "registries.yaml": null },
+    outputIncludes: ["rolling back", "restored the previous state", "Job for rke2-server.service failed."],
+    failureClass: "notActive",
     journalShown: true,
   },
   {
     name: "unit never active within the timeout: rolled back like a failed restart (recipe: NRI start.sh)",
-    live: OLD,
-    upload: NEW,
+    live: { "registries.yaml": OLD },
+    files: [registries(NEW)],
     prepare: (box) => box.double.hangRestarts(UNIT, 1),
     exitsZero: false,
-    liveAfter: OLD,
+    liveAfter: { "registries.yaml": OLD },
     restartCount: 2,
-    stderrIncludes: ["did not become active within 3 s"],
+    outputIncludes: ["not active within 3 s", "is active again with the previous files"],
+    failureClass: "notActive",
     journalShown: true,
   },
   {
-    name: "first-install failure: the new file is removed again",
-    upload: NEW,
+    name: "first-install failure: the new file and the directories created for it are removed again",
+    files: [registries(NEW)],
     prepare: (box) => box.double.failRestarts(UNIT, 1),
     exitsZero: false,
-    liveAfter: null,
+    liveAfter: { "registries.yaml": null },
     restartCount: 2,
+    failureClass: "notActive",
     journalShown: true,
   },
   {
     name: "staged hash mismatch (interrupted upload): live file untouched, no restart",
-    live: OLD,
-    upload: NEW.slice(0, 10),
-    expectedHash: () => sha256(NEW),
+    live: { "registries.yaml": OLD },
+    files: [registries(NEW.slice(0, 10), sha256(NEW))],
     exitsZero: false,
-    liveAfter: OLD,
+    liveAfter: { "registries.yaml": OLD },
     restartCount: 0,
-    stderrIncludes: ["upload is incomplete", "was left untouched"],
+    outputIncludes: ["upload is incomplete", "was left untouched"],
   },
   {
     name: "content with ${ %{ $1 $$ quotes backslashes newlines non-ASCII arrives byte-exact",
-    live: OLD,
-    upload: TRICKY,
+    live: { "registries.yaml": OLD },
+    files: [registries(TRICKY)],
     exitsZero: true,
-    liveAfter: TRICKY,
+    liveAfter: { "registries.yaml": TRICKY },
     restartCount: 1,
-    backup: OLD,
+    backups: { "registries.yaml": OLD },
+  },
+  {
+    name: "transaction: a failed restart restores the changed CA too (both files as before)",
+    live: { "registries.yaml": OLD, "harbor-ca.pem": "OLD CA\n" },
+    files: [caFile("NEW CA\n"), registries(NEW)],
+    prepare: (box) => box.double.failRestarts(UNIT, 1),
+    exitsZero: false,
+    liveAfter: { "registries.yaml": OLD, "harbor-ca.pem": "OLD CA\n" },
+    restartCount: 2,
+    backups: { "registries.yaml": null, "harbor-ca.pem": null },
+    failureClass: "notActive",
+    journalShown: true,
+  },
+  {
+    name: "transaction: a failed restart removes a CA that did not exist before",
+    live: { "registries.yaml": OLD },
+    files: [caFile("NEW CA\n"), registries(NEW)],
+    prepare: (box) => box.double.failRestarts(UNIT, 1),
+    exitsZero: false,
+    liveAfter: { "registries.yaml": OLD, "harbor-ca.pem": null },
+    restartCount: 2,
+    failureClass: "notActive",
+  },
+  {
+    name: "transaction: a bad upload of the second file changes neither (all verified before any write)",
+    live: { "registries.yaml": OLD, "harbor-ca.pem": "OLD CA\n" },
+    files: [caFile("NEW CA\n"), registries(NEW.slice(0, 10), sha256(NEW))],
+    exitsZero: false,
+    liveAfter: { "registries.yaml": OLD, "harbor-ca.pem": "OLD CA\n" },
+    restartCount: 0,
+    outputIncludes: ["upload is incomplete"],
+  },
+  {
+    name: "a change to files that need no restart only: installed, nothing restarted",
+    live: { "registries.yaml": NEW, "harbor-ca.pem": "OLD CA\n" },
+    files: [caFile("NEW CA\n"), registries(NEW)],
+    exitsZero: true,
+    liveAfter: { "registries.yaml": NEW, "harbor-ca.pem": "NEW CA\n" },
+    restartCount: 0,
+    backups: { "harbor-ca.pem": "OLD CA\n" },
+    outputIncludes: ["not restarted (no changed file needs it)"],
+  },
+  {
+    name: "a symlinked live file is refused, not followed: link and its target unchanged, no restart",
+    files: [registries(NEW)],
+    prepare: (box) => {
+      mkdirSync(box.etc, { recursive: true });
+      writeFileSync(join(box.root, "managed.yaml"), OLD);
+      symlinkSync(join(box.root, "managed.yaml"), box.target);
+    },
+    exitsZero: false,
+    liveAfter: {},
+    check: (box) => {
+      expect(readlinkSync(box.target)).toBe(join(box.root, "managed.yaml"));
+      expect(readFileSync(join(box.root, "managed.yaml"), "utf8")).toBe(OLD);
+    },
+    restartCount: 0,
+    outputIncludes: ["is a symbolic link (to ", "refusing to replace or follow it", "Nothing was changed"],
+  },
+  {
+    name: "unit not installed yet (first boot): files installed, nothing restarted, success",
+    live: { "registries.yaml": OLD },
+    files: [caFile("NEW CA\n"), registries(NEW)],
+    prepare: (box) => ["rke2-server", "rke2-agent"].forEach((unit) => box.double.uninstallUnit(unit)),
+    siblingUnits: ["rke2-agent"],
+    exitsZero: true,
+    liveAfter: { "registries.yaml": NEW, "harbor-ca.pem": "NEW CA\n" },
+    restartCount: 0,
+    backups: { "registries.yaml": OLD },
+    outputIncludes: ["rke2-server is not installed yet", "reads the files when rke2-server first starts"],
+  },
+  {
+    name: "unit not found while the other role's unit is installed: wrong role, nothing changed",
+    live: { "registries.yaml": OLD },
+    files: [caFile("NEW CA\n"), registries(NEW)],
+    prepare: (box) => box.double.uninstallUnit(UNIT),
+    siblingUnits: ["rke2-agent"],
+    exitsZero: false,
+    liveAfter: { "registries.yaml": OLD, "harbor-ca.pem": null },
+    restartCount: 0,
+    outputIncludes: ["rke2-server is not installed on this node, but rke2-agent is"],
+    failureClass: "unitNotFound",
+  },
+  {
+    name: "systemctl missing: nothing changed, told why",
+    live: { "registries.yaml": OLD },
+    files: [caFile("NEW CA\n"), registries(NEW)],
+    withoutSystemd: true,
+    exitsZero: false,
+    liveAfter: { "registries.yaml": OLD, "harbor-ca.pem": null },
+    restartCount: 0,
+    failureClass: "systemctlMissing",
+  },
+  {
+    name: "systemctl missing but no changed file needs a restart: installed",
+    live: { "registries.yaml": NEW },
+    files: [caFile("NEW CA\n"), registries(NEW)],
+    withoutSystemd: true,
+    exitsZero: true,
+    liveAfter: { "registries.yaml": NEW, "harbor-ca.pem": "NEW CA\n" },
+    restartCount: 0,
   },
 ];
 
@@ -231,26 +374,51 @@ describe.each(SHELLS)("install script under %s", (shell) => {
   afterEach(() => rmSync(box.root, { recursive: true, force: true }));
 
   test.each(CASES)("$name", (testCase) => {
-    if (testCase.live !== undefined) writeLive(box, testCase.live);
+    for (const [name, text] of Object.entries(testCase.live ?? {})) writeLive(box, text, name);
     testCase.prepare?.(box);
+    const inodesBefore = inodesOf(box, Object.keys(testCase.live ?? {}));
 
-    const run = install(shell, box, testCase.upload, {
-      expectedHash: testCase.expectedHash?.(testCase.upload),
+    const run = install(shell, box, testCase.files, {
+      siblingUnits: testCase.siblingUnits,
+      path: testCase.withoutSystemd ? withoutServiceManagerPath(box.root) : undefined,
     });
 
-    expect({ status: run.status === 0, stderr: run.stderr }).toMatchObject({ status: testCase.exitsZero });
-    if (testCase.liveAfter === null) {
-      expect(existsSync(box.target)).toBe(false);
-    } else {
-      expect(readFileSync(box.target)).toEqual(Buffer.from(testCase.liveAfter));
-      if (testCase.liveAfter !== testCase.live) expectRootOnly(box.target);
+    const output = run.stdout + run.stderr;
+    expect({ status: run.status === 0, output }).toEqual({ status: testCase.exitsZero, output });
+    for (const [name, after] of Object.entries(testCase.liveAfter)) {
+      const path = join(box.etc, name);
+      if (after === null) {
+        expect(existsSync(path)).toBe(false);
+      } else if (after === testCase.live?.[name] && testCase.exitsZero === false) {
+        // Rolled back or never touched: the very file that was there, mode and owner included.
+        expect({ name, text: readFileSync(path, "utf8"), inode: statSync(path).ino }).toEqual({
+          name,
+          text: after,
+          inode: inodesBefore.get(name) ?? statSync(path).ino,
+        });
+      } else {
+        expect(readFileSync(path)).toEqual(Buffer.from(after));
+        if (after !== testCase.live?.[name]) expectRootOnly(path);
+      }
     }
+    testCase.check?.(box);
     expect(restarts(box)).toHaveLength(testCase.restartCount);
-    if (testCase.backup !== undefined) {
-      expect(readFileSync(box.target + BACKUP_SUFFIX, "utf8")).toBe(testCase.backup);
-      expectRootOnly(box.target + BACKUP_SUFFIX);
+    for (const [name, backup] of Object.entries(testCase.backups ?? {})) {
+      const path = join(box.etc, name) + BACKUP_SUFFIX;
+      if (backup === null) {
+        expect(existsSync(path)).toBe(false);
+      } else {
+        expect(readFileSync(path, "utf8")).toBe(backup);
+        expectRootOnly(path);
+      }
     }
-    for (const text of testCase.stderrIncludes ?? []) expect(run.stderr).toContain(text);
+    for (const text of testCase.outputIncludes ?? []) expect(output).toContain(text);
+    for (const [failureClass, message] of Object.entries(FAILURE_CLASSES)) {
+      expect({ failureClass, shown: output.includes(message) }).toEqual({
+        failureClass,
+        shown: failureClass === testCase.failureClass,
+      });
+    }
     if (testCase.journalShown) {
       expect(box.double.calls()).toContain(`journalctl -u ${UNIT} -n 30 --no-pager`);
       expect(run.stderr).toContain(FAKE_JOURNAL_LINE);
@@ -261,12 +429,19 @@ describe.each(SHELLS)("install script under %s", (shell) => {
   });
 
   test("a created directory gets 0755 and the file 0600 root:root", () => {
-    install(shell, box, NEW);
-    expect(modeOf(dirname(box.target))).toBe(0o755);
+    install(shell, box, [registries(NEW)]);
+    expect(modeOf(box.etc)).toBe(0o755);
     expectRootOnly(box.target);
   });
 
-  test("an installer cut short by an interrupted upload is refused before it runs: nothing changes", () => {
+  test("a failed first install removes the directories it created, and only those", () => {
+    mkdirSync(join(box.root, "etc"));
+    box.double.failRestarts(UNIT, 1);
+    expect(install(shell, box, [registries(NEW)]).status).not.toBe(0);
+    expect(readdirSync(join(box.root, "etc"))).toEqual([]);
+  });
+
+  test("an installer cut short by an interrupted upload is refused before it runs: nothing changes, staging removed", () => {
     writeLive(box, OLD);
     mkdirSync(box.staging, { mode: 0o700 });
     writeFileSync(join(box.staging, "registries.yaml"), NEW);
@@ -293,44 +468,46 @@ describe.each(SHELLS)("install script under %s", (shell) => {
     expect(run.stderr).toContain("is incomplete (interrupted upload); nothing was changed");
     expect(readFileSync(box.target, "utf8")).toBe(OLD);
     expect(restarts(box)).toEqual([]);
+    expect(existsSync(box.staging)).toBe(false);
   });
 
-  test("a CA file that changed alone is installed without a restart (no restart by itself)", () => {
-    const caTarget = join(box.root, "etc", "rancher", "rke2", "harbor-ca.pem");
-    writeLive(box, NEW);
-    writeFileSync(caTarget, "OLD CA\n");
+  test("a signal during the restart rolls every file back and removes the staging directory", async () => {
+    writeLive(box, OLD);
+    writeLive(box, "OLD CA\n", "harbor-ca.pem");
+    box.double.hangRestarts(UNIT, 1);
     mkdirSync(box.staging, { mode: 0o700 });
-    writeFileSync(join(box.staging, "ca.crt"), "NEW CA\n");
     writeFileSync(join(box.staging, "registries.yaml"), NEW);
+    writeFileSync(join(box.staging, "harbor-ca.pem"), "NEW CA\n");
     writeFileSync(installerPath(box.staging), INSTALLER_SCRIPT);
-    const run = runScript(
-      shell,
-      installScript({
-        stagingDir: box.staging,
-        unit: UNIT,
-        user: "root",
-        restartTimeoutSeconds: 3,
-        files: [
-          {
-            stagedPath: join(box.staging, "ca.crt"),
-            targetPath: caTarget,
-            sha256: sha256("NEW CA\n"),
-            restartOnChange: false,
-          },
-          {
-            stagedPath: join(box.staging, "registries.yaml"),
-            targetPath: box.target,
-            sha256: sha256(NEW),
-            restartOnChange: true,
-          },
-        ],
-      }),
-      box.double,
-    );
-    expect(run.status).toBe(0);
-    expect(readFileSync(caTarget, "utf8")).toBe("NEW CA\n");
-    expectRootOnly(caTarget);
-    expect(restarts(box)).toEqual([]);
+    const lines = installScript({
+      stagingDir: box.staging,
+      unit: UNIT,
+      user: "root",
+      restartTimeoutSeconds: 60,
+      files: [caFile("NEW CA\n"), registries(NEW)].map((file) => ({
+        stagedPath: join(box.staging, file.name),
+        targetPath: join(box.etc, file.name),
+        sha256: sha256(file.upload),
+        restartOnChange: file.restartOnChange ?? true,
+      })),
+    });
+    const scriptFile = join(box.root, "script.sh");
+    writeFileSync(scriptFile, lines.join("\n"));
+    const child = spawn(shell, [scriptFile], {
+      env: { ...process.env, PATH: `${box.double.binDir}:${process.env.PATH}` },
+      detached: true,
+    });
+    let output = "";
+    child.stdout.on("data", (chunk) => (output += chunk));
+    child.stderr.on("data", (chunk) => (output += chunk));
+    await waitUntil(() => output.includes("restarting"));
+    // The installer is the inline script's child: signal the whole group, as a dropped session does.
+    process.kill(-child.pid!, "SIGTERM");
+    await new Promise((resolve) => child.on("close", resolve));
+    expect(readFileSync(box.target, "utf8")).toBe(OLD);
+    expect(readFileSync(join(box.etc, "harbor-ca.pem"), "utf8")).toBe("OLD CA\n");
+    expect(existsSync(box.staging)).toBe(false);
+    expect(leftoverTempFiles(box)).toEqual([]);
   });
 
   test("the staging script removes our own leftover directory and recreates it private", () => {
@@ -342,6 +519,51 @@ describe.each(SHELLS)("install script under %s", (shell) => {
   });
 });
 
+const diskFull = fullDiskBlocker();
+(diskFull ? describe.skip : describe)(
+  diskFull ? `a full disk (SKIPPED: ${diskFull})` : "a full disk (a small tmpfs filled to the last page)",
+  () => {
+    test.each(SHELLS)(
+      "under %s: disk full is named as such, no live file changed, temps removed",
+      (shell) => {
+        const box = createSandbox();
+        const disk = mountSmallFilesystem(box.etc, 64);
+        try {
+          writeLive(box, OLD);
+          writeLive(box, "OLD CA\n", "harbor-ca.pem");
+          // One page left: the CA's temp file fits, the registries file's does not.
+          disk.fill(1);
+          const big = `${NEW}${"# more than one page\n".repeat(1_000)}`;
+          const run = install(shell, box, [caFile("NEW CA\n"), registries(big)]);
+          expect(run.status).not.toBe(0);
+          expect(run.stderr).toContain(`disk full: cannot write ${box.target} (`);
+          expect(run.stderr).toContain("No space left on device");
+          expect(readFileSync(box.target, "utf8")).toBe(OLD);
+          expect(readFileSync(join(box.etc, "harbor-ca.pem"), "utf8")).toBe("OLD CA\n");
+          expect(restarts(box)).toEqual([]);
+          expect(leftoverTempFiles(box)).toEqual([]);
+          expect(existsSync(box.staging)).toBe(false);
+        } finally {
+          disk.unmount();
+          rmSync(box.root, { recursive: true, force: true });
+        }
+      },
+    );
+  },
+);
+
+function inodesOf(box: Sandbox, names: readonly string[]): Map<string, number> {
+  return new Map(names.map((name) => [name, statSync(join(box.etc, name)).ino]));
+}
+
+async function waitUntil(condition: () => boolean): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    if (condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error("condition not reached within 10 s");
+}
+
 function expectRootOnly(path: string): void {
   const stat = statSync(path);
   expect({ mode: (stat.mode & 0o777).toString(8), uid: stat.uid, gid: stat.gid }).toEqual({
@@ -351,10 +573,12 @@ function expectRootOnly(path: string): void {
   });
 }
 
+/** Temp files and previous-file links of the installer left next to the targets. */
 function leftoverTempFiles(box: Sandbox): string[] {
-  const dir = dirname(box.target);
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((name) => name.includes(".harbor-mirror.") && !name.endsWith(BACKUP_SUFFIX));
+  if (!existsSync(box.etc)) return [];
+  return readdirSync(box.etc).filter(
+    (name) => name.includes(".harbor-mirror.") && !name.endsWith(BACKUP_SUFFIX),
+  );
 }
 
 describe("values embedded in the script", () => {
@@ -461,7 +685,7 @@ const sudoTestable =
     });
 
     function deliverAs(user: string): Run {
-      expect(runScript("/bin/sh", prepareStagingScript(staging), box.double, user).status).toBe(0);
+      expect(runScript("/bin/sh", prepareStagingScript(staging), box.double, { runAs: user }).status).toBe(0);
       const upload = spawnSync(
         "runuser",
         ["-u", user, "--", "sh", "-c", `cat > ${staging}/registries.yaml`],
@@ -492,7 +716,7 @@ const sudoTestable =
           },
         ],
       });
-      return runScript("/bin/sh", lines, box.double, user);
+      return runScript("/bin/sh", lines, box.double, { runAs: user });
     }
 
     test("installs root-owned 0600 and restarts through sudo -n", () => {

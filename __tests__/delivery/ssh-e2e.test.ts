@@ -15,7 +15,18 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { TerraformStack, TerraformVariable, Testing } from "cdktf";
@@ -27,10 +38,12 @@ import {
 } from "../../constructs/registries-delivery";
 import { RolloutStrategy } from "../../constructs/rollout-strategy";
 import { stagingDirectory } from "../../delivery/nodes";
+import { fullDiskBlocker, mountSmallFilesystem } from "../../testing/full-disk";
 import {
   createServiceManagerDouble,
   FAKE_JOURNAL_LINE,
   ServiceManagerDouble,
+  withoutServiceManagerPath,
 } from "../../testing/service-manager-double";
 import { freePort, SSHD, SshSandbox, startSshd } from "../../testing/ssh-sandbox";
 import {
@@ -118,7 +131,10 @@ const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8);
     beforeAll(async () => {
       root = mkdtempSync(join(tmpdir(), "hm-e2e-"));
       double = createServiceManagerDouble(join(root, "double"));
-      sshd = await startSshd(join(root, "sshd"), double.binDir);
+      // A second port of the same sshd stands for a node without systemd.
+      sshd = await startSshd(join(root, "sshd"), double.binDir, {
+        otherPath: withoutServiceManagerPath(join(root, "double")),
+      });
       variables = { ssh_private_key: sshd.clientPrivateKey };
     });
     afterAll(async () => {
@@ -317,6 +333,182 @@ const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8);
       );
       expect([...results.values()].map((result) => result.status)).toEqual(["created"]);
       expect(readFileSync(node.registriesPath!, "utf8")).toBe(TRICKY);
+    });
+
+    /**
+     * Node-side faults (issue: node side of the hardening). Each runs the real installer over the
+     * real sshd; only systemctl/journalctl are the double. Every fault leaves the node as it was
+     * and removes the staging directory, which may hold the robot's secret.
+     */
+    describe("node-side faults", () => {
+      const expectNodeClean = (node: DeliveryNode) => {
+        expect(existsSync(stagingDirectory(node.name))).toBe(false);
+        const leftovers = readdirSync(dirname(node.registriesPath!)).filter((name) =>
+          /\.harbor-mirror\.(?!bak$)/.test(name),
+        );
+        expect(leftovers).toEqual([]);
+      };
+      const withLiveFile = (node: DeliveryNode, text = OLD) => {
+        mkdirSync(dirname(node.registriesPath!), { recursive: true });
+        writeFileSync(node.registriesPath!, text);
+      };
+
+      test("a symlinked live file is refused, never followed: link and target unchanged, no restart", async () => {
+        const node = localNode("symlink", "server-1", "server");
+        const managed = join(root, "symlink", "managed-elsewhere.yaml");
+        withLiveFile(node);
+        rmSync(node.registriesPath!);
+        writeFileSync(managed, OLD);
+        symlinkSync(managed, node.registriesPath!);
+        const before = double.calls().length;
+
+        const results = await replayApply(synthDelivery({ content: TRICKY, nodes: [node] }), variables);
+
+        expectStatuses(results, { "null_resource.Delivery_Node-server-1": "failed" });
+        expect(resultOf(results, "server-1").log).toContain(
+          `${node.registriesPath} is a symbolic link (to ${managed}): refusing to replace or follow it`,
+        );
+        expect(readlinkSync(node.registriesPath!)).toBe(managed);
+        expect(readFileSync(managed, "utf8")).toBe(OLD);
+        expect(restartsSince(before)).toEqual([]);
+        expectNodeClean(node);
+      });
+
+      // ENOSPC for real: the node's configuration directory is a 64 KiB tmpfs filled to its last page.
+      const diskFull = fullDiskBlocker();
+      (diskFull ? test.skip : test)(
+        diskFull
+          ? `disk full with a CA (SKIPPED: ${diskFull})`
+          : "disk full with a CA: named as such, neither the CA nor the registries file changed, no restart",
+        async () => {
+          const node = localNode("diskfull", "server-1", "server");
+          const etc = dirname(node.registriesPath!);
+          const caPath = join(etc, "harbor-ca.pem");
+          const disk = mountSmallFilesystem(etc, 64);
+          try {
+            writeFileSync(node.registriesPath!, OLD);
+            writeFileSync(caPath, "old CA\n");
+            // One page left: the CA's temp file fits, the registries file's does not.
+            disk.fill(1);
+            const big = `${TRICKY}${"# more than one page\n".repeat(1_000)}`;
+            const before = double.calls().length;
+
+            const results = await replayApply(
+              synthDelivery({ content: big, nodes: [node], caCert: { content: CA, path: caPath } }),
+              variables,
+            );
+
+            expectStatuses(results, { "null_resource.Delivery_Node-server-1": "failed" });
+            const log = resultOf(results, "server-1").log;
+            expect(log).toContain(`disk full: cannot write ${node.registriesPath} (`);
+            expect(log).toContain("No space left on device");
+            expect(log).toContain("no live file was changed");
+            expect(readFileSync(node.registriesPath!, "utf8")).toBe(OLD);
+            expect(readFileSync(caPath, "utf8")).toBe("old CA\n");
+            expect(restartsSince(before)).toEqual([]);
+            expectNodeClean(node);
+          } finally {
+            disk.unmount();
+          }
+        },
+      );
+
+      test("a truncated installer upload as root: refused before it runs, staging (with the secret) removed", async () => {
+        const node = localNode("truncated", "server-1", "server");
+        withLiveFile(node);
+        const withSecret = { ...variables, robot_secret: ROBOT_SECRET };
+        const stack = synthDelivery({ content: TRICKY, nodes: [node] }, true);
+        const [resource] = nullResourcesOf(stack, new TemplateEvaluator(stack, withSecret));
+        expect(resource.connection.user).toBe("root");
+        const [prepare, upload, installerUpload, install] = resource.provisioners;
+        if (
+          prepare.type !== "remote-exec" ||
+          upload.type !== "file" ||
+          installerUpload.type !== "file" ||
+          install.type !== "remote-exec"
+        ) {
+          throw new Error("unexpected provisioner order");
+        }
+        const client = new SshClient(resource.connection);
+        try {
+          const runInline = (lines: readonly string[]) => client.run("/bin/sh -s", `${lines.join("\n")}\n`);
+          expect((await runInline(prepare.inline)).status).toBe(0);
+          await client.run(`cat > '${upload.destination}'`, upload.content);
+          expect(readFileSync(upload.destination, "utf8")).toContain(ROBOT_SECRET);
+          const cut = installerUpload.content.slice(0, installerUpload.content.length / 2);
+          await client.run(`cat > '${installerUpload.destination}'`, cut);
+
+          const run = await runInline(install.inline);
+
+          expect(run.status).not.toBe(0);
+          expect(run.output).toContain("is incomplete (interrupted upload); nothing was changed");
+          expect(readFileSync(node.registriesPath!, "utf8")).toBe(OLD);
+          expectNodeClean(node);
+        } finally {
+          client.close();
+        }
+      });
+
+      test("unit not installed yet (first boot): files installed 0600, nothing restarted, success", async () => {
+        const node = localNode("firstboot", "server-1", "server");
+        const caPath = join(root, "firstboot", "server-1", "etc/rancher/rke2/harbor-ca.pem");
+        const before = double.calls().length;
+        for (const unit of ["rke2-server", "rke2-agent"]) double.uninstallUnit(unit);
+        try {
+          const results = await replayApply(
+            synthDelivery({ content: TRICKY, nodes: [node], caCert: { content: CA, path: caPath } }),
+            variables,
+          );
+
+          expectStatuses(results, { "null_resource.Delivery_Node-server-1": "created" });
+          expect(resultOf(results, "server-1").log).toContain(
+            "rke2-server is not installed yet: nothing restarted; RKE2/K3s reads the files when rke2-server first starts",
+          );
+          expect(readFileSync(node.registriesPath!)).toEqual(Buffer.from(TRICKY, "utf8"));
+          expect(modeOf(node.registriesPath!)).toBe("600");
+          expect(readFileSync(caPath, "utf8")).toBe(CA);
+          expect(restartsSince(before)).toEqual([]);
+          expectNodeClean(node);
+        } finally {
+          for (const unit of ["rke2-server", "rke2-agent"]) double.installUnit(unit);
+        }
+      });
+
+      test("unit not found while the other role's unit is installed: wrong role, nothing changed", async () => {
+        const node = localNode("wrongrole", "agent-1", "agent");
+        withLiveFile(node);
+        const before = double.calls().length;
+        double.uninstallUnit("rke2-agent");
+        try {
+          const results = await replayApply(synthDelivery({ content: TRICKY, nodes: [node] }), variables);
+
+          expectStatuses(results, { "null_resource.Delivery_Node-agent-1": "failed" });
+          expect(resultOf(results, "agent-1").log).toContain(
+            "unit not found: rke2-agent is not installed on this node, but rke2-server is",
+          );
+          expect(readFileSync(node.registriesPath!, "utf8")).toBe(OLD);
+          expect(restartsSince(before)).toEqual([]);
+          expectNodeClean(node);
+        } finally {
+          double.installUnit("rke2-agent");
+        }
+      });
+
+      test("systemctl missing (a node without systemd): told so, nothing changed", async () => {
+        const node = localNode("nosystemd", "server-1", "server", sshd.otherPathPort);
+        withLiveFile(node);
+        const before = double.calls().length;
+
+        const results = await replayApply(synthDelivery({ content: TRICKY, nodes: [node] }), variables);
+
+        expectStatuses(results, { "null_resource.Delivery_Node-server-1": "failed" });
+        const log = resultOf(results, "server-1").log;
+        expect(log).toContain("systemctl missing: rke2-server is restarted through systemd");
+        expect(log).not.toContain("did not become active");
+        expect(readFileSync(node.registriesPath!, "utf8")).toBe(OLD);
+        expect(double.calls().slice(before)).toEqual([]);
+        expectNodeClean(node);
+      });
     });
 
     // The same resources with their provisioners, carried by Terraform's built-in `terraform_data`
