@@ -262,18 +262,10 @@ const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8);
       writeFileSync(node.registriesPath!, OLD);
       const big = `${TRICKY}${"# padding so the transfer can be cut midway\n".repeat(50_000)}`;
       const stack = synthDelivery({ content: big, nodes: [node] });
-      const [resource] = nullResourcesOf(stack, new TemplateEvaluator(stack, variables));
-      const [prepare, upload, installerUpload, install] = resource.provisioners;
-      const client = new SshClient(resource.connection);
-      if (
-        prepare.type !== "remote-exec" ||
-        upload.type !== "file" ||
-        installerUpload.type !== "file" ||
-        install.type !== "remote-exec"
-      ) {
-        throw new Error("unexpected provisioner order");
-      }
-      const runInline = (lines: readonly string[]) => client.run("/bin/sh -s", `${lines.join("\n")}\n`);
+      const { prepare, upload, installerUpload, install, client, runInline } = provisionersOf(
+        stack,
+        variables,
+      );
 
       const interruptUpload = async () => {
         expect((await runInline(prepare.inline)).status).toBe(0);
@@ -418,20 +410,12 @@ const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8);
         withLiveFile(node);
         const withSecret = { ...variables, robot_secret: ROBOT_SECRET };
         const stack = synthDelivery({ content: TRICKY, nodes: [node] }, true);
-        const [resource] = nullResourcesOf(stack, new TemplateEvaluator(stack, withSecret));
-        expect(resource.connection.user).toBe("root");
-        const [prepare, upload, installerUpload, install] = resource.provisioners;
-        if (
-          prepare.type !== "remote-exec" ||
-          upload.type !== "file" ||
-          installerUpload.type !== "file" ||
-          install.type !== "remote-exec"
-        ) {
-          throw new Error("unexpected provisioner order");
-        }
-        const client = new SshClient(resource.connection);
+        const { user, prepare, upload, installerUpload, install, client, runInline } = provisionersOf(
+          stack,
+          withSecret,
+        );
+        expect(user).toBe("root");
         try {
-          const runInline = (lines: readonly string[]) => client.run("/bin/sh -s", `${lines.join("\n")}\n`);
           expect((await runInline(prepare.inline)).status).toBe(0);
           await client.run(`cat > '${upload.destination}'`, upload.content);
           expect(readFileSync(upload.destination, "utf8")).toContain(ROBOT_SECRET);
@@ -649,6 +633,23 @@ describe("the replay's template evaluator", () => {
     expect(() => evaluator.evaluate(template)).toThrow(UnsupportedExpressionError);
   });
 });
+
+/** The one node's provisioners in their order, with an SSH client to it, to run them one by one. */
+function provisionersOf(stack: StackJson, variables: Readonly<Record<string, string>>) {
+  const [resource] = nullResourcesOf(stack, new TemplateEvaluator(stack, variables));
+  const [prepare, upload, installerUpload, install] = resource.provisioners;
+  if (
+    prepare.type !== "remote-exec" ||
+    upload.type !== "file" ||
+    installerUpload.type !== "file" ||
+    install.type !== "remote-exec"
+  ) {
+    throw new Error("unexpected provisioner order");
+  }
+  const client = new SshClient(resource.connection);
+  const runInline = (lines: readonly string[]) => client.run("/bin/sh -s", `${lines.join("\n")}\n`);
+  return { user: resource.connection.user, prepare, upload, installerUpload, install, client, runInline };
+}
 
 async function waitFor(condition: () => Promise<boolean>): Promise<void> {
   for (let attempt = 0; attempt < 100; attempt++) {
