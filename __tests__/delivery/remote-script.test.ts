@@ -617,6 +617,25 @@ describe("values embedded in the script", () => {
     );
   });
 
+  test.each([
+    ["unit", { unit: "--force" }],
+    ["unit", { unit: "rke2\\x2dserver" }],
+    ["siblingUnits[0]", { siblingUnits: ["rke2 agent"] }],
+  ])("fails for a bad systemd unit name at %s, naming the field and the value", (path, override) => {
+    const build = () =>
+      installScript({
+        stagingDir: "/tmp/harbor-mirror-n1",
+        unit: UNIT,
+        user: "root",
+        restartTimeoutSeconds: 120,
+        files: [],
+        ...override,
+      });
+    expect(build).toThrow(ValidationError);
+    expect(build).toThrow(`${path}: `);
+    expect(build).toThrow("expected a systemd unit name");
+  });
+
   test("fails for a restart timeout below 1 second", () => {
     expect(() =>
       installScript({ stagingDir: "/tmp/x", unit: UNIT, user: "root", restartTimeoutSeconds: 0, files: [] }),
