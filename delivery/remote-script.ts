@@ -326,7 +326,11 @@ const RESTART = [
   "hm_restart_unit() {",
   "  hm_restarted=yes",
   "  hm_deadline=$(( $(date +%s) + hm_timeout ))",
-  '  hm_out=$(timeout "$hm_timeout" systemctl restart "$hm_unit" 2>&1) || { hm_why="systemctl restart failed: $hm_out"; return 1; }',
+  "  hm_code=0",
+  '  hm_out=$(timeout "$hm_timeout" systemctl restart "$hm_unit" 2>&1) || hm_code=$?',
+  // 124: `timeout` stopped it (a Type=notify unit such as rke2-server blocks until it is ready).
+  '  if [ "$hm_code" -eq 124 ]; then hm_why="systemctl restart did not return within $hm_timeout s"; return 1; fi',
+  '  if [ "$hm_code" -ne 0 ]; then hm_why="systemctl restart failed: $hm_out"; return 1; fi',
   "  hm_wait_active",
   "}",
   "hm_show_journal() {",

@@ -25,6 +25,8 @@ export interface ServiceManagerDouble {
   failRestarts(unit: string, count: number): void;
   /** The next `count` restarts of `unit` succeed but the unit never becomes active (a hang). */
   hangRestarts(unit: string, count: number): void;
+  /** The next `count` restarts of `unit` block for a minute, as a Type=notify unit that never gets ready. */
+  blockRestarts(unit: string, count: number): void;
   /** `unit` has no unit file from now on (RKE2/K3s not installed yet), as systemd reports it. */
   uninstallUnit(unit: string): void;
   /** Undoes `uninstallUnit`; every unit is installed at first. */
@@ -59,6 +61,7 @@ export function createServiceManagerDouble(dir: string): ServiceManagerDouble {
     calls: () => (existsSync(log) ? readFileSync(log, "utf8").split("\n").filter(Boolean) : []),
     failRestarts: (unit, count) => setCounter("fail", unit, count),
     hangRestarts: (unit, count) => setCounter("hang", unit, count),
+    blockRestarts: (unit, count) => setCounter("block", unit, count),
     uninstallUnit: (unit) => writeFileSync(join(stateDir, `absent-${unit}`), ""),
     installUnit: (unit) => rmSync(join(stateDir, `absent-${unit}`), { force: true }),
   };
@@ -89,7 +92,7 @@ function writeExecutable(path: string, text: string): void {
 }
 
 /**
- * `restart` consumes a fail/hang counter; `is-active` reports the state the last restart left;
+ * `restart` consumes a fail/hang/block counter; `is-active` reports the state the last restart left;
  * `show -p LoadState --value` and a restart of an uninstalled unit answer as systemd does.
  */
 function systemctlScript(stateDir: string, log: string): string {
@@ -105,6 +108,8 @@ case "$verb" in
     if ! installed; then echo "Failed to restart $unit.service: Unit $unit.service not found." >&2; exit 5; fi
     if take fail; then echo failed > "$state"; echo "Job for $unit.service failed." >&2; exit 1; fi
     if take hang; then echo activating > "$state"; exit 0; fi
+    # exec: the process a timeout stops is the one holding the output pipe.
+    if take block; then echo activating > "$state"; exec sleep 60; fi
     echo active > "$state"; exit 0 ;;
   is-active)
     installed && [ "$(cat "$state" 2>/dev/null)" = active ] && exit 0; exit 3 ;;

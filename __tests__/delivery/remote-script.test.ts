@@ -236,6 +236,21 @@ const CASES: readonly Case[] = [
     journalShown: true,
   },
   {
+    name: "a restart that blocks past the timeout (Type=notify never ready): stopped, rolled back",
+    live: { "registries.yaml": OLD },
+    files: [registries(NEW)],
+    prepare: (box) => box.double.blockRestarts(UNIT, 1),
+    exitsZero: false,
+    liveAfter: { "registries.yaml": OLD },
+    restartCount: 2,
+    outputIncludes: [
+      "systemctl restart did not return within 3 s",
+      "is active again with the previous files",
+    ],
+    failureClass: "notActive",
+    journalShown: true,
+  },
+  {
     name: "first-install failure: the new file and the directories created for it are removed again",
     files: [registries(NEW)],
     prepare: (box) => box.double.failRestarts(UNIT, 1),
