@@ -128,9 +128,50 @@ function checkInstallOptions(options: InstallScriptOptions): Diagnostic[] {
     ...options.files.flatMap((file, index) => [
       ...checkRemotePath(file.stagedPath, ["files", index, "stagedPath"]),
       ...checkRemotePath(file.targetPath, ["files", index, "targetPath"]),
+      ...checkFilePlaces(options, index),
     ]),
     ...checkPositiveInteger(options.restartTimeoutSeconds, ["restartTimeoutSeconds"]),
   ];
+}
+
+/**
+ * What the transaction relies on: every upload lies inside the staging directory (so the
+ * cleanup removes it), no target does (the cleanup would delete it), and no two files share a
+ * target (the second would replace the first, and the rollback could not restore both).
+ */
+function checkFilePlaces(options: InstallScriptOptions, index: number): Diagnostic[] {
+  const file = options.files[index];
+  const inStaging = (path: string) => path.startsWith(`${options.stagingDir}/`);
+  const diagnostics: Diagnostic[] = [];
+  if (!inStaging(file.stagedPath)) {
+    diagnostics.push(
+      errorAt(
+        "install-upload-outside-staging",
+        ["files", index, "stagedPath"],
+        `${JSON.stringify(file.stagedPath)} is not allowed: uploads go inside the staging directory ${options.stagingDir}, which is removed after every run`,
+      ),
+    );
+  }
+  if (inStaging(file.targetPath) || file.targetPath === options.stagingDir) {
+    diagnostics.push(
+      errorAt(
+        "install-target-in-staging",
+        ["files", index, "targetPath"],
+        `${JSON.stringify(file.targetPath)} is not allowed: it lies in the staging directory ${options.stagingDir}, which is removed after every run`,
+      ),
+    );
+  }
+  const first = options.files.findIndex((other) => other.targetPath === file.targetPath);
+  if (first < index) {
+    diagnostics.push(
+      errorAt(
+        "install-target-duplicate",
+        ["files", index, "targetPath"],
+        `${JSON.stringify(file.targetPath)} is not allowed: files[${first}] already goes there; every file of a node needs its own target`,
+      ),
+    );
+  }
+  return diagnostics;
 }
 
 /**

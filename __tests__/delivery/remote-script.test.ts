@@ -651,6 +651,48 @@ describe("values embedded in the script", () => {
     expect(build).toThrow("expected a systemd unit name");
   });
 
+  const file = (stagedPath: string, targetPath: string) => ({
+    stagedPath,
+    targetPath,
+    sha256: "0",
+    restartOnChange: true,
+  });
+  test.each([
+    [
+      "an upload outside the staging directory (the cleanup would leave it behind)",
+      [file("/tmp/elsewhere/registries.yaml", "/etc/rancher/rke2/registries.yaml")],
+      "files[0].stagedPath: ",
+      "uploads go inside the staging directory",
+    ],
+    [
+      "a target inside the staging directory (the cleanup would delete it)",
+      [file("/tmp/harbor-mirror-n1/registries.yaml", "/tmp/harbor-mirror-n1/live.yaml")],
+      "files[0].targetPath: ",
+      "it lies in the staging directory",
+    ],
+    [
+      "two files with one target (the CA path equal to the registries path)",
+      [
+        file("/tmp/harbor-mirror-n1/ca.crt", "/etc/rancher/rke2/registries.yaml"),
+        file("/tmp/harbor-mirror-n1/registries.yaml", "/etc/rancher/rke2/registries.yaml"),
+      ],
+      "files[1].targetPath: ",
+      "files[0] already goes there",
+    ],
+  ])("fails for %s", (_rule, files, path, message) => {
+    const build = () =>
+      installScript({
+        stagingDir: "/tmp/harbor-mirror-n1",
+        unit: UNIT,
+        user: "root",
+        restartTimeoutSeconds: 120,
+        files,
+      });
+    expect(build).toThrow(ValidationError);
+    expect(build).toThrow(path);
+    expect(build).toThrow(message);
+  });
+
   test("fails for a restart timeout below 1 second", () => {
     expect(() =>
       installScript({ stagingDir: "/tmp/x", unit: UNIT, user: "root", restartTimeoutSeconds: 0, files: [] }),
