@@ -27,6 +27,7 @@ import {
   INSTALLER_SCRIPT,
   installerPath,
   installScript,
+  InstallScriptOptions,
   prepareStagingScript,
   shellQuote,
 } from "../../delivery/remote-script";
@@ -603,6 +604,23 @@ describe("values embedded in the script", () => {
     expect(run.stdout).toBe(value);
   });
 
+  const file = (stagedPath: string, targetPath: string) => ({
+    stagedPath,
+    targetPath,
+    sha256: "0",
+    restartOnChange: true,
+  });
+  /** The install script of node n1 with `override`; a bad value must throw before any line exists. */
+  const buildWith = (override: Partial<InstallScriptOptions>) => () =>
+    installScript({
+      stagingDir: "/tmp/harbor-mirror-n1",
+      unit: UNIT,
+      user: "root",
+      restartTimeoutSeconds: 120,
+      files: [],
+      ...override,
+    });
+
   test.each([
     ["relative path", "etc/rancher/rke2/registries.yaml"],
     ["space", "/etc/rancher/my dir/registries.yaml"],
@@ -611,21 +629,7 @@ describe("values embedded in the script", () => {
     ["dot-dot segment", "/etc/rancher/../shadow"],
     ["trailing slash", "/etc/rancher/rke2/"],
   ])("fails for a target path with a %s, naming the field and the value", (_rule, badPath) => {
-    const build = () =>
-      installScript({
-        stagingDir: "/tmp/harbor-mirror-n1",
-        unit: UNIT,
-        user: "root",
-        restartTimeoutSeconds: 120,
-        files: [
-          {
-            stagedPath: "/tmp/harbor-mirror-n1/registries.yaml",
-            targetPath: badPath,
-            sha256: "0",
-            restartOnChange: true,
-          },
-        ],
-      });
+    const build = buildWith({ files: [file("/tmp/harbor-mirror-n1/registries.yaml", badPath)] });
     expect(build).toThrow(ValidationError);
     expect(build).toThrow(
       `files[0].targetPath: ${JSON.stringify(badPath)} is not allowed: expected an absolute file path`,
@@ -637,26 +641,12 @@ describe("values embedded in the script", () => {
     ["unit", { unit: "rke2\\x2dserver" }],
     ["siblingUnits[0]", { siblingUnits: ["rke2 agent"] }],
   ])("fails for a bad systemd unit name at %s, naming the field and the value", (path, override) => {
-    const build = () =>
-      installScript({
-        stagingDir: "/tmp/harbor-mirror-n1",
-        unit: UNIT,
-        user: "root",
-        restartTimeoutSeconds: 120,
-        files: [],
-        ...override,
-      });
+    const build = buildWith(override);
     expect(build).toThrow(ValidationError);
     expect(build).toThrow(`${path}: `);
     expect(build).toThrow("expected a systemd unit name");
   });
 
-  const file = (stagedPath: string, targetPath: string) => ({
-    stagedPath,
-    targetPath,
-    sha256: "0",
-    restartOnChange: true,
-  });
   test.each([
     [
       "an upload outside the staging directory (the cleanup would leave it behind)",
@@ -680,23 +670,16 @@ describe("values embedded in the script", () => {
       "files[0] already goes there",
     ],
   ])("fails for %s", (_rule, files, path, message) => {
-    const build = () =>
-      installScript({
-        stagingDir: "/tmp/harbor-mirror-n1",
-        unit: UNIT,
-        user: "root",
-        restartTimeoutSeconds: 120,
-        files,
-      });
+    const build = buildWith({ files });
     expect(build).toThrow(ValidationError);
     expect(build).toThrow(path);
     expect(build).toThrow(message);
   });
 
   test("fails for a restart timeout below 1 second", () => {
-    expect(() =>
-      installScript({ stagingDir: "/tmp/x", unit: UNIT, user: "root", restartTimeoutSeconds: 0, files: [] }),
-    ).toThrow("restartTimeoutSeconds: 0 is not allowed: expected a whole number of at least 1");
+    expect(buildWith({ restartTimeoutSeconds: 0 })).toThrow(
+      "restartTimeoutSeconds: 0 is not allowed: expected a whole number of at least 1",
+    );
   });
 
   test("the script itself never contains Terraform template syntax", () => {
