@@ -8,8 +8,9 @@ import { App } from "cdktf";
 import { loadConfig } from "../config/load";
 import type { Diagnostic } from "../registries/diagnostics";
 import { HarborMirrorStack, STACK_NAME } from "./harbor-mirror-stack";
-import { buildReviewModel, defaultReviewPath, writeReviewReport } from "./review";
-import type { ReviewModel } from "../review/report";
+import { buildReview } from "../review/build";
+import type { ReviewFacts } from "../review/facts";
+import { defaultReviewPath, stackReviewFacts, writeReview } from "./review";
 
 export interface BuiltApp {
   readonly app: App;
@@ -17,7 +18,8 @@ export interface BuiltApp {
   /** The configuration file, relative to the working directory, as messages name it. */
   readonly configFile: string;
   readonly warnings: readonly Diagnostic[];
-  readonly review: ReviewModel;
+  /** What the plan review compares: the facts of this build. */
+  readonly reviewFacts: ReviewFacts;
 }
 
 export interface BuildOptions {
@@ -40,17 +42,21 @@ export function buildApp(options: BuildOptions = {}): BuiltApp {
   const app = new App({ outdir, stackTraces: false });
   try {
     const stack = new HarborMirrorStack(app, STACK_NAME, loaded.config);
-    const review = buildReviewModel(stack, loaded.warnings, configFile);
-    return { app, stack, configFile, warnings: loaded.warnings, review };
+    const reviewFacts = stackReviewFacts(stack, loaded.warnings, configFile);
+    return { app, stack, configFile, warnings: loaded.warnings, reviewFacts };
   } catch (error) {
     if (!outdirExisted) rmSync(outdir, { recursive: true, force: true });
     throw error;
   }
 }
 
-/** Synthesizes the stack and writes review.md next to it; returns the build and the report's path. */
+/**
+ * Synthesizes the stack and writes review.md and review.json (without a base) next to it; returns
+ * the build and the report's path.
+ */
 export function synthesize(options: BuildOptions = {}): BuiltApp & { readonly reviewPath: string } {
   const built = buildApp(options);
   built.app.synth();
-  return { ...built, reviewPath: writeReviewReport(defaultReviewPath(built.app.outdir), built.review) };
+  const review = buildReview({ head: built.reviewFacts });
+  return { ...built, reviewPath: writeReview(review, defaultReviewPath(built.app.outdir)).markdown };
 }

@@ -18,6 +18,8 @@ export const STACK_NAME = "harbor-mirror";
 
 export class HarborMirrorStack extends TerraformStack {
   readonly mirror: HarborMirror;
+  /** PEM text of Harbor's CA file delivered to the nodes, when `harbor.caCertFile` is set. */
+  readonly caCertPem?: string;
 
   constructor(
     scope: Construct,
@@ -33,6 +35,8 @@ export class HarborMirrorStack extends TerraformStack {
     });
     // Without nodes nothing is delivered, and the stack needs no null provider.
     const delivers = config.nodes.length > 0;
+    this.caCertPem =
+      config.harbor.caCertFile === undefined ? undefined : readFileSync(config.harbor.caCertFile, "utf8");
     if (delivers) new nullProvider.NullProvider(this, "null");
     this.mirror = new HarborMirror(this, "HarborMirror", {
       proxyCache: {
@@ -97,8 +101,7 @@ export class HarborMirrorStack extends TerraformStack {
         config.rollout.strategy === "parallel"
           ? RolloutStrategy.parallel()
           : RolloutStrategy.rolling({ batchSize: config.rollout.batchSize }),
-      caCertPem:
-        config.harbor.caCertFile === undefined ? undefined : readFileSync(config.harbor.caCertFile, "utf8"),
+      caCertPem: this.caCertPem,
     };
   }
 

@@ -1,71 +1,41 @@
 /**
- * Builds the plan-review report of a synthesized stack from what the constructs exposed (the
- * rendered file, the compiled rules, the rollout plan) and writes it next to the stack output.
+ * The plan review of the app's stack: its facts (from the constructs), an optional base read from
+ * a file (another checkout's harbor-mirror.yaml, a previous cdk.tf.json or review.json), and the
+ * writing of review.md and review.json next to the stack output.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { AnnotationMetadataEntryType } from "cdktf";
+import { AnnotationMetadataEntryType, TerraformBackend } from "cdktf";
 import { IConstruct } from "constructs";
 import { formatDiagnostic, type Diagnostic } from "../registries/diagnostics";
-import { resolveImage, type ResolveResult } from "../registries/resolve";
-import type { RegistriesFile } from "../registries/model";
-import { renderReviewReport, type ReviewModel, type ReviewNodeClass } from "../review/report";
-import type { NodeTarget } from "../constructs/registries-delivery";
+import { reviewJsonText, type BuiltReview } from "../review/build";
+import { REVIEW_KIND, REVIEW_SCHEMA_VERSION, type ReviewJson } from "../review/compare";
+import type { ReviewFacts } from "../review/facts";
+import { factsFromTerraformJson, isTerraformJson } from "../review/terraform-json";
+import { reviewFactsOf } from "./review-facts";
 import { STACK_NAME, type HarborMirrorStack } from "./harbor-mirror-stack";
 
-/** Images every review resolves: one per common upstream plus the walk-through's rewrite. */
-export const COMMON_IMAGES = [
-  "busybox",
-  "nginx:1.27",
-  "ksd-test/busybox:1.35",
-  "quay.io/prometheus/prometheus",
-  "gcr.io/distroless/static:nonroot",
-  "k8s.gcr.io/pause:3.2",
-  "registry.k8s.io/pause:3.10",
-  "ghcr.io/fluxcd/source-controller:v1.4.1",
-] as const;
-
 export const REVIEW_FILE_NAME = "review.md";
+export const REVIEW_JSON_FILE_NAME = "review.json";
 
-export function buildReviewModel(
+export function stackReviewFacts(
   stack: HarborMirrorStack,
   configWarnings: readonly Diagnostic[],
   configFile?: string,
-): ReviewModel {
-  const { config, mirror } = stack;
-  const { rendered } = mirror.registries;
-  return {
-    harborUrl: config.harbor.url,
-    access: config.access,
-    upstreams: config.upstreams,
-    mirrors: mirror.proxyCache.mirrors,
-    registriesYaml: mirror.registries.displayText,
-    nodeClasses: nodeClassesOf(mirror.delivery?.targets ?? new Map()),
-    rolloutSteps: mirror.delivery?.rolloutSteps ?? [],
-    resolutions: resolveCommonImages(rendered.file),
+): ReviewFacts {
+  const { mirror } = stack;
+  return reviewFactsOf(mirror, {
+    backend: stack.node.children.find((child): child is TerraformBackend => child instanceof TerraformBackend),
+    caCertPem: stack.caCertPem,
     warnings: [
       ...configWarnings.map((warning) => formatDiagnostic(warning, configFile)),
       ...constructWarnings(stack, new Set(configWarnings.map((warning) => warning.message))),
-      ...rendered.warnings.map((warning) => `registries.yaml: ${formatDiagnostic(warning)}`),
+      ...mirror.registries.rendered.warnings.map(
+        (warning) => `registries.yaml: ${formatDiagnostic(warning)}`,
+      ),
     ],
-  };
-}
-
-function resolveCommonImages(file: RegistriesFile): ResolveResult[] {
-  return COMMON_IMAGES.map((image) => resolveImage(image, file));
-}
-
-/** Nodes that receive the same file at the same path and restart the same unit, servers first. */
-function nodeClassesOf(targets: ReadonlyMap<string, NodeTarget>): ReviewNodeClass[] {
-  const classes = new Map<string, ReviewNodeClass & { nodes: string[] }>();
-  for (const name of [...targets.keys()].sort()) {
-    const { role, unit, registriesPath: path } = targets.get(name)!;
-    const key = `${role} ${unit} ${path}`;
-    const nodeClass = classes.get(key) ?? { role, unit, path, nodes: [] as string[] };
-    nodeClass.nodes.push(name);
-    classes.set(key, nodeClass);
-  }
-  return [...classes.values()].sort((a, b) => (a.role === b.role ? 0 : a.role === "server" ? -1 : 1));
+  });
 }
 
 /**
@@ -84,14 +54,74 @@ function constructWarnings(root: IConstruct, alreadyReported: ReadonlySet<string
     );
 }
 
+/** A base that is not one of the three kinds of file the review reads. */
+export class ReviewBaseError extends Error {}
+
+/** The facts of a harbor-mirror.yaml, built in `outdir` (a scratch folder). */
+export type ConfigFactsBuilder = (configPath: string, outdir: string) => ReviewFacts;
+
+/**
+ * The facts of the base `file` holding `text`: a review.json (its `head`), a cdk.tf.json, or else
+ * a harbor-mirror.yaml, which is built (not synthesized) the way the app builds its own.
+ */
+export function reviewBaseFacts(file: string, text: string, buildFacts: ConfigFactsBuilder): ReviewFacts {
+  if (!text.trimStart().startsWith("{")) return factsOfConfig(file, buildFacts);
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    throw new ReviewBaseError(`${file}: not valid JSON: ${(error as Error).message}`);
+  }
+  if (isReviewJson(document)) return document.head;
+  if (isTerraformJson(document)) return factsFromTerraformJson(document);
+  throw new ReviewBaseError(
+    `${file}: a JSON base must be a review.json (kind "${REVIEW_KIND}", schemaVersion ${REVIEW_SCHEMA_VERSION}) or a synthesized cdk.tf.json`,
+  );
+}
+
+function isReviewJson(document: unknown): document is ReviewJson {
+  const candidate = document as Partial<ReviewJson>;
+  if (candidate?.kind !== REVIEW_KIND) return false;
+  if (candidate.schemaVersion !== REVIEW_SCHEMA_VERSION) {
+    throw new ReviewBaseError(
+      `review.json schemaVersion ${String(candidate.schemaVersion)} is not supported: expected ${REVIEW_SCHEMA_VERSION} (docs/review-json.md)`,
+    );
+  }
+  return true;
+}
+
+/** A base configuration is built in a scratch folder: nothing of it is written anywhere. */
+function factsOfConfig(file: string, buildFacts: ConfigFactsBuilder): ReviewFacts {
+  const scratch = mkdtempSync(path.join(tmpdir(), "harbor-mirror-base-"));
+  try {
+    return buildFacts(file, scratch);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
 /** Where synth puts the report: next to the stack's cdk.tf.json. */
 export function defaultReviewPath(outdir: string): string {
   return path.join(outdir, "stacks", STACK_NAME, REVIEW_FILE_NAME);
 }
 
-/** Writes the report to `file` (creating its folder) and returns the path. */
-export function writeReviewReport(file: string, model: ReviewModel): string {
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, renderReviewReport(model));
-  return file;
+/** review.json next to the Markdown report. */
+export function reviewJsonPathFor(markdownPath: string): string {
+  return path.join(path.dirname(markdownPath), REVIEW_JSON_FILE_NAME);
+}
+
+/** Writes the report to `file` and review.json to `jsonFile` (creating their folders); returns both paths. */
+export function writeReview(
+  review: BuiltReview,
+  file: string,
+  jsonFile = reviewJsonPathFor(file),
+): { markdown: string; json: string } {
+  for (const [target, content] of [
+    [file, review.markdown],
+    [jsonFile, reviewJsonText(review.json)],
+  ] as const) {
+    mkdirSync(path.dirname(target), { recursive: true });
+    writeFileSync(target, content);
+  }
+  return { markdown: file, json: jsonFile };
 }

@@ -93,6 +93,8 @@ export class RegistriesDelivery extends Construct {
   readonly rolloutSteps: readonly RolloutStep[];
   /** What each node receives: where the file goes and which unit restarts, by node name. */
   readonly targets: ReadonlyMap<string, NodeTarget>;
+  /** Seconds a node's unit may take to restart and become active before its previous file is restored. */
+  readonly restartTimeoutSeconds: number;
 
   /** Each file every node receives, defined once: its content and its hash as Terraform values. */
   private readonly registriesFile: SharedFile;
@@ -112,6 +114,7 @@ export class RegistriesDelivery extends Construct {
     this.rolloutSteps = planRollout(props.nodes, (props.rollout ?? RolloutStrategy.rolling()).policy);
     const distribution = props.distribution ?? "rke2";
     this.targets = new Map(props.nodes.map((node) => [node.name, targetOf(node, distribution)]));
+    this.restartTimeoutSeconds = props.restartTimeoutSeconds ?? DEFAULT_RESTART_TIMEOUT_SECONDS;
     this.nodeResources = this.createNodeResources(this.rolloutSteps);
   }
 
@@ -174,7 +177,7 @@ export class RegistriesDelivery extends Construct {
               unit,
               siblingUnits: siblingUnits(this.props.distribution ?? "rke2", node.role),
               user: node.user ?? "root",
-              restartTimeoutSeconds: this.props.restartTimeoutSeconds ?? DEFAULT_RESTART_TIMEOUT_SECONDS,
+              restartTimeoutSeconds: this.restartTimeoutSeconds,
             }),
           ),
         },

@@ -39,3 +39,13 @@ export function defaultRegistriesPath(distribution: Distribution): string {
 export function stagingDirectory(nodeName: string): string {
   return `/tmp/harbor-mirror-${nodeName}`;
 }
+
+const NATURAL = new Intl.Collator("en", { numeric: true, sensitivity: "variant" });
+
+/**
+ * Node names in natural order (`n3` before `n10`), as people number their nodes: rollout order
+ * and every node list. Ties (`n01` and `n1`) fall back to code-unit order, so the order is total.
+ */
+export function compareNodeNames(a: string, b: string): number {
+  return NATURAL.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
+}

@@ -1,11 +1,11 @@
 /**
  * The order in which nodes get the new file (prior-art.md: Terraform has no rolling apply, so the
- * order is expressed as `depends_on` chains). Nodes are sorted by name within their role, so the
- * order of the input never matters.
+ * order is expressed as `depends_on` chains). Nodes are sorted by name (natural order: `n3` before
+ * `n10`) within their role, so the order of the input never matters.
  */
 import { throwIfErrors } from "../registries/diagnostics";
 import { checkPositiveInteger } from "./checks";
-import { NodeRole } from "./nodes";
+import { compareNodeNames, NodeRole } from "./nodes";
 
 /** `parallel`: every node at once. `rolling`: servers one at a time, then agents `batchSize` at a time. */
 export type RolloutPolicy =
@@ -41,7 +41,7 @@ function sortedNamesOf(nodes: readonly RolloutNode[], role: NodeRole): string[] 
   return nodes
     .filter((node) => node.role === role)
     .map((node) => node.name)
-    .sort();
+    .sort(compareNodeNames);
 }
 
 function chunk(names: readonly string[], size: number): string[][] {

@@ -1,9 +1,10 @@
 /**
  * The Mermaid flowchart of the review report, in the direction images travel: upstream registry →
- * Harbor proxy project → the registries.yaml mirror whose rules send pulls there → node classes.
- * GitHub renders `flowchart` diagrams in pull-request comments.
+ * Harbor proxy project → the registries.yaml mirror whose rules send pulls there → node kinds.
+ * Labels carry what the change does (replaced, created, how many nodes restart). GitHub renders
+ * `flowchart` diagrams in pull-request comments.
  */
-import { rulesOf, type ReviewModel } from "./report";
+import type { ResourceAction, ReviewJson } from "./compare";
 
 /** Mermaid ids allow letters, digits and underscores only. */
 function nodeId(prefix: string, name: string): string {
@@ -24,46 +25,68 @@ function subgraph(id: string, title: string, boxes: readonly string[]): string[]
   return [`  subgraph ${id}["${label(title)}"]`, ...boxes, "  end"];
 }
 
-export function flowDiagram(model: ReviewModel): string {
-  const harborHost = new URL(model.harborUrl).host;
-  const ruleLines = (registry: string) =>
-    rulesOf(model, registry).map((rule, index) => `${index + 1}. ${rule.match} → ${rule.replace}`);
-  const nodeClasses = model.nodeClasses.length
-    ? model.nodeClasses.map((nodeClass) => ({
-        id: nodeId("n", nodeClass.unit),
-        text: `${nodeClass.unit} × ${nodeClass.nodes.length}`,
+const ACTION_LABEL: Record<ResourceAction, string | undefined> = {
+  create: "(created)",
+  update: "(changed)",
+  replace: "(REPLACED: cache lost)",
+  delete: "(REMOVED: cache lost)",
+  "no-op": undefined,
+};
+
+export function flowDiagram(review: ReviewJson): string {
+  const { head } = review;
+  const harborHost = head.harborUrl.replace(/^[a-z]+:\/\//, "");
+  const upstreams = review.upstreams.map((change) => ({
+    change,
+    facts: change.after ?? change.before!,
+    note: ACTION_LABEL[change.action],
+  }));
+  const restarting = new Set(review.restarts.restarting);
+  const nodeKinds = head.nodeKinds.length
+    ? head.nodeKinds.map((kind, index) => ({
+        id: nodeId("n", `${index}_${kind.unit}`),
+        lines: [
+          `${kind.unit} × ${kind.nodes.length.toLocaleString("en")}`,
+          `restart: ${kind.nodes.filter((node) => restarting.has(node)).length.toLocaleString("en")}`,
+        ],
       }))
-    : [{ id: "n_none", text: "no nodes configured" }];
+    : [{ id: "n_none", lines: ["no nodes configured"] }];
+  const current = upstreams.filter((upstream) => upstream.change.after !== null);
   return [
     "flowchart LR",
     ...subgraph(
       "upstreams",
       "Upstream registries",
-      model.upstreams.map((upstream) =>
-        box(nodeId("u", upstream.registry), [upstream.registry, upstream.provider]),
+      upstreams.map(({ facts, note }) =>
+        box(nodeId("u", facts.registry), [facts.registry, facts.provider, ...(note ? [note] : [])]),
       ),
     ),
     ...subgraph(
       "harbor",
-      `Harbor ${harborHost} (${model.access})`,
-      model.upstreams.map((upstream) => box(nodeId("p", upstream.registry), [`project ${upstream.project}`])),
+      `Harbor ${harborHost} (${head.access})`,
+      upstreams.map(({ facts, note }) =>
+        box(nodeId("p", facts.registry), [`project ${facts.project}`, ...(note ? [note] : [])]),
+      ),
     ),
     ...subgraph(
       "mirrors",
       "registries.yaml mirrors",
-      model.upstreams.map((upstream) =>
-        box(nodeId("m", upstream.registry), [upstream.registry, ...ruleLines(upstream.registry)]),
+      current.map(({ facts }) =>
+        box(nodeId("m", facts.registry), [
+          facts.registry,
+          ...(facts.rules ?? []).map((rule, index) => `${index + 1}. ${rule.match} → ${rule.replace}`),
+        ]),
       ),
     ),
     ...subgraph(
       "nodes",
       "Nodes",
-      nodeClasses.map((nodeClass) => box(nodeClass.id, [nodeClass.text])),
+      nodeKinds.map((kind) => box(kind.id, kind.lines)),
     ),
-    ...model.upstreams.flatMap((upstream) => [
-      `  ${nodeId("u", upstream.registry)} -->|proxy cache| ${nodeId("p", upstream.registry)}`,
-      `  ${nodeId("p", upstream.registry)} --> ${nodeId("m", upstream.registry)}`,
+    ...upstreams.flatMap(({ facts, change }) => [
+      `  ${nodeId("u", facts.registry)} -->|proxy cache| ${nodeId("p", facts.registry)}`,
+      ...(change.after ? [`  ${nodeId("p", facts.registry)} --> ${nodeId("m", facts.registry)}`] : []),
     ]),
-    ...nodeClasses.map((nodeClass) => `  mirrors --> ${nodeClass.id}`),
+    ...nodeKinds.map((kind) => `  mirrors --> ${kind.id}`),
   ].join("\n");
 }

@@ -1,59 +1,52 @@
 /**
- * The plan-review report (`review.md`): what a change does to every node, readable in a pull
- * request. Pure: it formats a ReviewModel into Markdown with a Mermaid flowchart; it computes
- * nothing about registries itself (the resolver and the renderer did that).
+ * The plan-review report (`review.md`): what a change does, readable in one pull-request comment.
+ * Pure: it formats the comparison of review/compare (the same facts as review.json) into Markdown
+ * with a Mermaid flowchart, and stays bounded at any node count (node lists fold into ranges).
  */
-import type { OrderedMirror, OrderedRewrite } from "../registries/model";
-import type { ResolveResult } from "../registries/resolve";
+import type {
+  AttributeChange,
+  ImageChange,
+  Pull,
+  ReviewJson,
+  SettingChange,
+  UpstreamChange,
+} from "./compare";
 import { flowDiagram } from "./diagram";
+import type { NodeKindFacts, UpstreamFacts } from "./facts";
+import { collapsedNames, nameRanges, rangeText } from "./node-list";
 
-export interface ReviewUpstream {
-  readonly registry: string;
-  readonly project: string;
-  readonly provider: string;
-  readonly endpointUrl: string;
-}
+/** Hidden first line: a pipeline finds its earlier comment by it and edits that comment. */
+export const REVIEW_MARKER = "<!-- harbor-mirror-review -->";
 
-/** Nodes that receive the same file at the same path and restart the same unit. */
-export interface ReviewNodeClass {
-  readonly role: "server" | "agent";
-  readonly unit: string;
-  readonly path: string;
-  readonly nodes: readonly string[];
-}
+/** Images listed in full before the rest is counted (review.json has them all). */
+const MAX_IMAGE_ROWS = 150;
 
-export interface ReviewModel {
-  readonly harborUrl: string;
-  readonly access: "public" | "robot";
-  readonly upstreams: readonly ReviewUpstream[];
-  readonly mirrors: readonly OrderedMirror[];
-  /** The registries.yaml nodes receive, with apply-time secrets shown as placeholders. */
-  readonly registriesYaml: string;
-  readonly nodeClasses: readonly ReviewNodeClass[];
-  /** Rollout steps in order; the nodes of one step restart together. */
-  readonly rolloutSteps: readonly (readonly string[])[];
-  readonly resolutions: readonly ResolveResult[];
-  readonly warnings: readonly string[];
-}
-
-/** The mirror rules of one upstream registry, in priority order. */
-export function rulesOf(model: ReviewModel, registry: string): readonly OrderedRewrite[] {
-  return model.mirrors.find((mirror) => mirror.registry === registry)?.rewrites ?? [];
-}
-
-export function renderReviewReport(model: ReviewModel): string {
+export function renderReviewReport(review: ReviewJson): string {
+  const { head } = review;
+  const nodes = head.nodeKinds.reduce((count, kind) => count + kind.nodes.length, 0);
   return [
+    REVIEW_MARKER,
     "# harbor-mirror plan review",
     "",
-    `Harbor: \`${model.harborUrl}\` · access: **${model.access}** · upstreams: ${model.upstreams.length} · ` +
-      `nodes: ${model.nodeClasses.reduce((count, nodeClass) => count + nodeClass.nodes.length, 0)}`,
+    review.baseSource === null
+      ? "No base to compare with (`harbor-mirror review --base <file>`): everything is shown as it will be."
+      : `Compared with ${code(review.baseSource)}.`,
     "",
-    section("Flow", ["```mermaid", flowDiagram(model), "```"]),
-    section("Upstreams", upstreamTable(model)),
-    section("Resolution of common images", resolutionTable(model.resolutions)),
-    section("registries.yaml delivered to nodes", nodeClassLines(model)),
-    section("Rollout order", rolloutLines(model.rolloutSteps)),
-    section("Warnings", model.warnings.length ? model.warnings.map((warning) => `- ${warning}`) : ["None."]),
+    `Harbor: ${code(head.harborUrl)} · access: **${head.access}** · upstreams: ${head.upstreams.length} · ` +
+      `nodes: ${nodes.toLocaleString("en")}`,
+    "",
+    section("Needs attention", attentionLines(review)),
+    section("Flow", ["```mermaid", flowDiagram(review), "```"]),
+    section("Images: where nodes pull from", imageLines(review)),
+    section("Harbor: what Terraform will do", harborActionLines(review)),
+    section("Harbor settings", settingLines(review)),
+    section("Mirror rules, in priority order", ruleLines(review)),
+    section("Who restarts", restartLines(review)),
+    section("registries.yaml delivered to nodes", fileLines(review)),
+    section(
+      "Warnings",
+      head.warnings.length ? head.warnings.map((warning) => `- ${cell(warning)}`) : ["None."],
+    ),
   ].join("\n");
 }
 
@@ -67,7 +60,13 @@ function cell(text: string): string {
 }
 
 function code(text: string): string {
-  return `\`${cell(text)}\``;
+  const safe = cell(text);
+  return safe.includes("`") ? `\`\` ${safe} \`\`` : `\`${safe}\``;
+}
+
+function value(item: unknown): string {
+  if (item === null || item === undefined) return "—";
+  return code(typeof item === "string" ? item : JSON.stringify(item));
 }
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
@@ -78,65 +77,344 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
   ];
 }
 
-function upstreamTable(model: ReviewModel): string[] {
-  const harborHost = new URL(model.harborUrl).host;
-  const rows = model.upstreams.map((upstream) => {
-    const rules = rulesOf(model, upstream.registry);
-    return [
-      code(upstream.registry),
-      `${code(upstream.provider)} ${code(upstream.endpointUrl)}`,
-      code(`${harborHost}/${upstream.project}`),
-      rules.map((rule, index) => `${index + 1}. ${code(rule.match)} → ${code(rule.replace)}`).join("<br>"),
-    ];
-  });
-  return table(
-    ["upstream", "Harbor endpoint", "proxy project (pull prefix)", "mirror rules, in priority order"],
-    rows,
-  );
+function count(items: readonly unknown[], noun: string): string {
+  return `${items.length.toLocaleString("en")} ${noun}${items.length === 1 ? "" : "s"}`;
 }
 
-function resolutionTable(resolutions: readonly ResolveResult[]): string[] {
-  const rows = resolutions.map((resolution) => {
-    const [first, ...fallbacks] = resolution.attempts;
-    return [
-      code(resolution.image),
-      first ? attemptText(first) : "—",
-      fallbacks.map((attempt) => attemptText(attempt)).join("<br>") || "none",
-      resolution.deterministic ? "yes" : "**no**",
-    ];
-  });
-  return table(["image", "pulled first from", "then", "deterministic"], rows);
+function attentionLines(review: ReviewJson): string[] {
+  const { summary, restarts } = review;
+  const lines = [
+    ...(summary.bypassesHarbor.length
+      ? [
+          `- **${count(summary.bypassesHarbor, "image")} bypass Harbor**: ${summary.bypassesHarbor.slice(0, 10).map(code).join(", ")}`,
+        ]
+      : []),
+    ...(summary.changesSource.length
+      ? [
+          `- **${count(summary.changesSource, "image")} change where they are pulled from**: ${summary.changesSource.slice(0, 10).map(code).join(", ")}`,
+        ]
+      : []),
+    ...summary.replacesProxyProject.map(
+      (registry) => `- **The proxy project of ${code(registry)} is replaced**: its cache is lost.`,
+    ),
+    ...review.upstreams
+      .filter((upstream) => upstream.action === "delete")
+      .map(
+        (upstream) => `- **The proxy project of ${code(upstream.registry)} is removed**: its cache is lost.`,
+      ),
+    ...summary.blockedByPreventDestroy.map(
+      (registry) =>
+        `- **Blocked**: ${code(registry)}'s project has \`prevent_destroy\`, so \`terraform plan\` fails until protection is lifted for that run.`,
+    ),
+    ...(review.robot.action === "replace"
+      ? ["- **The pull robot is replaced**: new name and secret on every node (every node restarts)."]
+      : []),
+    ...(review.settings.some((setting) => setting.setting === "retention" && setting.changed)
+      ? ["- **Retention changes**: the next run deletes cached artifacts the new policy no longer keeps."]
+      : []),
+    ...(restarts.restarting.length
+      ? [
+          `- **${count(restarts.restarting, "node")} restart** in ${count(restarts.restartingSteps, "rollout step")}, worst case ${duration(restarts.worstCaseSeconds)}.`,
+        ]
+      : []),
+  ];
+  return lines.length
+    ? lines
+    : ["Nothing: no image changes source or bypasses Harbor, nothing is replaced, no node restarts."];
 }
 
-function attemptText(attempt: ResolveResult["attempts"][number]): string {
-  const repository = attempt.repository ?? `one of ${(attempt.candidates ?? []).join(", ")}`;
-  return `${code(attempt.endpoint)} ${code(repository)}`;
+// ---------------------------------------------------------------------------------------------
+
+function pullText(pull: Pull | null): string {
+  if (!pull) return "—";
+  const repository = pull.repository ?? "(random: rules disagree)";
+  const rule = pull.userRule ? ` (rule ${pull.userRule.index})` : "";
+  return `${code(pull.endpoint)} ${code(repository)}${rule}`;
 }
 
-function nodeClassLines(model: ReviewModel): string[] {
-  const classes = model.nodeClasses.length
-    ? table(
-        ["role", "unit restarted", "path", "nodes"],
-        model.nodeClasses.map((nodeClass) => [
-          nodeClass.role,
-          code(nodeClass.unit),
-          code(nodeClass.path),
-          nodeClass.nodes.map(code).join(", "),
-        ]),
-      )
-    : ["No nodes are configured: the file is rendered but not delivered."];
+/** Why an image is reviewed: the user's rule it was built for, or the team's list. */
+function originText(image: ImageChange): string {
+  if (image.origin === "listed") return "listed";
+  const rule = image.after.userRule ?? image.before?.userRule;
+  return rule
+    ? `rule ${rule.index}: ${code(rule.match)}`
+    : `rule ${code(image.after.rule ?? image.before?.rule ?? "—")}`;
+}
+
+function imageFlags(image: ImageChange): string {
   return [
-    ...classes,
+    image.changed ? "**changed**" : "",
+    image.after.bypassesHarbor ? "**bypasses Harbor**" : "",
+    image.after.deterministic ? "" : "**not deterministic**",
+  ]
+    .filter((flag) => flag)
+    .join(", ");
+}
+
+function imageLines(review: ReviewJson): string[] {
+  // What needs a look first; the rest in name order.
+  const notable = (image: ImageChange) =>
+    image.changed || image.after.bypassesHarbor || !image.after.deterministic;
+  const ordered = [...review.images.filter(notable), ...review.images.filter((image) => !notable(image))];
+  const shown = ordered.slice(0, MAX_IMAGE_ROWS);
+  const rows = shown.map((image) => [
+    code(image.image),
+    originText(image),
+    pullText(image.before),
+    pullText(image.after),
+    imageFlags(image),
+  ]);
+  const more = ordered.length - shown.length;
+  return [
+    "One image is built for each rule of each mirror (so every rule is exercised), plus the images the team lists (`review.images`, `--images`). First endpoint tried and the repository sent there:",
     "",
-    "Every node receives the same file, `0600 root:root`; secrets known only at apply time are shown as placeholders.",
-    "",
-    "```yaml",
-    model.registriesYaml.trimEnd(),
-    "```",
+    ...table(["image", "why", "before", "after", ""], rows),
+    ...(more > 0 ? ["", `… ${more.toLocaleString("en")} more unchanged images: see review.json.`] : []),
   ];
 }
 
-function rolloutLines(steps: readonly (readonly string[])[]): string[] {
-  if (!steps.length) return ["Nothing to roll out."];
-  return steps.map((step, index) => `${index + 1}. ${step.map(code).join(", ")}`);
+// ---------------------------------------------------------------------------------------------
+
+const ACTION_TEXT: Record<UpstreamChange["action"], string> = {
+  create: "**created**",
+  update: "**changed**",
+  replace: "**replaced**",
+  delete: "**removed**",
+  "no-op": "unchanged",
+};
+
+function changeText(change: AttributeChange): string {
+  return `${code(change.attribute)}: ${value(change.before)} → ${value(change.after)}`;
+}
+
+function costText(upstream: UpstreamChange): string {
+  const costs = [
+    upstream.cacheLost ? "cache lost" : "",
+    upstream.blockedByPreventDestroy ? "blocked by `prevent_destroy`" : "",
+  ].filter((cost) => cost);
+  return costs.join("; ") || "—";
+}
+
+function harborActionLines(review: ReviewJson): string[] {
+  const rows = review.upstreams.map((upstream) => [
+    code(upstream.registry),
+    ACTION_TEXT[upstream.action],
+    upstream.forcedBy
+      .map(
+        (forced) =>
+          `${code(`${forced.resource}.${forced.attribute}`)}: ${value(forced.before)} → ${value(forced.after)}`,
+      )
+      .join("<br>") || "—",
+    costText(upstream),
+    upstream.changes.map(changeText).join("<br>") || "—",
+  ]);
+  const robot = review.robot;
+  const robotLine =
+    review.head.robot === null && robot.action === "no-op"
+      ? "No pull robot (access public)."
+      : `Pull robot: ${ACTION_TEXT[robot.action]}` +
+        (robot.forcedBy.length
+          ? ` (forced by ${robot.forcedBy.map((forced) => `${code(forced.attribute)} ${value(forced.before)} → ${value(forced.after)}`).join(", ")})`
+          : "") +
+        (robot.changes.length ? `; permissions change` : "") +
+        ".";
+  return [
+    ...table(["upstream", "action", "forces replacement", "cost", "changed in place"], rows),
+    "",
+    robotLine,
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function beforeAfter(before: unknown, after: unknown, hasBase: boolean): string {
+  if (!hasBase || JSON.stringify(before) === JSON.stringify(after)) return value(after);
+  return `${value(before)} → **${value(after)}**`;
+}
+
+function settingRow(setting: SettingChange, hasBase: boolean): string[] {
+  return [
+    setting.setting,
+    beforeAfter(setting.before, setting.after, hasBase),
+    setting.changed ? "**changed**" : "",
+  ];
+}
+
+const UPSTREAM_COLUMNS: readonly { title: string; of: (upstream: UpstreamFacts) => unknown }[] = [
+  { title: "project", of: (upstream) => upstream.project },
+  { title: "provider", of: (upstream) => upstream.provider },
+  { title: "endpoint", of: (upstream) => upstream.endpointUrl },
+  { title: "quota GiB", of: (upstream) => upstream.storageQuotaGiB },
+  { title: "bandwidth KB/s", of: (upstream) => upstream.proxySpeedKb ?? "unlimited" },
+  { title: "localOnNotFound", of: (upstream) => upstream.localOnNotFound ?? false },
+  {
+    title: "retention",
+    of: (upstream) =>
+      `${upstream.retention.daysSinceLastPull} days since last pull, ${upstream.retention.schedule}`,
+  },
+  { title: "prevent_destroy", of: (upstream) => upstream.preventDestroy },
+];
+
+function settingLines(review: ReviewJson): string[] {
+  const hasBase = review.base !== null;
+  const upstreamRows = review.upstreams.map((upstream) => [
+    code(upstream.registry),
+    ...UPSTREAM_COLUMNS.map(({ of }) =>
+      upstream.after
+        ? beforeAfter(
+            upstream.before ? of(upstream.before) : undefined,
+            of(upstream.after),
+            hasBase && upstream.before !== null,
+          )
+        : `~~${value(upstream.before ? of(upstream.before) : null)}~~`,
+    ),
+  ]);
+  return [
+    ...table(
+      ["setting", hasBase ? "before → after" : "value", ""],
+      review.settings.map((setting) => settingRow(setting, hasBase)),
+    ),
+    "",
+    ...table(["upstream", ...UPSTREAM_COLUMNS.map((column) => column.title)], upstreamRows),
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function rulesText(upstream: UpstreamFacts | null): string {
+  if (!upstream) return "—";
+  if (upstream.rules === null) return "(not recorded in the base: it holds compiled rules only)";
+  return upstream.rules
+    .map((rule, index) => `${index + 1}. ${code(rule.match)} → ${code(rule.replace)}`)
+    .join("<br>");
+}
+
+function ruleLines(review: ReviewJson): string[] {
+  const hasBase = review.base !== null;
+  const rows = review.upstreams.map((upstream) => {
+    const before = rulesText(upstream.before);
+    const after = rulesText(upstream.after);
+    const changed = hasBase && before !== after;
+    return [code(upstream.registry), ...(hasBase ? [before] : []), after, changed ? "**changed**" : ""];
+  });
+  return table(["upstream", ...(hasBase ? ["before"] : []), hasBase ? "after" : "rules", ""], rows);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** `3 h 20 min 5 s`. */
+export function duration(seconds: number): string {
+  const parts = [
+    [Math.floor(seconds / 3600), "h"],
+    [Math.floor((seconds % 3600) / 60), "min"],
+    [seconds % 60, "s"],
+  ] as const;
+  const text = parts.filter(([amount]) => amount > 0).map(([amount, unit]) => `${amount} ${unit}`);
+  return text.join(" ") || "0 s";
+}
+
+function kindRow(kind: NodeKindFacts): string[] {
+  return [
+    kind.role,
+    code(kind.unit),
+    kind.files
+      .map(
+        (file) =>
+          `${code(file.path)} ${code(file.sha256.slice(0, 12))}${file.restartOnChange ? "" : " (no restart)"}`,
+      )
+      .join("<br>"),
+    collapsedNames(kind.nodes),
+  ];
+}
+
+function restartLines(review: ReviewJson): string[] {
+  const { restarts, head } = review;
+  if (head.nodeKinds.length === 0)
+    return ["No nodes are configured: the file is rendered but not delivered."];
+  const hash = restarts.registriesSha256;
+  const hashLine =
+    hash.before === null
+      ? `- registries.yaml sha256 ${code(hash.after)}`
+      : `- registries.yaml sha256 ${code(hash.before)} → ${code(hash.after)}: **${hash.changed ? "changed" : "unchanged"}**`;
+  return [
+    hashLine,
+    `- Restart: ${collapsedNames(restarts.restarting)}`,
+    ...(review.base
+      ? [
+          `- Added: ${collapsedNames(restarts.added)}`,
+          `- Removed (their file stays on the node): ${collapsedNames(restarts.removed)}`,
+          `- New CA file only, no restart: ${collapsedNames(restarts.redelivered)}`,
+          `- Unchanged: ${restarts.unchanged.toLocaleString("en")} nodes`,
+        ]
+      : []),
+    `- Worst case: ${duration(restarts.worstCaseSeconds)} (${restarts.restartingSteps.length.toLocaleString("en")} restarting steps + 1 rollback, × restart timeout ${head.rollout.restartTimeoutSeconds} s; a failing step restores its nodes and stops the rollout)`,
+    "",
+    ...table(["role", "unit restarted", "files (sha256)", "nodes"], head.nodeKinds.map(kindRow)),
+    "",
+    "Rollout steps (a step starts when the previous one is done; the nodes of a step restart together):",
+    "",
+    ...stepRunLines(review),
+  ];
+}
+
+interface StepRun {
+  readonly first: number;
+  readonly last: number;
+  readonly size: number;
+  readonly role: string;
+  readonly nodes: string[];
+  restarting: number;
+}
+
+/** Consecutive steps of the same size and role fold into one line. */
+function stepRunLines(review: ReviewJson): string[] {
+  const roleOf = new Map(
+    review.head.nodeKinds.flatMap((kind) => kind.nodes.map((node) => [node, kind.role] as const)),
+  );
+  const restarting = new Set(review.restarts.restarting);
+  const runs: StepRun[] = [];
+  review.head.rollout.steps.forEach((step, index) => {
+    const roles = [...new Set(step.map((node) => roleOf.get(node) ?? "?"))].join("+");
+    const previous = runs[runs.length - 1];
+    const run =
+      previous && previous.size === step.length && previous.role === roles && previous.last === index - 1
+        ? previous
+        : undefined;
+    const target = run ?? {
+      first: index,
+      last: index,
+      size: step.length,
+      role: roles,
+      nodes: [],
+      restarting: 0,
+    };
+    if (!run) runs.push(target);
+    (target as { last: number }).last = index;
+    target.nodes.push(...step);
+    target.restarting += step.filter((node) => restarting.has(node)).length;
+  });
+  if (runs.length === 0) return ["Nothing to roll out."];
+  return runs.map((run) => {
+    const steps = run.first === run.last ? `step ${run.first + 1}` : `steps ${run.first + 1}–${run.last + 1}`;
+    const ranges = nameRanges(run.nodes);
+    const names = ranges.length <= 4 ? ranges.map(rangeText).join(", ") : collapsedNames(run.nodes);
+    return `- ${steps}: ${run.role}s, ${run.size.toLocaleString("en")} per step — ${names}; ${run.restarting.toLocaleString("en")} restart`;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function fileLines(review: ReviewJson): string[] {
+  const text = review.head.registries.text.trimEnd();
+  return [
+    "Every node receives this file, `0600 root:root`; secrets known only at apply time are shown as placeholders.",
+    "",
+    "<details><summary>registries.yaml</summary>",
+    "",
+    "```yaml",
+    text,
+    "```",
+    "",
+    "</details>",
+  ];
 }

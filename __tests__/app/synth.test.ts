@@ -18,12 +18,14 @@ describe("npm run synth on the example configuration", () => {
   let result: RunResult;
   let tf: TfJson;
   let review: string;
+  let reviewJson: string;
 
   beforeAll(() => {
     outdir = mkdtempSync(path.join(tmpdir(), "harbor-mirror-synth-"));
     result = runSynth(EXAMPLE, outdir);
     tf = JSON.parse(readFileSync(path.join(outdir, "stacks/harbor-mirror/cdk.tf.json"), "utf8"));
     review = readFileSync(path.join(outdir, "stacks/harbor-mirror/review.md"), "utf8");
+    reviewJson = readFileSync(path.join(outdir, "stacks/harbor-mirror/review.json"), "utf8");
   });
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
@@ -63,11 +65,13 @@ describe("npm run synth on the example configuration", () => {
     expect(agents.flatMap((agent) => agent.depends_on as string[])).toContain(`null_resource.${server[0]}`);
   });
 
-  it("writes a review with the resolution table, the rollout and a diagram Mermaid parses", async () => {
-    expect(review).toMatch(
-      /\| `ksd-test\/busybox:1\.35` \| `https:\/\/harbor\.kingsd\.top\/v2` `production\/busybox` \|/,
+  it("writes a review with the images of the rules, the rollout and a diagram Mermaid parses", async () => {
+    expect(review).toContain(
+      "| `docker.io/ksd-test/0` | rule 1: `^ksd-test/(.*)$` | — | `https://harbor.kingsd.top/v2` `production/0` (rule 1) |",
     );
-    expect(review).toMatch(/## Rollout order\n\n1\. `server-1`\n2\. `agent-1`\n3\. `agent-2`/);
+    expect(review).toContain(
+      "- step 1: servers, 1 per step — `server-1`; 1 restart\n- steps 2–3: agents, 1 per step — `agent-1`, `agent-2`; 2 restart",
+    );
     const diagram = /```mermaid\n([\s\S]*?)```/.exec(review)?.[1];
     expect(diagram).toBeDefined();
     expect(await parseMermaid(diagram!)).toEqual({ ok: true, diagramType: "flowchart-v2" });
@@ -76,6 +80,7 @@ describe("npm run synth on the example configuration", () => {
   it("puts no absolute path of this machine into any output", () => {
     expect(JSON.stringify(tf)).not.toContain(REPO_ROOT);
     expect(review).not.toContain(REPO_ROOT);
+    expect(reviewJson).not.toContain(REPO_ROOT);
   });
 });
 

@@ -63,10 +63,10 @@ describe("harbor-mirror review", () => {
       const out = path.join(dir, "nested", "review.md");
       const result = runCli(["review", "--config", EXAMPLE, "--out", out]);
       expect(result.status).toBe(0);
-      expect(result.stdout.trim()).toBe(out);
+      expect(result.stdout).toBe(`${out}\n${path.join(dir, "nested", "review.json")}\n`);
       const report = readFileSync(out, "utf8");
       expect(report).toContain("```mermaid\nflowchart LR");
-      expect(report).toContain("## Resolution of common images");
+      expect(report).toContain("## Images: where nodes pull from");
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

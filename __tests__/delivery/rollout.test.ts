@@ -37,6 +37,12 @@ describe("planRollout", () => {
       rolling(5),
       [["s1"], ["s2"]],
     ],
+    [
+      "rolling: natural order of names, n2 before n10",
+      [agent("n10"), agent("n2"), agent("n1")],
+      rolling(1),
+      [["n1"], ["n2"], ["n10"]],
+    ],
     ["parallel: one step with every node", [agent("a1"), server("s1")], { kind: "parallel" }, [["s1", "a1"]]],
     ["no nodes: no steps", [], { kind: "parallel" }, []],
   ])("%s", (_rule, nodes, policy, expected) => {

@@ -1,6 +1,6 @@
 /**
  * Proof: output is deterministic. (1) The real app run twice on the same configuration writes
- * byte-identical files (cdk.tf.json, manifest.json, review.md). (2) Reordering what has no order —
+ * byte-identical files (cdk.tf.json, manifest.json, review.md, review.json). (2) Reordering what has no order —
  * upstreams, nodes, the registries that rewrites are keyed by, and the key order of every mapping
  * (the YAML is re-emitted with shuffled keys) — keeps every Terraform address, every trigger value
  * and the registries content byte-identical (in fact the whole cdk.tf.json). Permutations come from fast-check with a fixed seed;
@@ -115,6 +115,7 @@ describe("determinism", () => {
     expect([...outputs[0].keys()]).toEqual([
       "manifest.json",
       "stacks/harbor-mirror/cdk.tf.json",
+      "stacks/harbor-mirror/review.json",
       "stacks/harbor-mirror/review.md",
     ]);
     expect(outputs[1]).toEqual(outputs[0]);
@@ -123,7 +124,7 @@ describe("determinism", () => {
   // manifest.json is left out here: cdktf records the stack trace of every warning in it, so an
   // in-process synth carries its caller's call site. The real-app test above covers it.
   it.each(["example", "robot", "k3s-parallel"] as const)(
-    "in-process synth of %s twice: cdk.tf.json and review.md byte-identical",
+    "in-process synth of %s twice: cdk.tf.json, review.md and review.json byte-identical",
     (variant) => {
       const configFile = writeConfig(path.join(root, variant), variantConfig(variant));
       const [first, second] = [1, 2].map(() => {
@@ -131,7 +132,7 @@ describe("determinism", () => {
         synthInProcess(configFile, outdir);
         return new Map([...filesUnder(outdir)].filter(([file]) => file !== "manifest.json"));
       });
-      expect(first.size).toBe(2);
+      expect(first.size).toBe(3);
       expect(second).toEqual(first);
     },
   );

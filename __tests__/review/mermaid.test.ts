@@ -13,6 +13,7 @@ import {
   renderMermaidPng,
 } from "../../testing/mermaid";
 import { buildApp } from "../../app/build";
+import { compareFacts } from "../../review/compare";
 import { flowDiagram } from "../../review/diagram";
 import { REPO_ROOT } from "../../testing/run-app";
 
@@ -20,9 +21,11 @@ import { REPO_ROOT } from "../../testing/run-app";
 function exampleReviewDiagram(): string {
   const scratch = mkdtempSync(path.join(os.tmpdir(), "harbor-mirror-diagram-"));
   try {
-    return flowDiagram(
-      buildApp({ configPath: path.join(REPO_ROOT, "harbor-mirror.yaml"), outdir: scratch }).review,
-    );
+    const { reviewFacts } = buildApp({
+      configPath: path.join(REPO_ROOT, "harbor-mirror.yaml"),
+      outdir: scratch,
+    });
+    return flowDiagram(compareFacts({ head: reviewFacts }));
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

@@ -1,0 +1,160 @@
+/**
+ * The review facts of a built construct tree, read from what the constructs expose: the Harbor
+ * resources `HarborProxyCache` declared (their inputs, as Terraform receives them), the rendered
+ * registries file of `RegistriesContent`, and `RegistriesDelivery.targets` / `rolloutSteps`.
+ * Works for any `HarborMirror`, not only the app's stack.
+ */
+import { TerraformBackend, Token } from "cdktf";
+import type { IConstruct } from "constructs";
+import { registry, retentionPolicy, robotAccount } from "../.gen/providers/harbor";
+import type { HarborMirror } from "../constructs/harbor-mirror";
+import type { HarborProxyCache } from "../constructs/harbor-proxy-cache";
+import type { NodeTarget } from "../constructs/registries-delivery";
+import type { OrderedMirror } from "../registries/model";
+import {
+  backendIdentity,
+  naturalSort,
+  sha256Hex,
+  sortNodeKinds,
+  type NodeFileFacts,
+  type NodeKindFacts,
+  type ReviewFacts,
+  type RobotFacts,
+  type UpstreamFacts,
+} from "../review/facts";
+
+export interface ReviewFactsOptions {
+  /** The stack's state backend (only its non-secret identity keys are kept). @default local, no settings */
+  readonly backend?: TerraformBackend;
+  /** PEM text of the CA file delivered to nodes, when one is (it is hashed, never shown). */
+  readonly caCertPem?: string;
+  /** The team's own images to resolve on both sides. @default none */
+  readonly images?: readonly string[];
+  /** Already formatted warnings. @default none */
+  readonly warnings?: readonly string[];
+}
+
+export function reviewFactsOf(mirror: HarborMirror, options: ReviewFactsOptions = {}): ReviewFacts {
+  const { proxyCache, registries, delivery } = mirror;
+  const caCertNodePath = caCertNodePathOf(proxyCache);
+  return {
+    harborUrl: harborRootOf(proxyCache.mirrors),
+    access: proxyCache.robot ? "robot" : "public",
+    caCertNodePath,
+    backend: backendOf(options.backend),
+    upstreams: upstreamsOf(proxyCache),
+    robot: proxyCache.robot ? robotOf(proxyCache.robot) : null,
+    registries: { text: registries.rendered.text, sha256: sha256Hex(registries.rendered.text) },
+    nodeKinds: delivery
+      ? nodeKindsOf(delivery.targets, {
+          registriesSha256: sha256Hex(registries.rendered.text),
+          ca:
+            options.caCertPem !== undefined && caCertNodePath !== null
+              ? { path: caCertNodePath, sha256: sha256Hex(options.caCertPem) }
+              : undefined,
+        })
+      : [],
+    rollout: {
+      steps: (delivery?.rolloutSteps ?? []).map((step) => naturalSort(step)),
+      restartTimeoutSeconds: delivery?.restartTimeoutSeconds ?? 0,
+    },
+    images: options.images ?? [],
+    warnings: options.warnings ?? [],
+  };
+}
+
+/** The backend block as synthesized: `{ terraform: { backend: { <type>: { … } } } }`. */
+function backendOf(backend: TerraformBackend | undefined): ReviewFacts["backend"] {
+  const block = (backend?.toTerraform() as { terraform?: { backend?: Record<string, Record<string, unknown>> } })
+    ?.terraform?.backend;
+  const [type, options] = Object.entries(block ?? { local: {} })[0];
+  return backendIdentity(type, options);
+}
+
+/** Every mirror's endpoint is Harbor's root URL. */
+function harborRootOf(mirrors: readonly OrderedMirror[]): string {
+  return mirrors[0]?.endpoints[0] ?? "";
+}
+
+function caCertNodePathOf(proxyCache: HarborProxyCache): string | null {
+  const withCa = Object.values(proxyCache.configs).find((config) => config.tls?.ca_file !== undefined);
+  return withCa?.tls?.ca_file ?? null;
+}
+
+function upstreamsOf(proxyCache: HarborProxyCache): UpstreamFacts[] {
+  const rulesByRegistry = new Map(proxyCache.mirrors.map((mirror) => [mirror.registry, mirror.rewrites]));
+  return Object.entries(proxyCache.projects)
+    .map(([host, proxyProject]) => {
+      const scope = proxyProject.node.scope as IConstruct;
+      const endpoint = childOf(scope, registry.Registry);
+      const retention = childOf(scope, retentionPolicy.RetentionPolicy);
+      const [rule] = literal(retention.ruleInput) as retentionPolicy.RetentionPolicyRule[];
+      return {
+        registry: host,
+        project: literal(proxyProject.nameInput) as string,
+        provider: literal(endpoint.providerNameInput) as string,
+        endpointUrl: literal(endpoint.endpointUrlInput) as string,
+        storageQuotaGiB: (literal(proxyProject.storageQuotaInput) as number | undefined) ?? -1,
+        proxySpeedKb: (literal(proxyProject.proxySpeedKbInput) as number | undefined) ?? null,
+        localOnNotFound:
+          (literal(proxyProject.proxyCacheLocalOnNotFoundInput) as boolean | undefined) ?? null,
+        public: literal(proxyProject.publicInput) === true,
+        preventDestroy: proxyProject.lifecycle?.preventDestroy === true,
+        retention: {
+          daysSinceLastPull: literal(rule.nDaysSinceLastPull) as number,
+          schedule: literal(retention.scheduleInput) as string,
+        },
+        rules: rulesByRegistry.get(host) ?? [],
+      };
+    })
+    .sort((a, b) => (a.registry < b.registry ? -1 : a.registry > b.registry ? 1 : 0));
+}
+
+function robotOf(robot: robotAccount.RobotAccount): RobotFacts {
+  const permissions = literal(robot.permissionsInput) as robotAccount.RobotAccountPermissions[];
+  return {
+    name: literal(robot.nameInput) as string,
+    level: literal(robot.levelInput) as string,
+    permissions: permissions.map((permission) => ({
+      kind: permission.kind,
+      namespace: permission.namespace,
+      access: (literal(permission.access) as robotAccount.RobotAccountPermissionsAccess[]).map(
+        (access) => `${access.resource}:${access.action}`,
+      ),
+    })),
+  };
+}
+
+interface KindFiles {
+  readonly registriesSha256: string;
+  readonly ca?: { readonly path: string; readonly sha256: string };
+}
+
+function nodeKindsOf(targets: ReadonlyMap<string, NodeTarget>, files: KindFiles): NodeKindFacts[] {
+  const kinds = new Map<string, { role: string; unit: string; files: NodeFileFacts[]; nodes: string[] }>();
+  for (const name of naturalSort(targets.keys())) {
+    const target = targets.get(name)!;
+    const nodeFiles: NodeFileFacts[] = [
+      ...(files.ca ? [{ path: files.ca.path, sha256: files.ca.sha256, restartOnChange: false }] : []),
+      { path: target.registriesPath, sha256: files.registriesSha256, restartOnChange: true },
+    ];
+    const key = JSON.stringify([target.role, target.unit, nodeFiles]);
+    const kind = kinds.get(key) ?? { role: target.role, unit: target.unit, files: nodeFiles, nodes: [] };
+    kind.nodes.push(name);
+    kinds.set(key, kind);
+  }
+  return sortNodeKinds([...kinds.values()]);
+}
+
+/** The one child of `scope` that is a `type`: each upstream's scope holds one of each resource. */
+function childOf<T>(scope: IConstruct, type: abstract new (...args: never[]) => T): T {
+  const child = scope.node.children.find((candidate) => candidate instanceof type);
+  if (!child) throw new Error(`${scope.node.path}: no ${type.name} to review`);
+  return child as T;
+}
+
+/** A value the review shows must be known at synth time; a token is shown as such. */
+function literal(value: unknown): unknown {
+  if (typeof value === "string" && Token.isUnresolved(value)) return "(known at apply time)";
+  return value;
+}
