@@ -57,8 +57,13 @@ export function flowDiagram(review: ReviewJson): string {
     ...subgraph(
       "upstreams",
       "Upstream registries",
-      upstreams.map(({ facts, note }) =>
-        box(nodeId("u", facts.registry), [facts.registry, facts.provider, ...(note ? [note] : [])]),
+      // An in-place change is the project's (quota, retention…); the registry box shows only whole-resource actions.
+      upstreams.map(({ facts, note, change }) =>
+        box(nodeId("u", facts.registry), [
+          facts.registry,
+          facts.provider,
+          ...(note && change.action !== "update" ? [note] : []),
+        ]),
       ),
     ),
     ...subgraph(

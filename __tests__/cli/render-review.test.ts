@@ -8,6 +8,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { REPO_ROOT, runCli } from "../../testing/run-app";
+import { writeConfig } from "../../testing/config-variants";
+import { afterConfig, beforeConfig } from "../../testing/review-fixtures";
 
 const EXAMPLE = path.join(REPO_ROOT, "harbor-mirror.yaml");
 
@@ -96,5 +98,56 @@ describe("harbor-mirror review", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("harbor-mirror review --base --images", () => {
+  let dir: string;
+  let after: string;
+  let before: string;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), "harbor-mirror-review-base-"));
+    before = writeConfig(path.join(dir, "main"), beforeConfig());
+    after = writeConfig(path.join(dir, "pr"), afterConfig());
+    writeFileSync(path.join(dir, "images.txt"), "# ours\nregistry.example.com/team/app:1.0\nbusybox\n");
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const summaryOf = (file: string) => JSON.parse(readFileSync(file, "utf8")).summary;
+
+  it("compares with another checkout's harbor-mirror.yaml, then with the review.json it wrote", () => {
+    const first = path.join(dir, "base", "review.md");
+    expect(runCli(["review", "--config", before, "--out", first]).status).toBe(0);
+    const images = path.join(dir, "images.txt");
+    for (const base of [before, path.join(dir, "base", "review.json")]) {
+      const out = path.join(dir, "against", path.basename(base), "review.md");
+      const result = runCli(["review", "--config", after, "--base", base, "--images", images, "--out", out]);
+      expect(result.status).toBe(0);
+      expect(summaryOf(path.join(path.dirname(out), "review.json"))).toEqual({
+        bypassesHarbor: ["registry.example.com/team/app:1.0"],
+        changesSource: ["docker.io/team/0"],
+        replacesProxyProject: ["quay.io"],
+        cacheLost: ["quay.io"],
+        blockedByPreventDestroy: ["quay.io"],
+        restartingNodes: 4,
+      });
+      expect(readFileSync(out, "utf8")).toContain(`Compared with \`${base}\`.`);
+    }
+  });
+
+  it.each([
+    ["a base that cannot be read", ["--base", "missing.yaml"], /missing\.yaml: cannot read the file: ENOENT/],
+    [
+      "a JSON base of another kind",
+      ["--base", "package.json"],
+      /package\.json: a JSON base must be a review\.json/,
+    ],
+    ["an invalid image in --images", ["--images", "README.md"], /README\.md:\d+: invalid image reference/],
+  ])("exits 1 on %s, writing nothing", (_name, args, message) => {
+    const out = path.join(dir, "refused", "review.md");
+    const result = runCli(["review", "--config", after, ...args, "--out", out]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(message);
+    expect(() => readFileSync(out)).toThrow();
   });
 });

@@ -2,7 +2,6 @@
  * The review report's diagram (cli.md `review`, architecture.md: "review.md (tables + Mermaid)") must be
  * valid Mermaid: checked with Mermaid's own parser, and rendered to a PNG in headless Chromium.
  */
-import { mkdtempSync, rmSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -12,33 +11,29 @@ import {
   readPngHeader,
   renderMermaidPng,
 } from "../../testing/mermaid";
-import { buildApp } from "../../app/build";
 import { compareFacts } from "../../review/compare";
 import { flowDiagram } from "../../review/diagram";
 import { REPO_ROOT } from "../../testing/run-app";
+import { afterConfig, beforeConfig, factsOf } from "../../testing/review-fixtures";
 
-/** The diagram the review of the repository's example configuration really holds. */
-function exampleReviewDiagram(): string {
-  const scratch = mkdtempSync(path.join(os.tmpdir(), "harbor-mirror-diagram-"));
-  try {
-    const { reviewFacts } = buildApp({
-      configPath: path.join(REPO_ROOT, "harbor-mirror.yaml"),
-      outdir: scratch,
-    });
-    return flowDiagram(compareFacts({ head: reviewFacts }));
-  } finally {
-    rmSync(scratch, { recursive: true, force: true });
-  }
+/**
+ * The diagram of the review of a change (the walk-through before; after: a rule added, quay.io's
+ * provider changed so its project is replaced, a node added, retention changed), as
+ * `harbor-mirror review --base` writes it.
+ */
+function changeReviewDiagram(): string {
+  const base = { facts: factsOf(beforeConfig()), source: "main" };
+  return flowDiagram(compareFacts({ head: factsOf(afterConfig()), base }));
 }
 
-const REVIEW_FLOWCHART = exampleReviewDiagram();
+const REVIEW_FLOWCHART = changeReviewDiagram();
 
 /** Where a person finds the rendered diagram after `npm test` (cdktf.out is git-ignored). */
 const LOOK_AT_IT = path.join(REPO_ROOT, "cdktf.out", "review-diagram.png");
 
 describe("parseMermaid (Mermaid's own parser)", () => {
   const cases: ReadonlyArray<{ rule: string; text: string; ok: boolean; error?: RegExp }> = [
-    { rule: "the example review's diagram parses", text: REVIEW_FLOWCHART, ok: true },
+    { rule: "the diagram of a change's review parses", text: REVIEW_FLOWCHART, ok: true },
     { rule: "graph LR is the same diagram type", text: "graph LR\n  a --> b", ok: true },
     {
       rule: "an unbalanced bracket is a parse error",
