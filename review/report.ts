@@ -81,17 +81,21 @@ function count(items: readonly unknown[], noun: string): string {
   return `${items.length.toLocaleString("en")} ${noun}${items.length === 1 ? "" : "s"}`;
 }
 
+function verb(items: readonly unknown[], one: string, many: string): string {
+  return items.length === 1 ? one : many;
+}
+
 function attentionLines(review: ReviewJson): string[] {
   const { summary, restarts } = review;
   const lines = [
     ...(summary.bypassesHarbor.length
       ? [
-          `- **${count(summary.bypassesHarbor, "image")} bypass Harbor**: ${summary.bypassesHarbor.slice(0, 10).map(code).join(", ")}`,
+          `- **${count(summary.bypassesHarbor, "image")} ${verb(summary.bypassesHarbor, "bypasses", "bypass")} Harbor**: ${summary.bypassesHarbor.slice(0, 10).map(code).join(", ")}`,
         ]
       : []),
     ...(summary.changesSource.length
       ? [
-          `- **${count(summary.changesSource, "image")} change where they are pulled from**: ${summary.changesSource.slice(0, 10).map(code).join(", ")}`,
+          `- **${count(summary.changesSource, "image")} ${verb(summary.changesSource, "changes where it is", "change where they are")} pulled from**: ${summary.changesSource.slice(0, 10).map(code).join(", ")}`,
         ]
       : []),
     ...summary.replacesProxyProject.map(
@@ -114,7 +118,7 @@ function attentionLines(review: ReviewJson): string[] {
       : []),
     ...(restarts.restarting.length
       ? [
-          `- **${count(restarts.restarting, "node")} restart** in ${count(restarts.restartingSteps, "rollout step")}, worst case ${duration(restarts.worstCaseSeconds)}.`,
+          `- **${count(restarts.restarting, "node")} ${verb(restarts.restarting, "restarts", "restart")}** in ${count(restarts.restartingSteps, "rollout step")}, worst case ${duration(restarts.worstCaseSeconds)}.`,
         ]
       : []),
   ];
@@ -128,7 +132,7 @@ function attentionLines(review: ReviewJson): string[] {
 function pullText(pull: Pull | null): string {
   if (!pull) return "—";
   const repository = pull.repository ?? "(random: rules disagree)";
-  const rule = pull.userRule ? ` (rule ${pull.userRule.index})` : "";
+  const rule = pull.userRule ? ` (rule ${pull.userRule.index}: ${code(pull.userRule.match)})` : "";
   return `${code(pull.endpoint)} ${code(repository)}${rule}`;
 }
 

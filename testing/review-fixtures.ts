@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { buildApp } from "../app/build";
+import { buildReview, type BuiltReview } from "../review/build";
 import type { ReviewFacts } from "../review/facts";
 import { exampleConfig, writeConfig, type ConfigObject } from "./config-variants";
 
@@ -35,12 +36,38 @@ export function afterConfig(): ConfigObject {
   };
 }
 
-/** The facts the app gathers for `config`, built in a scratch folder that is removed again. */
-export function factsOf(config: ConfigObject): ReviewFacts {
+/**
+ * The facts the app gathers for `config`, built in a scratch folder that is removed again.
+ * `configName`: what warnings call the file instead of its scratch path (for stable output).
+ */
+export function factsOf(config: ConfigObject, configName?: string): ReviewFacts {
   const dir = mkdtempSync(path.join(tmpdir(), "harbor-mirror-facts-"));
   try {
-    return buildApp({ configPath: writeConfig(dir, config), outdir: path.join(dir, "out") }).reviewFacts;
+    const configPath = writeConfig(dir, config);
+    const facts = buildApp({ configPath, outdir: path.join(dir, "out") }).reviewFacts;
+    if (configName === undefined) return facts;
+    const shown = path.relative(process.cwd(), configPath);
+    return { ...facts, warnings: facts.warnings.map((warning) => warning.split(shown).join(configName)) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Images a team lists (`review.images` / `--images`) in the example review. */
+export const EXAMPLE_LISTED_IMAGES = [
+  "busybox",
+  "nginx:1.27",
+  "ksd-test/busybox:1.35",
+  "quay.io/prometheus/prometheus:v3.0.0",
+  "registry.k8s.io/pause:3.10",
+  "registry.example.com/team/app:1.0",
+];
+
+/** The review of the walk-through's change, as docs/example-review.md shows it. */
+export function exampleReview(): BuiltReview {
+  return buildReview({
+    head: factsOf(afterConfig(), "harbor-mirror.yaml"),
+    base: { facts: factsOf(beforeConfig(), "harbor-mirror.yaml"), source: "origin/main:harbor-mirror.yaml" },
+    images: EXAMPLE_LISTED_IMAGES,
+  });
 }

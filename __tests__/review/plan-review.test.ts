@@ -96,8 +96,9 @@ describe("images: before/after source, flagged on change and when they bypass Ha
     expect(image.changed).toBe(true);
     expect(review.summary.changesSource).toEqual([ruleImage]);
     const row = rowOf(sectionOf("Images: where nodes pull from"), "`docker.io/team/0`");
-    expect(row).toContain("`docker.io/team/0` (rule 2)");
-    expect(row).toContain("`team-cache/0` (rule 2)");
+    // Before: the proxy rule (2nd then); after: the added rule (2nd now).
+    expect(row).toContain("`docker.io/team/0` (rule 2: `^(.*)$`)");
+    expect(row).toContain("`team-cache/0` (rule 2: `^team/(.*)$`)");
     expect(row).toContain("**changed**");
   });
 
@@ -109,7 +110,7 @@ describe("images: before/after source, flagged on change and when they bypass Ha
     expect(rowOf(sectionOf("Images: where nodes pull from"), `\`${UNMIRRORED}\``)).toContain(
       "**bypasses Harbor**",
     );
-    expect(sectionOf("Needs attention")).toContain("**1 image bypass Harbor**");
+    expect(sectionOf("Needs attention")).toContain("**1 image bypasses Harbor**");
   });
 
   it("an unchanged listed image is neither flagged changed nor bypassing", () => {
