@@ -88,7 +88,7 @@ export interface ReviewFacts {
     readonly steps: readonly (readonly string[])[];
     readonly restartTimeoutSeconds: number;
   };
-  /** The team's own images (`review.images`): resolved on both sides. */
+  /** The team's own images of this side: resolved on both sides. */
   readonly images: readonly string[];
   readonly warnings: readonly string[];
 }

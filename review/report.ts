@@ -170,7 +170,7 @@ function imageLines(review: ReviewJson): string[] {
   ]);
   const more = ordered.length - shown.length;
   return [
-    "One image is built for each rule of each mirror (so every rule is exercised), plus the images the team lists (`review.images`, `--images`). First endpoint tried and the repository sent there:",
+    "One image is built for each rule of each mirror (so every rule is exercised), plus the images the team lists (`--images`). First endpoint tried and the repository sent there:",
     "",
     ...table(["image", "why", "before", "after", ""], rows),
     ...(more > 0 ? ["", `… ${more.toLocaleString("en")} more unchanged images: see review.json.`] : []),

@@ -53,7 +53,7 @@ export function factsOf(config: ConfigObject, configName?: string): ReviewFacts 
   }
 }
 
-/** Images a team lists (`review.images` / `--images`) in the example review. */
+/** Images a team lists (`--images`) in the example review. */
 export const EXAMPLE_LISTED_IMAGES = [
   "busybox",
   "nginx:1.27",
