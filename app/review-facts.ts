@@ -65,8 +65,9 @@ export function reviewFactsOf(mirror: HarborMirror, options: ReviewFactsOptions 
 
 /** The backend block as synthesized: `{ terraform: { backend: { <type>: { … } } } }`. */
 function backendOf(backend: TerraformBackend | undefined): ReviewFacts["backend"] {
-  const block = (backend?.toTerraform() as { terraform?: { backend?: Record<string, Record<string, unknown>> } })
-    ?.terraform?.backend;
+  const block = (
+    backend?.toTerraform() as { terraform?: { backend?: Record<string, Record<string, unknown>> } }
+  )?.terraform?.backend;
   const [type, options] = Object.entries(block ?? { local: {} })[0];
   return backendIdentity(type, options);
 }

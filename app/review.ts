@@ -26,7 +26,9 @@ export function stackReviewFacts(
 ): ReviewFacts {
   const { mirror } = stack;
   return reviewFactsOf(mirror, {
-    backend: stack.node.children.find((child): child is TerraformBackend => child instanceof TerraformBackend),
+    backend: stack.node.children.find(
+      (child): child is TerraformBackend => child instanceof TerraformBackend,
+    ),
     caCertPem: stack.caCertPem,
     warnings: [
       ...configWarnings.map((warning) => formatDiagnostic(warning, configFile)),
