@@ -1,8 +1,9 @@
 /**
  * The review facts of a synthesized stack (`cdk.tf.json`), for a base that is a previous synth
  * output: the Harbor resources by type, the registries file from its Terraform local, the nodes
- * from their `null_resource`s (construct path `…/Node-<name>`, triggers, `depends_on`). A
- * cdk.tf.json holds the compiled rules only, so the user's rules are `null` there. Pure.
+ * from their `null_resource`s (construct path `…/Node-<name>`, triggers, `depends_on`, the
+ * installer's command line). A cdk.tf.json holds the compiled rules only, so the user's rules are
+ * `null` there. Pure.
  */
 import {
   backendIdentity,
@@ -234,11 +235,17 @@ function rolloutStepsOf(resources: TerraformJson["resource"] & object): string[]
   return steps.filter((step) => step !== undefined).map((step) => naturalSort(step));
 }
 
-/** The install script's arguments: `set -- '<staging>' '<unit>' '<timeout>' …`. */
+/**
+ * The restart timeout from the installer's command line (`install.sh '<staging>' '<unit>'
+ * '<sibling units>' '<timeout>' …`, delivery/remote-script): its first all-digit argument.
+ */
 function restartTimeoutOf(resources: TerraformJson["resource"] & object): number {
   const [first] = nodeResourcesOf(resources);
   if (!first) return 0;
   const script = JSON.stringify(first.resource.provisioner ?? []);
-  const timeout = /set -- '[^']*' '[^']*' '([0-9]+)'/.exec(script)?.[1];
+  const call = /install\.sh'((?: '[^']*')+)/.exec(script)?.[1] ?? "";
+  const timeout = [...call.matchAll(/'([^']*)'/g)]
+    .map((match) => match[1])
+    .find((arg) => /^[0-9]+$/.test(arg));
   return timeout === undefined ? 0 : Number(timeout);
 }
