@@ -12,6 +12,8 @@ import { HarborProvider } from "../constructs/harbor-provider";
 import type { HarborProxyCacheProps, UpstreamProps } from "../constructs/harbor-proxy-cache";
 import { pinProviderSources } from "../constructs/provider-sources";
 import { RolloutStrategy } from "../constructs/rollout-strategy";
+import { claimVariable } from "../constructs/stack-variables";
+import { VARIABLE_ROLES, type VariableUse } from "../delivery/terraform-variables";
 import { configureBackend } from "./backend";
 
 export const STACK_NAME = "harbor-mirror";
@@ -42,7 +44,7 @@ export class HarborMirrorStack extends TerraformStack {
       proxyCache: {
         harborUrl: config.harbor.url,
         allowInsecureHttp: config.harbor.allowHttp,
-        upstreams: config.upstreams.map((upstream) => this.upstreamProps(upstream)),
+        upstreams: config.upstreams.map((upstream, index) => this.upstreamProps(upstream, index)),
         rewrites: config.rewrites,
         access: config.access,
         ...(config.access === "robot" ? this.robotProps() : {}),
@@ -56,7 +58,7 @@ export class HarborMirrorStack extends TerraformStack {
     pinProviderSources(this, delivers ? ["harbor", "null"] : ["harbor"]);
   }
 
-  private upstreamProps(upstream: UpstreamConfig): UpstreamProps {
+  private upstreamProps(upstream: UpstreamConfig, index: number): UpstreamProps {
     return {
       registry: upstream.registry,
       project: upstream.project,
@@ -66,7 +68,10 @@ export class HarborMirrorStack extends TerraformStack {
       accessSecret:
         upstream.accessSecretVar === undefined
           ? undefined
-          : this.sensitiveVariable(upstream.accessSecretVar, `Upstream secret of ${upstream.registry}`),
+          : this.sensitiveVariable(upstream.accessSecretVar, `Upstream secret of ${upstream.registry}`, {
+              role: VARIABLE_ROLES.upstreamSecret,
+              path: ["upstreams", index, "accessSecretVar"],
+            }),
       storageQuotaGiB: upstream.storageQuotaGiB,
       proxySpeedKb: upstream.proxySpeedKb,
       localOnNotFound: upstream.localOnNotFound,
@@ -80,7 +85,10 @@ export class HarborMirrorStack extends TerraformStack {
       robotSecret:
         secretVar === undefined
           ? undefined
-          : this.sensitiveVariable(secretVar, "Secret of the pull robot (write-only)"),
+          : this.sensitiveVariable(secretVar, "Secret of the pull robot (write-only)", {
+              role: VARIABLE_ROLES.robotSecret,
+              path: ["robot", "secretVar"],
+            }),
       robotSecretVersion: secretVersion,
     };
   }
@@ -90,8 +98,12 @@ export class HarborMirrorStack extends TerraformStack {
     return {
       nodes: config.nodes,
       distribution: config.distribution,
+      extraNodeDirectories: config.extraNodeDirectories,
       ssh: {
-        privateKey: this.sensitiveVariable(config.ssh.privateKeyVar, "SSH private key for the nodes"),
+        privateKey: this.sensitiveVariable(config.ssh.privateKeyVar, "SSH private key for the nodes", {
+          role: VARIABLE_ROLES.sshPrivateKey,
+          path: ["ssh", "privateKeyVar"],
+        }),
         bastionHost: config.ssh.bastionHost,
         bastionUser: config.ssh.bastionUser,
         bastionPort: config.ssh.bastionPort,
@@ -105,8 +117,9 @@ export class HarborMirrorStack extends TerraformStack {
     };
   }
 
-  /** One variable per name, even when several upstreams share it. */
-  private sensitiveVariable(name: string, description: string): string {
+  /** One variable per name, even when several upstreams share it; the stack's registry refuses a name of two roles. */
+  private sensitiveVariable(name: string, description: string, use: Omit<VariableUse, "name">): string {
+    claimVariable(this, { name, ...use });
     const existing = this.node.tryFindChild(name) as TerraformVariable | undefined;
     const variable =
       existing ?? new TerraformVariable(this, name, { type: "string", sensitive: true, description });

@@ -266,7 +266,9 @@ export function scalar<T>(options: ScalarOptions<T>): Spec<T> {
       const problem = value === undefined ? `must be ${options.expected}` : options.check?.(value, context);
       if (problem === undefined)
         return options.normalize ? options.normalize(value as T, context) : (value as T);
-      context.report("error", "config-invalid-value", path, `${problem}; got ${showValue(raw)}`, resolved);
+      // A problem that hides the value (a credential where a name belongs) is not followed by it.
+      const got = problem.includes("(not shown)") ? "" : `; got ${showValue(raw)}`;
+      context.report("error", "config-invalid-value", path, `${problem}${got}`, resolved);
       return INVALID;
     },
   };
@@ -312,6 +314,9 @@ export function integer(options: IntegerOptions = {}): Spec<number> {
       const outOfRange =
         (options.min !== undefined && value < options.min) ||
         (options.max !== undefined && value > options.max);
+      // Beyond 2^53 YAML's number is already rounded: the value written is not the value read.
+      if (!Number.isSafeInteger(value))
+        return `must be an integer from -${Number.MAX_SAFE_INTEGER} to ${Number.MAX_SAFE_INTEGER} (beyond, the number read is not the number written)`;
       return outOfRange ? `must be an integer ${range}` : options.check?.(value);
     },
   });
@@ -591,20 +596,25 @@ function passThroughEntries(
       .map((entry) => [entry.key, (entry.valueNode as Node | null)?.toJSON?.() ?? null]),
   );
 
+  /** Walks mappings and lists alike (a credential key may hide in a list item), remembering positions for later rules. */
   function forbiddenKeysIn(
-    key: string,
+    key: string | number,
     keyNode: unknown,
     valueNode: unknown,
     parent: KeyPath,
   ): { key: string; keyNode: unknown; path: KeyPath }[] {
     const here = [...parent, key];
-    const own = context.options.forbiddenKey?.(key) ? [{ key, keyNode, path: here }] : [];
+    context.remember(here, keyNode);
+    const own =
+      typeof key === "string" && context.options.forbiddenKey?.(key) ? [{ key, keyNode, path: here }] : [];
     const nested = isMap(valueNode)
       ? valueNode.items.flatMap((pair) => {
           const childKey = isScalar(pair.key) ? String(pair.key.value) : "";
           return forbiddenKeysIn(childKey, pair.key, context.resolve(pair.value), here);
         })
-      : [];
+      : isSeq(valueNode)
+        ? valueNode.items.flatMap((item, index) => forbiddenKeysIn(index, item, context.resolve(item), here))
+        : [];
     return [...own, ...nested];
   }
 }

@@ -4,11 +4,9 @@
  * (config/reference.ts → docs/configuration.md) are all derived from it.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { isIP } from "node:net";
 import { resolve } from "node:path";
 import { defaultRegistriesPath, DISTRIBUTIONS, NODE_ROLES, type Distribution } from "../delivery/nodes";
 import { projectNameProblem, robotNameProblem } from "../harbor/naming";
-import { retentionScheduleProblem } from "../harbor/retention";
 import { urlShapeProblem } from "../harbor/url";
 import {
   defaultProjectName,
@@ -17,7 +15,28 @@ import {
   registryHostProblem,
   upstreamWarnings,
 } from "../harbor/upstreams";
-import { isRemotePath, NODE_NAME_PATTERN, REMOTE_PATH_RULE } from "../delivery/checks";
+import {
+  caBundleProblem,
+  hostProblem,
+  isRemotePath,
+  nodeNameProblem,
+  REMOTE_PATH_RULE,
+} from "../delivery/checks";
+import { backendProblems } from "../delivery/terraform-backend";
+import { checkNodeFiles, EXTRA_DIRECTORIES_KEY, extraDirectoryProblem } from "../delivery/node-paths";
+import {
+  checkVariableUses,
+  VARIABLE_ROLES,
+  variableNameProblem,
+  type VariableUse,
+} from "../delivery/terraform-variables";
+import {
+  proxySpeedProblem,
+  retentionWarnings,
+  storageQuotaProblem,
+  storageQuotaWarnings,
+} from "../harbor/limits";
+import { RETENTION_DAYS_MAX, retentionScheduleProblem as scheduleProblem } from "../harbor/retention";
 import { hostsTomlHazard } from "../registries/hosts-toml";
 import { compileRewritePattern } from "../registries/rewrite";
 import {
@@ -37,6 +56,7 @@ import {
   uniqueBy,
   withDefault,
   type Decoded,
+  type KeyPath,
   type ObjectOf,
   type Rule,
 } from "./schema-kit";
@@ -53,7 +73,16 @@ export const CREDENTIAL_SOURCES =
   "ssh.privateKeyVar";
 
 // Compared without case, `_` and `-`: `private_key`, `PrivateKey` and `privateKey` are one word.
-export const CREDENTIAL_WORDS = ["password", "passwd", "username", "token", "secret", "privatekey"];
+export const CREDENTIAL_WORDS = [
+  "password",
+  "passwd",
+  "username",
+  "token",
+  "secret",
+  "privatekey",
+  "accesskey",
+  "customerkey",
+];
 
 /** A key the schema does not declare that looks like a credential: secrets never go in this file. */
 export function credentialKeyProblem(key: string): string | undefined {
@@ -65,32 +94,16 @@ export function credentialKeyProblem(key: string): string | undefined {
 // ---------------------------------------------------------------------------------------------
 // Value rules
 
-const HOSTNAME = /^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$/;
-
-function hostProblem(value: string): string | undefined {
-  return isIP(value) !== 0 || HOSTNAME.test(value) ? undefined : "must be a host name or an IP address";
-}
-
 /** `https://harbor.example.com/` → `https://harbor.example.com`. */
 function withoutTrailingSlash(value: string): string {
   return value.replace(/\/+$/, "");
 }
 
-/** Terraform variable names (the `variable` block label) as harbor-mirror declares them. */
-function terraformVariableProblem(value: string): string | undefined {
-  return /^[A-Za-z_][A-Za-z0-9_-]*$/.test(value)
-    ? undefined
-    : "must be a Terraform variable name: a letter or `_`, then letters, digits, `_` or `-`";
-}
-
-const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/;
-
 function caCertFileProblem(value: string, baseDir: string): string | undefined {
   const file = resolve(baseDir, value);
   if (!existsSync(file) || !statSync(file).isFile()) return `must name an existing file (looked for ${file})`;
-  return PEM_CERTIFICATE.test(readFileSync(file, "utf8"))
-    ? undefined
-    : `must be a PEM certificate file (-----BEGIN CERTIFICATE----- …); ${file} is not`;
+  const problem = caBundleProblem(readFileSync(file, "utf8"));
+  return problem && `must be a PEM certificate file: ${file} ${problem}`;
 }
 
 // rke2-registries.md §4.8: RKE2/K3s copy rules into hosts.toml inside double quotes, unescaped.
@@ -227,18 +240,14 @@ const harbor = object(
 );
 
 const retention = object({
-  daysSinceLastPull: withDefault(integer({ min: 1 }), 7, {
+  daysSinceLastPull: withDefault(integer({ min: 1, max: RETENTION_DAYS_MAX }), 7, {
     doc: "Keep artifacts pulled within the last N days (Harbor's own proxy-project default is 7).",
     example: "30",
   }),
-  schedule: withDefault(
-    text("`Hourly` | `Daily` | `Weekly` | 6-field cron", retentionScheduleProblem),
-    "Daily",
-    {
-      doc: "When retention runs: Hourly, Daily, Weekly or a 6-field cron expression (seconds first).",
-      example: "Daily",
-    },
-  ),
+  schedule: withDefault(text("`Hourly` | `Daily` | `Weekly` | 6-field cron", scheduleProblem), "Daily", {
+    doc: "When retention runs: Hourly, Daily, Weekly or a 6-field cron expression (seconds first).",
+    example: "Daily",
+  }),
 });
 
 const upstreamAccessPair: Rule<{ readonly accessId?: string; readonly accessSecretVar?: string }> = {
@@ -291,26 +300,19 @@ const upstream = object(
       doc: "Upstream user name or key ID (not a secret).",
       example: "mirror-bot",
     }),
-    accessSecretVar: optional(text("Terraform variable name", terraformVariableProblem), {
+    accessSecretVar: optional(text("Terraform variable name", variableNameProblem), {
       doc: "Name of the sensitive Terraform variable holding the upstream secret.",
       example: "dockerhub_token",
     }),
     storageQuotaGiB: withDefault(
-      integer({
-        type: "integer, -1 or ≥ 1",
-        check: (value) => (value === -1 || value >= 1 ? undefined : "must be -1 (unlimited) or ≥ 1"),
-      }),
+      integer({ type: "integer, -1 or 1–8589934591", check: storageQuotaProblem }),
       -1,
       { doc: "Storage quota of the proxy project in GiB; -1 = unlimited.", example: "100" },
     ),
-    proxySpeedKb: withDefault(
-      integer({
-        type: "integer, -1 or ≥ 1",
-        check: (value) => (value === -1 || value >= 1 ? undefined : "must be -1 (unlimited) or ≥ 1"),
-      }),
-      -1,
-      { doc: "Bandwidth limit towards the upstream in KB/s; -1 = unlimited.", example: "10240" },
-    ),
+    proxySpeedKb: withDefault(integer({ type: "integer, -1 or ≥ 1", check: proxySpeedProblem }), -1, {
+      doc: "Bandwidth limit towards the upstream in KB/s; -1 = unlimited.",
+      example: "10240",
+    }),
     localOnNotFound: withDefault(boolean(), false, {
       doc: "Serve the cached copy when the upstream deleted the image (Harbor 2.15.1 or later).",
       example: "true",
@@ -333,14 +335,10 @@ const rewriteRule = object({
 });
 
 const node = object({
-  name: required(
-    text("`[a-z0-9][a-z0-9._-]*`", (value) =>
-      NODE_NAME_PATTERN.test(value)
-        ? undefined
-        : "must match [a-z0-9][a-z0-9._-]* (it names Terraform resources)",
-    ),
-    { doc: "The node's stable identity; unique.", example: "server-1" },
-  ),
+  name: required(text("`[a-z0-9][a-z0-9._-]*`", nodeNameProblem), {
+    doc: "The node's stable identity; unique.",
+    example: "server-1",
+  }),
   host: required(host(), { doc: "Address harbor-mirror connects to over SSH.", example: "192.0.2.11" }),
   role: required(oneOf(NODE_ROLES), {
     doc: "server (control plane, restarted one at a time) or agent.",
@@ -364,7 +362,7 @@ type NodeEntry = Decoded<typeof node>;
 
 const ssh = object(
   {
-    privateKeyVar: withDefault(text("Terraform variable name", terraformVariableProblem), "ssh_private_key", {
+    privateKeyVar: withDefault(text("Terraform variable name", variableNameProblem), "ssh_private_key", {
       doc: "Sensitive Terraform variable holding the SSH private key.",
       example: "ssh_private_key",
     }),
@@ -425,7 +423,7 @@ const robot = object({
     doc: "Short name of the robot (Harbor prefixes it, e.g. `robot$harbor-mirror-pull`).",
     example: "harbor-mirror-pull",
   }),
-  secretVar: optional(text("Terraform variable name", terraformVariableProblem), {
+  secretVar: optional(text("Terraform variable name", variableNameProblem), {
     doc:
       "Sensitive Terraform variable holding the robot's secret, sent write-only (Terraform 1.11 or later); " +
       "without it Harbor generates the secret and Terraform keeps it in state.",
@@ -491,6 +489,11 @@ const fields = {
     }),
     { doc: "Nodes that receive registries.yaml over SSH; without nodes nothing is delivered." },
   ),
+  [EXTRA_DIRECTORIES_KEY]: defaultEmpty(list(text("absolute directory", extraDirectoryProblem)), {
+    doc:
+      "Directories beyond `/etc/rancher/<distribution>/` where `registriesPath` and `harbor.caCertNodePath` may " +
+      "point, e.g. `/opt/rke2/`; never a system directory.",
+  }),
   ssh: defaultEmpty(ssh, { doc: "How the nodes are reached." }),
   rollout: defaultEmpty(rollout, { doc: "How restarts are sequenced when registries.yaml changes." }),
   backend: defaultEmpty(backend, { doc: "Where Terraform state is kept (default: a local state file)." }),
@@ -502,18 +505,80 @@ type Root = ObjectOf<typeof fields>;
 const rootRules: readonly Rule<Root>[] = [
   {
     severity: "error",
-    code: "backend-url-credentials",
-    doc: "No `backend` value embeds credentials in a URL (`scheme://user:password@…`): they would land in cdk.tf.json.",
+    code: "backend-credentials",
+    doc:
+      "No `backend` value holds a credential: not in a URL's user:password or query, not in a connection string's " +
+      "`password=`, however deeply nested in mappings and lists (it would land in cdk.tf.json).",
     check(config, report) {
-      for (const [key, value] of Object.entries(config.backend.options)) {
-        if (typeof value === "string" && /^[a-z][a-z0-9+.-]*:\/\/[^/@]*@/i.test(value)) {
-          report(
-            ["backend", key],
-            "holds credentials in its URL (not shown), which would be written in plain text to cdk.tf.json; " +
-              "give them to the backend through its environment variables instead (e.g. PG_CONN_STR, AWS_*)",
-          );
+      for (const problem of backendProblems(config.backend.type, config.backend.options))
+        if (problem.code === "backend-credentials") report(["backend", ...problem.at], problem.message);
+    },
+  },
+  {
+    severity: "error",
+    code: "backend-unknown-key",
+    doc: "`backend` holds only the keys of its type's cdktf backend (did-you-mean for a typo).",
+    check(config, report) {
+      for (const problem of backendProblems(config.backend.type, config.backend.options))
+        if (problem.code === "backend-unknown-key") report(["backend", ...problem.at], problem.message);
+    },
+  },
+  {
+    severity: "error",
+    code: "node-path-not-allowed",
+    doc:
+      "`nodes[].registriesPath` and `harbor.caCertNodePath` lie under `/etc/rancher/<distribution>/` or a directory of " +
+      "`extraNodeDirectories`, not in the node's staging directory, not on the distribution's own files, and differ.",
+    check(config, report) {
+      const caPath = config.harbor.caCertFile === undefined ? undefined : config.harbor.caCertNodePath;
+      const seen = new Set<string>();
+      config.nodes.forEach((node, index) => {
+        const context = {
+          distribution: config.distribution,
+          extraDirectories: config.extraNodeDirectories,
+          nodeName: node.name,
+        };
+        const keys = { registriesPath: ["nodes", index, "registriesPath"], caPath: ["harbor", "caCertNodePath"] };
+        const files = { registriesPath: node.registriesPath ?? defaultRegistriesPath(config.distribution), caPath };
+        for (const diagnostic of checkNodeFiles(files, context, keys)) {
+          // The CA path is one for all nodes: reported once.
+          if (diagnostic.keyPath === keys.caPath && seen.has(diagnostic.message)) continue;
+          seen.add(diagnostic.message);
+          report(diagnostic.keyPath!, diagnostic.message);
         }
-      }
+      });
+    },
+  },
+  {
+    severity: "error",
+    code: "variable-name-conflict",
+    doc:
+      "Each Terraform variable name holds one secret: not a built-in name (`harbor_username`, `harbor_password`), " +
+      "not the SSH key's variable for another secret, not a Terraform reserved word.",
+    check(config, report) {
+      const uses: VariableUse[] = [];
+      const use = (name: string | undefined, role: string, path: KeyPath) => {
+        if (name !== undefined) uses.push({ name, role, path });
+      };
+      use(config.ssh.privateKeyVar, VARIABLE_ROLES.sshPrivateKey, ["ssh", "privateKeyVar"]);
+      config.upstreams.forEach((item, index) =>
+        use(item.accessSecretVar, VARIABLE_ROLES.upstreamSecret, ["upstreams", index, "accessSecretVar"]),
+      );
+      use(config.robot.secretVar, VARIABLE_ROLES.robotSecret, ["robot", "secretVar"]);
+      for (const diagnostic of checkVariableUses(uses)) report(diagnostic.keyPath!, diagnostic.message);
+    },
+  },
+  {
+    severity: "warning",
+    code: "cache-safety",
+    doc: "A retention shorter than 7 days, or a storage quota, that would empty or block the cache.",
+    check(config, report) {
+      for (const warning of retentionWarnings(config.retention))
+        report(["retention", "daysSinceLastPull"], warning);
+      config.upstreams.forEach((item, index) => {
+        for (const warning of storageQuotaWarnings(item.registry, item.storageQuotaGiB))
+          report(["upstreams", index, "storageQuotaGiB"], warning);
+      });
     },
   },
   {

@@ -8,6 +8,9 @@ import { Construct } from "constructs";
 import { provider } from "../.gen/providers/harbor";
 import { harborUrlProblem, parseHarborUrl } from "../harbor/url";
 import { errorAt, ValidationError } from "../registries/diagnostics";
+import { BUILT_IN_VARIABLES } from "../delivery/terraform-variables";
+import { claimVariable } from "./stack-variables";
+import { terraformString } from "./terraform-string";
 
 export interface HarborProviderProps {
   /**
@@ -42,7 +45,7 @@ export class HarborProvider extends Construct {
     this.username = optionalSecretVariable(this, HARBOR_USERNAME_VARIABLE, "Harbor admin user name");
     this.password = optionalSecretVariable(this, HARBOR_PASSWORD_VARIABLE, "Harbor admin password");
     this.provider = new provider.HarborProvider(this, "harbor", {
-      url,
+      url: terraformString(url),
       insecure: props.insecureApi ?? false,
       username: this.username.stringValue,
       password: this.password.stringValue,
@@ -62,6 +65,7 @@ function literalUrl(props: HarborProviderProps, construct: string): string {
  * null, so the provider's HARBOR_USERNAME / HARBOR_PASSWORD environment variables apply instead.
  */
 function optionalSecretVariable(scope: Construct, name: string, description: string): TerraformVariable {
+  claimVariable(scope, { name, role: BUILT_IN_VARIABLES[name], path: [] });
   const variable = new TerraformVariable(scope, name, {
     type: "string",
     sensitive: true,

@@ -9,6 +9,12 @@ import { Construct } from "constructs";
 import { project, registry, retentionPolicy, robotAccount } from "../.gen/providers/harbor";
 import { projectNameProblem, robotNameProblem } from "../harbor/naming";
 import {
+  proxySpeedProblem,
+  retentionWarnings,
+  storageQuotaProblem,
+  storageQuotaWarnings,
+} from "../harbor/limits";
+import {
   HARBOR_DEFAULT_PROXY_RETENTION,
   RetentionSettings,
   retentionDaysProblem,
@@ -35,6 +41,7 @@ import {
   RegistriesSpec,
   RegistryConfig,
 } from "../registries/model";
+import { optionalTerraformString, terraformString } from "./terraform-string";
 
 export interface UpstreamProps {
   /** Registry host as it appears in image names, e.g. `docker.io` (lower case, optional `:port`). */
@@ -255,16 +262,16 @@ export class HarborProxyCache extends Construct {
     const { props: given } = upstream;
     const endpoint = new registry.Registry(scope, "Registry", {
       provider: props.provider,
-      name: upstream.registry,
-      description: `harbor-mirror upstream ${upstream.registry}`,
-      providerName: upstream.provider,
-      endpointUrl: upstream.endpointUrl,
-      accessId: given.accessId,
+      name: terraformString(upstream.registry),
+      description: terraformString(`harbor-mirror upstream ${upstream.registry}`),
+      providerName: terraformString(upstream.provider),
+      endpointUrl: terraformString(upstream.endpointUrl),
+      accessId: optionalTerraformString(given.accessId),
       accessSecret: given.accessSecret,
     });
     const proxyProject = new project.Project(scope, "Project", {
       provider: props.provider,
-      name: upstream.project,
+      name: terraformString(upstream.project),
       registryId: endpoint.registryId,
       public: (props.access ?? "public") === "public",
       storageQuota: given.storageQuotaGiB ?? -1,
@@ -277,12 +284,22 @@ export class HarborProxyCache extends Construct {
     new retentionPolicy.RetentionPolicy(scope, "Retention", {
       provider: props.provider,
       scope: proxyProject.id,
-      schedule: retention.schedule,
-      rule: [{ nDaysSinceLastPull: retention.daysSinceLastPull, repoMatching: "**", tagMatching: "**" }],
+      schedule: terraformString(retention.schedule),
+      rule: [
+        {
+          nDaysSinceLastPull: retention.daysSinceLastPull,
+          repoMatching: "**",
+          tagMatching: "**",
+          // containerd pulls by digest, so most cached artifacts are untagged in Harbor (harbor.md
+          // §6.2): the rule must cover them, or recently pulled images are deleted and the cache
+          // empties. True is the provider's default; stated so no default can silently change it.
+          untaggedArtifacts: true,
+        },
+      ],
     });
     new TerraformOutput(scope, "PullPrefix", {
       description: `Image prefix for ${upstream.registry} images cached in Harbor`,
-      value: `${harborHost}/${upstream.project}`,
+      value: terraformString(`${harborHost}/${upstream.project}`),
     });
     return proxyProject;
   }
@@ -290,14 +307,14 @@ export class HarborProxyCache extends Construct {
   private declareRobot(upstreams: readonly ResolvedUpstream[], props: HarborProxyCacheProps) {
     const robot = new robotAccount.RobotAccount(this, "PullRobot", {
       provider: props.provider,
-      name: props.robotName ?? DEFAULT_ROBOT_NAME,
+      name: terraformString(props.robotName ?? DEFAULT_ROBOT_NAME),
       level: "system",
       description: "harbor-mirror: pull-only access to the proxy-cache projects",
       duration: -1,
       // Exactly the proxy projects, pull only (harbor.md §2.4), in registry order like everything else.
       permissions: upstreams.map((upstream) => ({
         kind: "project",
-        namespace: upstream.project,
+        namespace: terraformString(upstream.project),
         access: [{ resource: "repository", action: "pull" }],
       })),
       ...(props.robotSecret === undefined
@@ -319,12 +336,18 @@ export class HarborProxyCache extends Construct {
           annotations.addWarning(warning),
         );
       }
+      storageQuotaWarnings(upstream.registry, upstream.props.storageQuotaGiB ?? -1).forEach((warning) =>
+        annotations.addWarning(warning),
+      );
       if (upstream.props.localOnNotFound) {
         annotations.addWarning(
           `upstream ${upstream.registry}: localOnNotFound needs Harbor 2.15.1 or later (harbor.md §2.3)`,
         );
       }
     }
+    retentionWarnings(props.retention ?? HARBOR_DEFAULT_PROXY_RETENTION).forEach((warning) =>
+      annotations.addWarning(`retention: ${warning}`),
+    );
     if (url.root.startsWith("http:")) {
       annotations.addWarning(`harborUrl ${url.root}: registry traffic to Harbor is not encrypted`);
     }
@@ -582,8 +605,8 @@ function validateUpstreamSettings(upstream: UpstreamProps, path: KeyPath, report
   }
   const secretProblem = secretTokenProblem(accessSecret);
   if (secretProblem) report("secret-literal", [...path, "accessSecret"], secretProblem);
-  reportLimit(upstream.storageQuotaGiB, [...path, "storageQuotaGiB"], "GiB", report);
-  reportLimit(upstream.proxySpeedKb, [...path, "proxySpeedKb"], "KB/s", report);
+  reportLimit(upstream.storageQuotaGiB, [...path, "storageQuotaGiB"], storageQuotaProblem, report);
+  reportLimit(upstream.proxySpeedKb, [...path, "proxySpeedKb"], proxySpeedProblem, report);
 }
 
 function providerTypeProblem(type: string): string | undefined {
@@ -599,14 +622,14 @@ function providerTypeProblem(type: string): string | undefined {
   return undefined;
 }
 
-/** -1 (unlimited) or a positive whole number, as Harbor accepts for quotas and speed limits. */
-function reportLimit(value: number | undefined, path: KeyPath, unit: string, report: Report) {
-  if (value === undefined || isToken(value) || value === -1 || (Number.isInteger(value) && value > 0)) return;
-  report(
-    "harbor-limit-invalid",
-    path,
-    `${value} is not allowed: expected -1 (unlimited) or a positive whole number of ${unit}`,
-  );
+function reportLimit(
+  value: number | undefined,
+  path: KeyPath,
+  problemOf: (value: number) => string | undefined,
+  report: Report,
+) {
+  const problem = value === undefined || isToken(value) ? undefined : problemOf(value);
+  if (problem) report("harbor-limit-invalid", path, problem);
 }
 
 function validateRewriteKeys(props: HarborProxyCacheProps, report: Report) {

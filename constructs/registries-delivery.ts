@@ -3,11 +3,20 @@
  * `null_resource` per node whose provisioners upload into a private staging directory and run
  * the install script of `delivery/remote-script` (verify, change-only, atomic, restart, rollback).
  */
-import { Fn, IResolvable, IResolveContext, TerraformLocal, Token, Tokenization } from "cdktf";
+import { Fn, TerraformLocal, Token } from "cdktf";
 import { Construct } from "constructs";
 import { resource } from "@cdktf/provider-null";
 import { Diagnostic, errorAt, KeyPath, throwIfErrors } from "../registries/diagnostics";
-import { checkNodeName, checkOneOf, checkPositiveInteger, checkRemotePath } from "../delivery/checks";
+import {
+  caBundleProblem,
+  checkNodeName,
+  checkOneOf,
+  checkPositiveInteger,
+  checkRemotePath,
+  hostProblem,
+  portProblem,
+} from "../delivery/checks";
+import { checkExtraDirectories, checkNodeFiles, EXTRA_DIRECTORIES_KEY } from "../delivery/node-paths";
 import {
   defaultRegistriesPath,
   Distribution,
@@ -26,8 +35,8 @@ import {
   StagedFile,
 } from "../delivery/remote-script";
 import { planRollout, rolloutDependencies, type RolloutStep } from "../delivery/rollout";
-import { TemplatePart, toTemplate } from "../delivery/terraform-template";
 import { RolloutStrategy } from "./rollout-strategy";
+import { optionalTerraformString, terraformString } from "./terraform-string";
 
 export interface DeliveryNode {
   /** Stable identity (`[a-z0-9][a-z0-9._-]*`, unique): construct id `Node-<name>`, staging directory name. */
@@ -82,6 +91,12 @@ export interface RegistriesDeliveryProps {
   readonly caCert?: DeliveryCaCert;
   /** Seconds the unit may take to restart and become active before the previous file is restored. @default 120 */
   readonly restartTimeoutSeconds?: number;
+  /**
+   * Directories beyond the distribution's configuration directory (`/etc/rancher/<distribution>/`)
+   * where `registriesPath` and the CA path may point, e.g. `/opt/rke2/`; never a system directory.
+   * @default - none: node files go under the configuration directory only
+   */
+  readonly extraNodeDirectories?: readonly string[];
 }
 
 const DEFAULT_RESTART_TIMEOUT_SECONDS = 120;
@@ -123,7 +138,7 @@ export class RegistriesDelivery extends Construct {
    * are created once here: every cdktf token costs a stack trace (npm run bench).
    */
   private sharedFile(id: string, content: string): SharedFile {
-    const local = new TerraformLocal(this, id, templateOf(content));
+    const local = new TerraformLocal(this, id, terraformString(content));
     return { content: local.asString, sha256: revealableHash(local.asString) };
   }
 
@@ -151,11 +166,11 @@ export class RegistriesDelivery extends Construct {
       // Hashes, never the content: the file may hold the robot secret (null provider #38).
       triggers: {
         content_sha256: this.registriesFile.sha256,
-        path: registriesPath,
+        path: terraformString(registriesPath),
         unit,
-        host: node.host,
+        host: terraformString(node.host),
         ...(this.caFile && this.props.caCert
-          ? { ca_sha256: this.caFile.sha256, ca_path: this.props.caCert.path }
+          ? { ca_sha256: this.caFile.sha256, ca_path: terraformString(this.props.caCert.path) }
           : {}),
       },
       connection: this.connectionTo(node),
@@ -199,13 +214,13 @@ export class RegistriesDelivery extends Construct {
     const ssh = this.props.ssh;
     return {
       type: "ssh" as const,
-      host: node.host,
-      user: node.user ?? "root",
+      host: terraformString(node.host),
+      user: terraformString(node.user ?? "root"),
       port: node.port ?? 22,
       privateKey: ssh.privateKey,
-      hostKey: ssh.hostKey,
-      bastionHost: ssh.bastionHost,
-      bastionUser: ssh.bastionUser,
+      hostKey: optionalTerraformString(ssh.hostKey),
+      bastionHost: optionalTerraformString(ssh.bastionHost),
+      bastionUser: optionalTerraformString(ssh.bastionUser),
       bastionPort: ssh.bastionPort,
     };
   }
@@ -217,7 +232,26 @@ export class RegistriesDelivery extends Construct {
       ...this.validateSsh(),
       ...this.validateCaCert(),
       ...this.validateRestartTimeout(),
+      ...this.validateNodeFiles(),
     ];
+  }
+
+  /** Where each node's files go: the node-path rule (`delivery/node-paths`), once the paths' shape is valid. */
+  protected validateNodeFiles(): Diagnostic[] {
+    const extra = this.props.extraNodeDirectories ?? [];
+    const distribution = this.props.distribution ?? "rke2";
+    const directoryErrors = checkExtraDirectories(extra, [EXTRA_DIRECTORIES_KEY]);
+    if (directoryErrors.length > 0 || !DISTRIBUTIONS.includes(distribution)) return directoryErrors;
+    const caPath = this.props.caCert?.path;
+    return this.props.nodes.flatMap((node, index) =>
+      Token.isUnresolved(node.name) || Token.isUnresolved(node.registriesPath) || Token.isUnresolved(caPath)
+        ? []
+        : checkNodeFiles(
+            { registriesPath: node.registriesPath ?? defaultRegistriesPath(distribution), caPath },
+            { distribution, extraDirectories: extra, nodeName: node.name },
+            { registriesPath: ["nodes", index, "registriesPath"], caPath: ["caCert", "path"] },
+          ),
+    );
   }
 
   protected validateNodes(): Diagnostic[] {
@@ -228,7 +262,8 @@ export class RegistriesDelivery extends Construct {
         ...resolvedOnly(node.name, (name) => checkNodeName(name, [...path, "name"])),
         ...resolvedOnly(node.role, (role) => checkOneOf(role, NODE_ROLES, [...path, "role"])),
         ...checkLiteralPath(node.registriesPath, [...path, "registriesPath"]),
-        ...resolvedOnly(node.port, (port) => checkPort(port, [...path, "port"])),
+        ...resolvedOnly(node.port, (port) => problemAt("port-invalid", [...path, "port"], portProblem(port))),
+        ...resolvedOnly(node.host, (host) => problemAt("host-invalid", [...path, "host"], hostProblem(host))),
       ];
       const first = firstIndex.get(node.name);
       if (first !== undefined) {
@@ -251,8 +286,14 @@ export class RegistriesDelivery extends Construct {
   }
 
   protected validateSsh(): Diagnostic[] {
-    if (Token.isUnresolved(this.props.ssh.privateKey)) return [];
+    const { bastionHost, bastionPort } = this.props.ssh;
+    const hosts = [
+      ...resolvedOnly(bastionHost, (host) => problemAt("host-invalid", ["ssh", "bastionHost"], hostProblem(host))),
+      ...resolvedOnly(bastionPort, (port) => problemAt("port-invalid", ["ssh", "bastionPort"], portProblem(port))),
+    ];
+    if (Token.isUnresolved(this.props.ssh.privateKey)) return hosts;
     return [
+      ...hosts,
       errorAt(
         "secret-literal",
         ["ssh", "privateKey"],
@@ -262,7 +303,11 @@ export class RegistriesDelivery extends Construct {
   }
 
   protected validateCaCert(): Diagnostic[] {
-    return checkLiteralPath(this.props.caCert?.path, ["caCert", "path"]);
+    const content = this.props.caCert?.content;
+    return [
+      ...checkLiteralPath(this.props.caCert?.path, ["caCert", "path"]),
+      ...resolvedOnly(content, (pem) => problemAt("ca-not-certificates", ["caCert", "content"], caBundleProblem(pem))),
+    ];
   }
 
   protected validateRestartTimeout(): Diagnostic[] {
@@ -290,7 +335,7 @@ function dependOn(node: resource.Resource, previous: readonly resource.Resource[
  * synth time at thousands of nodes (npm run bench).
  */
 function inlineScript(lines: readonly string[]): string[] {
-  return [templateOf(lines.join("\n"))];
+  return [terraformString(lines.join("\n"))];
 }
 
 /**
@@ -327,9 +372,8 @@ function stagedFile(file: SharedFile, stagedPath: string, targetPath: string, re
   return { content: file.content, stagedPath, targetPath, sha256: file.sha256, restartOnChange };
 }
 
-function checkPort(port: number, path: KeyPath): Diagnostic[] {
-  if (Number.isInteger(port) && port >= 1 && port <= 65535) return [];
-  return [errorAt("port-invalid", path, `${port} is not allowed: expected a TCP port from 1 to 65535`)];
+function problemAt(code: string, path: KeyPath, problem: string | undefined): Diagnostic[] {
+  return problem ? [errorAt(code, path, problem)] : [];
 }
 
 /**
@@ -351,50 +395,4 @@ function checkLiteralPath(value: string | undefined, path: KeyPath): Diagnostic[
 /** Checks a value only when it is present and known at synth time. */
 function resolvedOnly<T>(value: T | undefined, check: (value: T) => Diagnostic[]): Diagnostic[] {
   return value === undefined || Token.isUnresolved(value) ? [] : check(value);
-}
-
-/**
- * A string whose literal text reaches the node byte for byte while its tokens stay
- * interpolations. cdktf writes plain strings unescaped, reads `${`…`}` around tokens as its own
- * escape syntax, and `Fn.rawString` turns newlines into a literal `\n`; so the template is
- * assembled here, at resolve time, from the literal fragments and the resolved tokens.
- */
-function templateOf(value: string): string {
-  return Token.isUnresolved(value)
-    ? Token.asString(new TemplateText(value))
-    : toTemplate([{ literal: value }]);
-}
-
-class TemplateText implements IResolvable {
-  readonly creationStack: string[] = [];
-
-  constructor(private readonly value: string) {}
-
-  resolve(context: IResolveContext): string {
-    const tokens = Tokenization.reverseString(this.value).tokens;
-    return toTemplate(splitAtTokens(this.value, tokens, (token) => String(context.resolve(token))));
-  }
-
-  toString(): string {
-    return Token.asString(this);
-  }
-}
-
-function splitAtTokens(
-  value: string,
-  tokens: readonly IResolvable[],
-  render: (token: IResolvable) => string,
-): TemplatePart[] {
-  const parts: TemplatePart[] = [];
-  let rest = value;
-  for (const token of tokens) {
-    const marker = token.toString();
-    const at = rest.indexOf(marker);
-    if (at < 0) throw new Error(`cannot find token ${marker} in the string it was reversed from`);
-    if (at > 0) parts.push({ literal: rest.slice(0, at) });
-    parts.push({ interpolation: render(token) });
-    rest = rest.slice(at + marker.length);
-  }
-  if (rest.length > 0) parts.push({ literal: rest });
-  return parts;
 }

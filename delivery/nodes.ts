@@ -27,9 +27,19 @@ export function siblingUnits(distribution: Distribution, role: NodeRole): string
   return NODE_ROLES.filter((other) => other !== role).map((other) => serviceUnit(distribution, other));
 }
 
+/**
+ * The directory each distribution reads its configuration from (§1), with a trailing "/": node
+ * files go under it (or under a declared extra directory, `delivery/node-paths`). One row per
+ * distribution, so a new node kind adds its own.
+ */
+export const CONFIG_DIRECTORIES: Readonly<Record<Distribution, string>> = {
+  rke2: "/etc/rancher/rke2/",
+  k3s: "/etc/rancher/k3s/",
+};
+
 /** §1: RKE2 `/etc/rancher/rke2/registries.yaml`, K3s `/etc/rancher/k3s/registries.yaml`. */
 export function defaultRegistriesPath(distribution: Distribution): string {
-  return `/etc/rancher/${distribution}/registries.yaml`;
+  return `${CONFIG_DIRECTORIES[distribution]}registries.yaml`;
 }
 
 /**

@@ -14,10 +14,37 @@ export const HARBOR_DEFAULT_PROXY_RETENTION: RetentionSettings = { daysSinceLast
 
 /** Schedules Harbor reads back by name (capitalised). */
 const NAMED_SCHEDULES = ["Hourly", "Daily", "Weekly"] as const;
-/** One cron field: `*`, `?`, a value, range or name, an optional step; comma lists of those. */
-const CRON_FIELD =
-  /^(?:\*|\?|[0-9A-Za-z]+(?:-[0-9A-Za-z]+)?)(?:\/\d+)?(?:,(?:\*|[0-9A-Za-z]+(?:-[0-9A-Za-z]+)?)(?:\/\d+)?)*$/;
-const CRON_FIELD_COUNT = 6;
+
+interface CronField {
+  readonly name: string;
+  readonly min: number;
+  readonly max: number;
+  /** Names standing for min, min+1, … (months, weekdays), case-insensitive. */
+  readonly names?: readonly string[];
+  /** `?` ("no specific value") is allowed in the day fields only. */
+  readonly question?: boolean;
+}
+
+/** Harbor's scheduler reads 6-field cron with seconds first (robfig/cron), with these ranges. */
+const CRON_FIELDS: readonly CronField[] = [
+  { name: "second", min: 0, max: 59 },
+  { name: "minute", min: 0, max: 59 },
+  { name: "hour", min: 0, max: 23 },
+  { name: "day of month", min: 1, max: 31, question: true },
+  {
+    name: "month",
+    min: 1,
+    max: 12,
+    names: ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"],
+  },
+  {
+    name: "day of week",
+    min: 0,
+    max: 6,
+    names: ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"],
+    question: true,
+  },
+];
 
 export function retentionScheduleProblem(schedule: string): string | undefined {
   if ((NAMED_SCHEDULES as readonly string[]).includes(schedule)) return undefined;
@@ -27,14 +54,44 @@ export function retentionScheduleProblem(schedule: string): string | undefined {
     return `must be written ${JSON.stringify(named)}: Harbor reads it back capitalised, so other spellings cause a permanent plan diff (harbor.md §3.6)`;
   }
   const fields = schedule.trim().split(/\s+/);
-  if (fields.length !== CRON_FIELD_COUNT) {
+  if (fields.length !== CRON_FIELDS.length) {
     return `has ${fields.length} field(s); ${allowed}`;
   }
-  const bad = fields.find((field) => !CRON_FIELD.test(field));
-  return bad === undefined ? undefined : `has an invalid cron field ${JSON.stringify(bad)}; ${allowed}`;
+  for (const [index, text] of fields.entries()) {
+    const field = CRON_FIELDS[index];
+    if (!cronFieldValid(text, field)) {
+      const names = field.names ? ` or ${field.names[0]}–${field.names[field.names.length - 1]}` : "";
+      return `has an invalid cron field ${JSON.stringify(text)} (${field.name}: ${field.min}–${field.max}${names}, \`*\`, ranges a-b, steps /n, lists a,b); ${allowed}`;
+    }
+  }
+  return undefined;
 }
 
+/** `*`, `?` (day fields), a value, a range a-b (a ≤ b), each with an optional step /n (n ≥ 1); comma lists. */
+function cronFieldValid(text: string, field: CronField): boolean {
+  return text.split(",").every((part) => {
+    const [range, step, ...rest] = part.split("/");
+    if (rest.length > 0 || (step !== undefined && !(/^[0-9]+$/.test(step) && Number(step) >= 1)))
+      return false;
+    if (range === "*" || (range === "?" && field.question)) return true;
+    const bounds = range.split("-").map((bound) => cronValue(bound, field));
+    if (bounds.length > 2 || bounds.some((bound) => bound === undefined)) return false;
+    return bounds.length === 1 || bounds[0]! <= bounds[1]!;
+  });
+}
+
+function cronValue(text: string, field: CronField): number | undefined {
+  const named = field.names?.indexOf(text.toUpperCase()) ?? -1;
+  if (named >= 0) return field.min + named;
+  if (!/^[0-9]{1,2}$/.test(text)) return undefined;
+  const value = Number(text);
+  return value >= field.min && value <= field.max ? value : undefined;
+}
+
+/** A century already means "keep forever"; the bound catches typos such as 70000 for 7. */
+export const RETENTION_DAYS_MAX = 36500;
+
 export function retentionDaysProblem(days: number): string | undefined {
-  if (Number.isInteger(days) && days >= 1) return undefined;
-  return `daysSinceLastPull ${days} is not allowed: expected a whole number of days, at least 1`;
+  if (Number.isInteger(days) && days >= 1 && days <= RETENTION_DAYS_MAX) return undefined;
+  return `daysSinceLastPull ${days} is not allowed: expected a whole number of days from 1 to ${RETENTION_DAYS_MAX}`;
 }

@@ -36,6 +36,8 @@ export function urlShapeProblem(url: string, options: { readonly root: boolean }
     return `${HTTP_URL} without user:password (credentials come from sensitive Terraform variables, never from a URL)`;
   }
   if (parsed.search || parsed.hash) return `${HTTP_URL} without query or fragment`;
+  // WHATWG URL keeps an explicit `:0`, which no server listens on.
+  if (parsed.port === "0") return `${HTTP_URL} with a port from 1 to 65535 (or none)`;
   if (options.root && parsed.pathname !== "/") {
     return (
       `${HTTP_URL} without a path (Harbor's root, e.g. https://harbor.example.com): a path in a mirror ` +

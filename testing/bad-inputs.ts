@@ -17,7 +17,15 @@ export const UPSTREAMS = "upstreams:\n  - registry: docker.io\n";
 export const VALID = HEAD + UPSTREAMS;
 
 /** Files next to the configuration that some cases name (e.g. a caCertFile that is not a PEM). */
-export const CONFIG_FIXTURES: Readonly<Record<string, string>> = { "not-a-cert.pem": "hello\n" };
+const CERTIFICATE = "-----BEGIN CERTIFICATE-----\nMIIBcertificate\n-----END CERTIFICATE-----\n";
+/** Key material the CA case must never echo. */
+export const CA_KEY_MATERIAL = "MIIEvQIBADANkeyMATERIAL";
+export const CONFIG_FIXTURES: Readonly<Record<string, string>> = {
+  "not-a-cert.pem": "hello\n",
+  "ca.pem": CERTIFICATE,
+  "ca-with-key.pem": `${CERTIFICATE}-----BEGIN PRIVATE KEY-----\n${CA_KEY_MATERIAL}\n-----END PRIVATE KEY-----\n`,
+  "ca-with-request.pem": `${CERTIFICATE}-----BEGIN CERTIFICATE REQUEST-----\nMIIBreq\n-----END CERTIFICATE REQUEST-----\n`,
+};
 
 export function writeConfigFixtures(dir: string): void {
   for (const [name, content] of Object.entries(CONFIG_FIXTURES)) writeFileSync(join(dir, name), content);
@@ -37,7 +45,21 @@ export interface InvalidConfigCase {
   readonly path: string;
   /** Text the error message must contain. */
   readonly message: string;
+  /** Text of the input that no output may show (a credential). */
+  readonly secret?: string;
+  /** The class of value rule the case belongs to, for the per-class counts. */
+  readonly kind?: ValueRuleKind;
 }
+
+/** The classes of value rules (one rule per kind of value, wherever it enters). */
+export const VALUE_RULE_KINDS = [
+  "Terraform strings",
+  "node paths",
+  "variable names",
+  "backend and CA",
+  "ranges",
+] as const;
+export type ValueRuleKind = (typeof VALUE_RULE_KINDS)[number];
 
 // prettier-ignore
 export const INVALID_CONFIG_CASES: readonly InvalidConfigCase[] = [
@@ -83,9 +105,9 @@ export const INVALID_CONFIG_CASES: readonly InvalidConfigCase[] = [
   { rule: "access is public or robot",
     yaml: VALID + "access: private #<\n",
     path: "access", message: 'must be one of `public`, `robot`; got "private"' },
-  { rule: "retention.daysSinceLastPull ≥ 1",
+  { rule: "retention.daysSinceLastPull is 1–36500",
     yaml: VALID + "retention:\n  daysSinceLastPull: 0 #<\n",
-    path: "retention.daysSinceLastPull", message: "must be an integer ≥ 1; got 0" },
+    path: "retention.daysSinceLastPull", message: "must be an integer 1–36500; got 0" },
   { rule: "retention.schedule names are capitalised (harbor.md §2.5: read-back is capitalised)",
     yaml: VALID + "retention:\n  schedule: daily #<\n",
     path: "retention.schedule", message: 'must be written "Daily"' },
@@ -139,7 +161,7 @@ export const INVALID_CONFIG_CASES: readonly InvalidConfigCase[] = [
     path: "upstreams[0].accessSecretVar", message: "must be a Terraform variable name" },
   { rule: "upstream storageQuotaGiB is -1 or ≥ 1",
     yaml: HEAD + "upstreams:\n  - registry: docker.io\n    storageQuotaGiB: 0 #<\n",
-    path: "upstreams[0].storageQuotaGiB", message: "must be -1 (unlimited) or ≥ 1; got 0" },
+    path: "upstreams[0].storageQuotaGiB", message: "0 is not allowed: expected -1 (unlimited) or a whole number of GiB from 1 to 8589934591" },
   { rule: "rewrites keys are upstream registries",
     yaml: VALID + "rewrites:\n  quay.io: #<\n    - { match: '^a/(.*)$', replace: 'b/$1' }\n",
     path: 'rewrites."quay.io"', message: "is not an upstream registry; rewrites apply to one of `docker.io`" },
@@ -160,7 +182,7 @@ export const INVALID_CONFIG_CASES: readonly InvalidConfigCase[] = [
     path: "distribution", message: "did you mean `rke2`?" },
   { rule: "node name is [a-z0-9][a-z0-9._-]*",
     yaml: VALID + "nodes:\n  - name: Server_1 #<\n    host: 192.0.2.11\n    role: server\n",
-    path: "nodes[0].name", message: "must match [a-z0-9][a-z0-9._-]*" },
+    path: "nodes[0].name", message: 'node name "Server_1" is not a stable id' },
   { rule: "node names are unique",
     yaml: VALID + "nodes:\n  - { name: n1, host: 192.0.2.11, role: server }\n  - { name: n1, host: 192.0.2.12, role: agent } #<\n",
     path: "nodes[1].name", message: '"n1" is already used by item [0]' },
@@ -227,6 +249,214 @@ export const INVALID_CONFIG_CASES: readonly InvalidConfigCase[] = [
   { rule: "the file is not empty",
     yaml: "# nothing here #<\n",
     path: "(file)", message: "the file is empty" },
+];
+
+/** A node entry with one extra line, marked. */
+const nodeWith = (line: string, distribution = "") =>
+  VALID + distribution + `nodes:\n  - name: n1\n    host: 192.0.2.11\n    role: agent\n    ${line} #<\n`;
+const withCa = (line: string) => HEAD + "  caCertFile: ./ca.pem\n" + `  ${line} #<\n` + UPSTREAMS;
+const backendWith = (type: string, lines: string) => VALID + `backend:\n  type: ${type}\n${lines}`;
+const cron = (schedule: string) => VALID + `retention:\n  schedule: "${schedule}" #<\n`;
+const upstreamWith = (line: string) => HEAD + `upstreams:\n  - registry: docker.io\n    ${line} #<\n`;
+const robotWith = (line: string) => VALID + `access: robot\nrobot:\n  ${line} #<\n`;
+const secretVar = (name: string) => upstreamWith(`accessId: bot\n    accessSecretVar: ${name}`);
+
+/**
+ * Issue 11's value rules: one rule per kind of value, applied where the value enters (this loader
+ * and the constructs alike). Cases that hold a credential name it in `secret`: no output shows it.
+ */
+// prettier-ignore
+export const VALUE_RULE_CASES: readonly InvalidConfigCase[] = [
+  // Terraform strings: a value Terraform would evaluate is refused where it cannot be literal text
+  // (the rest is escaped; __tests__/proof/terraform-strings.test.ts proves that with real Terraform).
+  { kind: "Terraform strings", rule: "node host is a host name, not a Terraform interpolation",
+    yaml: VALID + 'nodes:\n  - name: n1\n    host: ${file("/root/.ssh/id_ed25519")} #<\n    role: agent\n',
+    path: "nodes[0].host", message: "must be a host name" },
+  { kind: "Terraform strings", rule: "ssh.bastionHost is a host name, not a Terraform directive",
+    yaml: VALID + "ssh:\n  bastionHost: '%{ if true }x%{ endif }' #<\n",
+    path: "ssh.bastionHost", message: "must be a host name" },
+  { kind: "Terraform strings", rule: "node user is a Linux user name, not an interpolation",
+    yaml: nodeWith("user: ${var.x}"),
+    path: "nodes[0].user", message: "must be a Linux user name" },
+  { kind: "Terraform strings", rule: "upstream project is a Harbor name, not an interpolation",
+    yaml: upstreamWith("project: ${local.x}"),
+    path: "upstreams[0].project", message: "is not a valid Harbor name" },
+  { kind: "Terraform strings", rule: "robot name is a Harbor robot name, not an interpolation",
+    yaml: robotWith("name: ${path.cwd}"),
+    path: "robot.name", message: "robot" },
+  { kind: "Terraform strings", rule: "ssh.hostKey is base64, not a directive",
+    yaml: VALID + "ssh:\n  hostKey: 'ssh-ed25519 %{for x in y}' #<\n",
+    path: "ssh.hostKey", message: 'must be "<type> <base64 key>"' },
+  { kind: "Terraform strings", rule: "a rewrites key is a registry host, not an interpolation",
+    yaml: VALID + "rewrites:\n  ${x}: #<\n    - { match: '^a/(.*)$', replace: 'b/$1' }\n",
+    path: 'rewrites."${x}"', message: "must be a bare registry host" },
+
+  // Node paths (the files harbor-mirror replaces as root on every node).
+  { kind: "node paths", rule: "registriesPath is not a system file",
+    yaml: nodeWith("registriesPath: /etc/passwd"),
+    path: "nodes[0].registriesPath", message: '"/etc/passwd" is not allowed: node files go under /etc/rancher/rke2/' },
+  { kind: "node paths", rule: "registriesPath is not inside the node's staging directory",
+    yaml: nodeWith("registriesPath: /tmp/harbor-mirror-n1/registries.yaml"),
+    path: "nodes[0].registriesPath", message: "is inside the node's staging directory /tmp/harbor-mirror-n1/" },
+  { kind: "node paths", rule: "registriesPath is not a path of the other distribution (rke2)",
+    yaml: nodeWith("registriesPath: /etc/rancher/k3s/registries.yaml"),
+    path: "nodes[0].registriesPath", message: "is a path of k3s, but the distribution is rke2" },
+  { kind: "node paths", rule: "registriesPath is not a path of the other distribution (k3s)",
+    yaml: nodeWith("registriesPath: /etc/rancher/rke2/registries.yaml", "distribution: k3s\n"),
+    path: "nodes[0].registriesPath", message: "is a path of rke2, but the distribution is k3s" },
+  { kind: "node paths", rule: "registriesPath is not the distribution's own config file",
+    yaml: nodeWith("registriesPath: /etc/rancher/rke2/config.yaml"),
+    path: "nodes[0].registriesPath", message: "is rke2's own file" },
+  { kind: "node paths", rule: "registriesPath outside the configuration directory needs extraNodeDirectories",
+    yaml: nodeWith("registriesPath: /opt/rke2/registries.yaml"),
+    path: "nodes[0].registriesPath", message: "or under a directory declared in extraNodeDirectories" },
+  { kind: "node paths", rule: "the CA path and registriesPath differ",
+    yaml: HEAD + "  caCertFile: ./ca.pem\n" + UPSTREAMS + "nodes:\n  - name: n1\n    host: 192.0.2.11\n    role: agent\n" +
+      "    registriesPath: /etc/rancher/rke2/harbor-ca.pem #<\n",
+    path: "nodes[0].registriesPath", message: "is also the CA certificate's path" },
+  { kind: "node paths", rule: "caCertNodePath is not a system file",
+    yaml: withCa("caCertNodePath: /etc/ssl/certs/ca-certificates.crt") + "nodes:\n  - { name: n1, host: 192.0.2.11, role: agent }\n",
+    path: "harbor.caCertNodePath", message: '"/etc/ssl/certs/ca-certificates.crt" is not allowed' },
+  { kind: "node paths", rule: "extraNodeDirectories is not a system directory",
+    yaml: VALID + "extraNodeDirectories:\n  - /etc/ #<\n",
+    path: "extraNodeDirectories[0]", message: "is inside the system directory /etc/" },
+  { kind: "node paths", rule: "extraNodeDirectories is not inside /usr",
+    yaml: VALID + "extraNodeDirectories:\n  - /usr/local/rke2 #<\n",
+    path: "extraNodeDirectories[0]", message: "is inside the system directory /usr/" },
+  { kind: "node paths", rule: "extraNodeDirectories is not a top-level directory",
+    yaml: VALID + "extraNodeDirectories:\n  - /opt/ #<\n",
+    path: "extraNodeDirectories[0]", message: "is a top-level directory" },
+  { kind: "node paths", rule: "extraNodeDirectories is absolute",
+    yaml: VALID + "extraNodeDirectories:\n  - opt/rke2 #<\n",
+    path: "extraNodeDirectories[0]", message: "expected an absolute directory path" },
+
+  // Variable names: one registry of Terraform variables per stack.
+  { kind: "variable names", rule: "accessSecretVar is not the built-in harbor_password",
+    yaml: secretVar("harbor_password"),
+    path: "upstreams[0].accessSecretVar", message: "is already harbor-mirror's built-in variable for the Harbor admin password" },
+  { kind: "variable names", rule: "ssh.privateKeyVar is not the built-in harbor_username",
+    yaml: VALID + "ssh:\n  privateKeyVar: harbor_username #<\n",
+    path: "ssh.privateKeyVar", message: "is already harbor-mirror's built-in variable" },
+  { kind: "variable names", rule: "robot.secretVar is not the SSH key's variable",
+    yaml: robotWith("secretVar: ssh_private_key"),
+    path: "robot.secretVar", message: "is already named by ssh.privateKeyVar for the nodes' SSH private key" },
+  { kind: "variable names", rule: "one variable does not hold an upstream's and the robot's secret",
+    yaml: HEAD + "upstreams:\n  - registry: docker.io\n    accessId: bot\n    accessSecretVar: shared\n" +
+      "access: robot\nrobot:\n  secretVar: shared #<\n",
+    path: "robot.secretVar", message: "it cannot also hold the pull robot's secret" },
+  { kind: "variable names", rule: "a variable is not called count (Terraform reserved)",
+    yaml: secretVar("count"), path: "upstreams[0].accessSecretVar", message: "is reserved by Terraform" },
+  { kind: "variable names", rule: "a variable is not called depends_on (Terraform reserved)",
+    yaml: VALID + "ssh:\n  privateKeyVar: depends_on #<\n",
+    path: "ssh.privateKeyVar", message: "is reserved by Terraform" },
+  { kind: "variable names", rule: "a variable is not called for_each (Terraform reserved)",
+    yaml: robotWith("secretVar: for_each"), path: "robot.secretVar", message: "is reserved by Terraform" },
+  { kind: "variable names", rule: "a GitHub token is not a variable name (never echoed)",
+    yaml: secretVar("ghp_R4nd0mT0kenV4lue1234567890abcd"), secret: "ghp_R4nd0mT0kenV4lue1234567890abcd",
+    path: "upstreams[0].accessSecretVar", message: "looks like a credential (not shown), not a variable name" },
+  { kind: "variable names", rule: "a Docker Hub token is not a variable name (never echoed)",
+    yaml: VALID + "ssh:\n  privateKeyVar: dckr_pat_Zx81kQm2 #<\n", secret: "dckr_pat_Zx81kQm2",
+    path: "ssh.privateKeyVar", message: "looks like a credential (not shown)" },
+  { kind: "variable names", rule: "a random secret is not a variable name (never echoed)",
+    yaml: robotWith("secretVar: Qm9vZ2llV29vZ2llMjAyNnNlY3JldA"), secret: "Qm9vZ2llV29vZ2llMjAyNnNlY3JldA",
+    path: "robot.secretVar", message: "looks like a credential (not shown)" },
+  { kind: "variable names", rule: "a variable name is an identifier, not an interpolation",
+    yaml: secretVar("${var.x}"), path: "upstreams[0].accessSecretVar", message: "must be a Terraform variable name" },
+
+  // Backend and CA: no credential reaches cdk.tf.json, no key reaches the nodes.
+  { kind: "backend and CA", rule: "pg connStr holds no password= (libpq key=value form)",
+    yaml: backendWith("pg", "  connStr: host=db user=tf password=hunter22 #<\n"), secret: "hunter22",
+    path: "backend.connStr", message: "holds a credential in its connection string (not shown)" },
+  { kind: "backend and CA", rule: "pg connStr holds no password in its URL query",
+    yaml: backendWith("pg", "  connStr: postgres://db.example/state?sslmode=require&password=hunter23 #<\n"), secret: "hunter23",
+    path: "backend.connStr", message: "holds a credential in its URL's query (not shown)" },
+  { kind: "backend and CA", rule: "no credentials in a nested backend URL",
+    yaml: backendWith("s3", "  bucket: state\n  key: hm\n  endpoints:\n    s3: https://minio:s3kr1t@minio.example.com #<\n"), secret: "s3kr1t",
+    path: "backend.endpoints.s3", message: "holds credentials in its URL (not shown)" },
+  { kind: "backend and CA", rule: "no credentials in a backend list",
+    yaml: backendWith("s3", "  bucket: state\n  key: hm\n  sharedConfigFiles:\n    - ./aws.conf\n    - https://u:l1stpw@files.example.com/aws.conf #<\n"), secret: "l1stpw",
+    path: "backend.sharedConfigFiles[1]", message: "holds credentials in its URL (not shown)" },
+  { kind: "backend and CA", rule: "no sseCustomerKey in the file",
+    yaml: backendWith("s3", "  bucket: state\n  key: hm\n  sseCustomerKey: c3NlLWtleQ== #<\n"), secret: "c3NlLWtleQ==",
+    path: "backend.sseCustomerKey", message: "looks like a credential" },
+  { kind: "backend and CA", rule: "no accessKey in the file",
+    yaml: backendWith("s3", "  bucket: state\n  key: hm\n  accessKey: AKIAEXAMPLEKEY123456 #<\n"), secret: "AKIAEXAMPLEKEY123456",
+    path: "backend.accessKey", message: "looks like a credential" },
+  { kind: "backend and CA", rule: "unknown s3 backend key, with did-you-mean",
+    yaml: backendWith("s3", "  bucekt: state #<\n  key: hm\n"),
+    path: "backend.bucekt", message: "unknown key `bucekt` for this backend; did you mean `bucket`?" },
+  { kind: "backend and CA", rule: "unknown local backend key, with did-you-mean",
+    yaml: backendWith("local", "  paht: ./state.tfstate #<\n"),
+    path: "backend.paht", message: "did you mean `path`?" },
+  { kind: "backend and CA", rule: "unknown nested backend key, with did-you-mean",
+    yaml: backendWith("remote", "  organization: acme\n  workspaces:\n    nmae: mirror #<\n"),
+    path: "backend.workspaces.nmae", message: "did you mean `name`?" },
+  { kind: "backend and CA", rule: "a CA file holds no private key (never echoed)",
+    yaml: HEAD + "  caCertFile: ./ca-with-key.pem #<\n" + UPSTREAMS, secret: CA_KEY_MATERIAL,
+    path: "harbor.caCertFile", message: "holds a private key (not shown): a CA file must hold certificates only" },
+  { kind: "backend and CA", rule: "a CA file holds certificates only",
+    yaml: HEAD + "  caCertFile: ./ca-with-request.pem #<\n" + UPSTREAMS,
+    path: "harbor.caCertFile", message: "holds a CERTIFICATE REQUEST block" },
+
+  // Ranges.
+  { kind: "ranges", rule: "retention cron: second 0–59", yaml: cron("60 0 3 * * *"),
+    path: "retention.schedule", message: 'invalid cron field "60" (second: 0–59' },
+  { kind: "ranges", rule: "retention cron: hour 0–23", yaml: cron("0 0 24 * * *"),
+    path: "retention.schedule", message: 'invalid cron field "24" (hour: 0–23' },
+  { kind: "ranges", rule: "retention cron: day of month 1–31", yaml: cron("0 0 3 0 * *"),
+    path: "retention.schedule", message: 'invalid cron field "0" (day of month: 1–31' },
+  { kind: "ranges", rule: "retention cron: month 1–12", yaml: cron("0 0 3 * 13 *"),
+    path: "retention.schedule", message: 'invalid cron field "13" (month: 1–12' },
+  { kind: "ranges", rule: "retention cron: day of week 0–6", yaml: cron("0 0 3 * * 7"),
+    path: "retention.schedule", message: 'invalid cron field "7" (day of week: 0–6' },
+  { kind: "ranges", rule: "retention cron: a range runs upwards", yaml: cron("0 0 5-3 * * *"),
+    path: "retention.schedule", message: 'invalid cron field "5-3"' },
+  { kind: "ranges", rule: "retention cron: a step is at least 1", yaml: cron("*/0 * * * * *"),
+    path: "retention.schedule", message: 'invalid cron field "*/0"' },
+  { kind: "ranges", rule: "retention days: at most 36500",
+    yaml: VALID + "retention:\n  daysSinceLastPull: 36501 #<\n",
+    path: "retention.daysSinceLastPull", message: "must be an integer 1–36500; got 36501" },
+  { kind: "ranges", rule: "retention days: a whole number",
+    yaml: VALID + "retention:\n  daysSinceLastPull: 1.5 #<\n",
+    path: "retention.daysSinceLastPull", message: "must be an integer (written without quotes); got 1.5" },
+  { kind: "ranges", rule: "storage quota: no fraction to round",
+    yaml: upstreamWith("storageQuotaGiB: 2.5"),
+    path: "upstreams[0].storageQuotaGiB", message: "must be an integer (written without quotes); got 2.5" },
+  { kind: "ranges", rule: "storage quota: GiB × 2^30 fits Harbor's 64-bit byte count",
+    yaml: upstreamWith("storageQuotaGiB: 8589934592"),
+    path: "upstreams[0].storageQuotaGiB", message: "8589934592 is not allowed: expected -1 (unlimited) or a whole number of GiB from 1 to 8589934591" },
+  { kind: "ranges", rule: "storage quota: no integer beyond 2^53 (YAML rounds it)",
+    yaml: upstreamWith("storageQuotaGiB: 9007199254740993"),
+    path: "upstreams[0].storageQuotaGiB", message: "(beyond, the number read is not the number written)" },
+  { kind: "ranges", rule: "proxy speed: no fraction to round",
+    yaml: upstreamWith("proxySpeedKb: 0.5"),
+    path: "upstreams[0].proxySpeedKb", message: "must be an integer (written without quotes); got 0.5" },
+  { kind: "ranges", rule: "node port: not 0",
+    yaml: nodeWith("port: 0"), path: "nodes[0].port", message: "must be an integer 1–65535; got 0" },
+  { kind: "ranges", rule: "ssh.bastionPort: not 0",
+    yaml: VALID + "ssh:\n  bastionHost: 198.51.100.5\n  bastionPort: 0 #<\n",
+    path: "ssh.bastionPort", message: "must be an integer 1–65535; got 0" },
+  { kind: "ranges", rule: "harbor.url: no port 0",
+    yaml: "version: 1\nharbor:\n  url: https://harbor.example.com:0 #<\n" + UPSTREAMS,
+    path: "harbor.url", message: "with a port from 1 to 65535" },
+  { kind: "ranges", rule: "upstream endpointUrl: no port 0",
+    yaml: upstreamWith("endpointUrl: https://mirror.example.com:0/v2"),
+    path: "upstreams[0].endpointUrl", message: "with a port from 1 to 65535" },
+  { kind: "ranges", rule: "upstream registry: no port 0",
+    yaml: HEAD + "upstreams:\n  - registry: registry.example.com:0 #<\n",
+    path: "upstreams[0].registry", message: "the port must be 1–65535" },
+  { kind: "ranges", rule: "node name: fits a directory name",
+    yaml: VALID + `nodes:\n  - name: ${"n".repeat(242)} #<\n    host: 192.0.2.11\n    role: agent\n`,
+    path: "nodes[0].name", message: "node name of 242 characters is too long: at most 241" },
+  { kind: "ranges", rule: "node host: a DNS label has at most 63 characters",
+    yaml: VALID + `nodes:\n  - name: n1\n    host: ${"a".repeat(64)}.example.com #<\n    role: agent\n`,
+    path: "nodes[0].host", message: "at most 63 characters each" },
+  { kind: "ranges", rule: "node host: a label does not start with a hyphen",
+    yaml: VALID + "nodes:\n  - name: n1\n    host: -node.example.com #<\n    role: agent\n",
+    path: "nodes[0].host", message: "must be a host name" },
+  { kind: "ranges", rule: "node host: no empty label",
+    yaml: VALID + "nodes:\n  - name: n1\n    host: node..example.com #<\n    role: agent\n",
+    path: "nodes[0].host", message: "must be a host name" },
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -500,16 +730,21 @@ export interface BadInput {
   readonly message: string | RegExp;
   /** Code the diagnostic must carry (registries.yaml cases name one). */
   readonly code?: string;
+  /** Text of the input no output may show. */
+  readonly secret?: string;
+  readonly kind?: ValueRuleKind;
 }
 
 export const BAD_INPUTS: readonly BadInput[] = [
-  ...INVALID_CONFIG_CASES.map((item): BadInput => ({
+  ...[...INVALID_CONFIG_CASES, ...VALUE_RULE_CASES].map((item): BadInput => ({
     file: "harbor-mirror.yaml",
     name: item.rule,
     text: item.yaml,
     path: item.path,
     line: markedLine(item.yaml),
     message: item.message,
+    secret: item.secret,
+    kind: item.kind,
   })),
   ...INVALID_REGISTRIES_CASES.map((item): BadInput => ({ file: "registries.yaml", ...item })),
 ];

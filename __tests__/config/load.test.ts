@@ -46,6 +46,7 @@ describe("defaults (config.md: every key not required has a documented default)"
       rewrites: {},
       distribution: "rke2",
       nodes: [],
+      extraNodeDirectories: [],
       ssh: { privateKeyVar: "ssh_private_key" },
       rollout: { strategy: "rolling", batchSize: 1 },
       backend: { type: "local", options: {} },
@@ -76,7 +77,7 @@ describe("defaults (config.md: every key not required has a documented default)"
       MINIMAL.replace("  - registry: docker.io\n", "") +
       "  - registry: quay.io\n    project: quay\n    provider: docker-registry\n    endpointUrl: https://quay.io/\n" +
       "nodes:\n  - { name: n1, host: node1.example.com, role: server, user: admin, port: 2222," +
-      " registriesPath: /opt/registries.yaml }\n";
+      " registriesPath: /opt/rke2/registries.yaml }\nextraNodeDirectories: [/opt/rke2/]\n";
     const { config } = parseConfig(yaml);
     expect(config.upstreams[0]).toMatchObject({
       project: "quay",
@@ -89,7 +90,7 @@ describe("defaults (config.md: every key not required has a documented default)"
       role: "server",
       user: "admin",
       port: 2222,
-      registriesPath: "/opt/registries.yaml",
+      registriesPath: "/opt/rke2/registries.yaml",
     });
   });
 

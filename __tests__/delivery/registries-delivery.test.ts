@@ -13,6 +13,7 @@ import {
 import { RolloutStrategy } from "../../constructs/rollout-strategy";
 import { StackJson, TemplateEvaluator } from "../../testing/terraform-replay";
 
+const CA_PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
 const GOOD_NODE: DeliveryNode = { name: "server-1", host: "192.0.2.11", role: "server" };
 
 function build(overrides: Partial<RegistriesDeliveryProps> = {}, literalKey = false) {
@@ -56,7 +57,7 @@ describe("RegistriesDelivery validation", () => {
     ],
     [
       "fails for a CA path with shell metacharacters",
-      { caCert: { content: "PEM", path: "/etc/ca;reboot" } },
+      { caCert: { content: CA_PEM, path: "/etc/ca;reboot" } },
       'caCert.path: "/etc/ca;reboot" is not allowed',
     ],
     [
@@ -106,7 +107,7 @@ describe("RegistriesDelivery validation", () => {
         },
       ],
       caCert: {
-        content: "PEM",
+        content: CA_PEM,
         path: caPathIsToken ? variable("path").stringValue : "/etc/rancher/rke2/ca.pem",
       },
       ssh: { privateKey: variable("ssh_private_key").stringValue },

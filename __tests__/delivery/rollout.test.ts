@@ -157,7 +157,10 @@ describe("RegistriesDelivery addresses and triggers", () => {
 
   test("triggers hold hashes, path, unit and host: no content, no secret", () => {
     const { resources } = synth(NODES, {
-      caCert: { content: "PEM", path: "/etc/rancher/rke2/harbor-ca.pem" },
+      caCert: {
+        content: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+        path: "/etc/rancher/rke2/harbor-ca.pem",
+      },
     });
     for (const { triggers } of Object.values(resources)) {
       expect(Object.keys(triggers).sort()).toEqual([

@@ -76,6 +76,11 @@ function synthDelivery(props: PropsWithoutSsh, secretSuffix = false): StackJson 
   const secret = () => new TerraformVariable(stack, "robot_secret", { type: "string", sensitive: true });
   const content = secretSuffix ? `${props.content}${secret().stringValue}` : props.content;
   new RegistriesDelivery(stack, "Delivery", {
+    // The "nodes" are this machine: their files live in the test's temporary tree, declared here.
+    extraNodeDirectories: [
+      ...props.nodes.map((node) => dirname(node.registriesPath!)),
+      ...(props.caCert ? [dirname(props.caCert.path)] : []),
+    ],
     ...props,
     content,
     ssh: { ...props.ssh, privateKey: key.stringValue },

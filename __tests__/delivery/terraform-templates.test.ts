@@ -22,7 +22,7 @@ function synthesize(): StackJson & { resource: { null_resource: Record<string, R
   new RegistriesDelivery(stack, "Delivery", {
     content: `${TRICKY}${robot.stringValue}"\n`,
     caCert: {
-      content: "-----BEGIN CERTIFICATE-----\n${not-a-template}\n",
+      content: "-----BEGIN CERTIFICATE-----\n${not-a-template}\n-----END CERTIFICATE-----\n",
       path: "/etc/rancher/rke2/harbor-ca.pem",
     },
     nodes: [

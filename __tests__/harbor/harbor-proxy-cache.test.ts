@@ -111,7 +111,9 @@ describe("HarborProxyCache: the walk-through (config.md, Harbor https://harbor.k
     expect(policies.map((policy) => policy.scope).sort()).toEqual(projectIds.sort());
     for (const policy of policies) {
       expect(policy.schedule).toBe("Daily");
-      expect(policy.rule).toEqual([{ n_days_since_last_pull: 7, repo_matching: "**", tag_matching: "**" }]);
+      expect(policy.rule).toEqual([
+        { n_days_since_last_pull: 7, repo_matching: "**", tag_matching: "**", untagged_artifacts: true },
+      ]);
     }
   });
 
@@ -297,7 +299,10 @@ describe("HarborProxyCache: settings per upstream", () => {
       proxy_speed_kb: 2048,
       proxy_cache_local_on_not_found: true,
     });
-    expect(warningsOf(cache)).toEqual([expect.stringContaining("Harbor 2.15.1")]);
+    expect(warningsOf(cache)).toEqual([
+      expect.stringContaining("once the cache holds 100 GiB Harbor rejects further pulls"),
+      expect.stringContaining("Harbor 2.15.1"),
+    ]);
   });
 
   it("overrides provider type and endpoint, and warns about quay on Harbor 2.14+ by default", () => {
@@ -599,7 +604,17 @@ describe("HarborProxyCache: invalid input fails with a message naming the key, t
       rule: "storage quota: -1 or positive",
       props: () => ({ upstreams: hub({ storageQuotaGiB: 0 }) }),
       message:
-        /storageQuotaGiB: 0 is not allowed: expected -1 \(unlimited\) or a positive whole number of GiB/,
+        /storageQuotaGiB: 0 is not allowed: expected -1 \(unlimited\) or a whole number of GiB from 1 to 8589934591/,
+    },
+    {
+      rule: "storage quota: GiB × 2^30 fits Harbor's 64-bit byte count (harbor.md §2.3)",
+      props: () => ({ upstreams: hub({ storageQuotaGiB: 2 ** 33 }) }),
+      message: /storageQuotaGiB: 8589934592 is not allowed/,
+    },
+    {
+      rule: "storage quota: no fraction the provider would round",
+      props: () => ({ upstreams: hub({ storageQuotaGiB: 0.5 }) }),
+      message: /storageQuotaGiB: 0\.5 is not allowed/,
     },
     {
       rule: "proxy speed: -1 or positive",

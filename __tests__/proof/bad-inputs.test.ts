@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildApp } from "../../app/build";
 import { ValidationError } from "../../registries/diagnostics";
-import { BAD_INPUTS, writeConfigFixtures, type BadInput } from "../../testing/bad-inputs";
+import { BAD_INPUTS, VALUE_RULE_KINDS, writeConfigFixtures, type BadInput } from "../../testing/bad-inputs";
 import { filesUnder } from "../../testing/config-variants";
 import { runCli, runSynth } from "../../testing/run-app";
 import { BAD_INPUTS_DOC_PATH, generatedBadInputsDoc, producedErrors } from "../../scripts/gen-bad-inputs-doc";
@@ -66,6 +66,11 @@ function rejectionOf(build: () => unknown): string {
   throw new Error("expected a ValidationError");
 }
 
+/** A case holding a credential: no output shows it (the marked line names the key instead). */
+function expectRedacted(output: string, input: BadInput): void {
+  if (input.secret !== undefined) expect(output).not.toContain(input.secret);
+}
+
 function matches(text: string, message: string | RegExp): boolean {
   return typeof message === "string" ? text.includes(message) : message.test(text);
 }
@@ -83,6 +88,10 @@ describe("the bad-input catalogue", () => {
     expect(CONFIG_CASES.filter((input) => input.viaChild).length).toBeGreaterThanOrEqual(10);
   });
 
+  it.each(VALUE_RULE_KINDS)("holds cases of the value rule class: %s", (kind) => {
+    expect(BAD_INPUTS.filter((input) => input.kind === kind).length).toBeGreaterThanOrEqual(5);
+  });
+
   it("names every case once (the name is the rule it breaks)", () => {
     const names = BAD_INPUTS.map((input) => `${input.file}: ${input.name}`);
     expect(new Set(names).size).toBe(names.length);
@@ -97,6 +106,7 @@ describe("harbor-mirror.yaml: the app rejects it, names the line, writes nothing
     expect(result.status).toBe(1);
     expect(reportedError(result.stderr, input)).toBeDefined();
     expect(result.stdout).not.toContain("review:");
+    expectRedacted(`${result.stdout}${result.stderr}`, input);
     expect(writtenFiles(outdir)).toEqual([]);
   });
 
@@ -105,12 +115,9 @@ describe("harbor-mirror.yaml: the app rejects it, names the line, writes nothing
     (input) => {
       const { dir, file } = caseDirectory(input);
       const outdir = join(dir, "cdktf.out");
-      expect(
-        reportedError(
-          rejectionOf(() => buildApp({ configPath: file, outdir })),
-          input,
-        ),
-      ).toBeDefined();
+      const rejection = rejectionOf(() => buildApp({ configPath: file, outdir }));
+      expect(reportedError(rejection, input)).toBeDefined();
+      expectRedacted(rejection, input);
       expect(writtenFiles(outdir)).toEqual([]);
     },
   );
@@ -147,6 +154,14 @@ describe("docs/bad-inputs.md", () => {
   it("shows every case with the error it produces", () => {
     const page = readFileSync(BAD_INPUTS_DOC_PATH, "utf8");
     for (const input of BAD_INPUTS) expect(reportedError(page, input)).toBeDefined();
+  });
+
+  it("shows no credential in the errors (only in the inputs, where the user wrote them)", () => {
+    const errors = BAD_INPUTS.filter((input) => input.secret !== undefined).flatMap((input) =>
+      producedErrors(input, root),
+    );
+    for (const input of BAD_INPUTS.filter((item) => item.secret !== undefined))
+      expect(errors.join("\n")).not.toContain(input.secret);
   });
 });
 

@@ -41,6 +41,7 @@ function richConfig(): ConfigObject {
       ...nodes,
       { name: "agent-3", host: "192.0.2.23", role: "agent", registriesPath: "/opt/rke2/registries.yaml" },
     ],
+    extraNodeDirectories: ["/opt/rke2/"],
   };
 }
 

@@ -189,6 +189,7 @@ function contentByTerraform(binary: string, stack: TfJson): string {
         config: {
           ...config,
           nodes: [node],
+          extraNodeDirectories: [path.dirname(nodePath)],
           ssh: { privateKeyVar: "ssh_private_key", hostKey: sshd.hostPublicKey },
         },
         nodePath,
