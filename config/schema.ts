@@ -538,8 +538,14 @@ const rootRules: readonly Rule<Root>[] = [
           extraDirectories: config.extraNodeDirectories,
           nodeName: node.name,
         };
-        const keys = { registriesPath: ["nodes", index, "registriesPath"], caPath: ["harbor", "caCertNodePath"] };
-        const files = { registriesPath: node.registriesPath ?? defaultRegistriesPath(config.distribution), caPath };
+        const keys = {
+          registriesPath: ["nodes", index, "registriesPath"],
+          caPath: ["harbor", "caCertNodePath"],
+        };
+        const files = {
+          registriesPath: node.registriesPath ?? defaultRegistriesPath(config.distribution),
+          caPath,
+        };
         for (const diagnostic of checkNodeFiles(files, context, keys)) {
           // The CA path is one for all nodes: reported once.
           if (diagnostic.keyPath === keys.caPath && seen.has(diagnostic.message)) continue;

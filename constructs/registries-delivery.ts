@@ -288,8 +288,12 @@ export class RegistriesDelivery extends Construct {
   protected validateSsh(): Diagnostic[] {
     const { bastionHost, bastionPort } = this.props.ssh;
     const hosts = [
-      ...resolvedOnly(bastionHost, (host) => problemAt("host-invalid", ["ssh", "bastionHost"], hostProblem(host))),
-      ...resolvedOnly(bastionPort, (port) => problemAt("port-invalid", ["ssh", "bastionPort"], portProblem(port))),
+      ...resolvedOnly(bastionHost, (host) =>
+        problemAt("host-invalid", ["ssh", "bastionHost"], hostProblem(host)),
+      ),
+      ...resolvedOnly(bastionPort, (port) =>
+        problemAt("port-invalid", ["ssh", "bastionPort"], portProblem(port)),
+      ),
     ];
     if (Token.isUnresolved(this.props.ssh.privateKey)) return hosts;
     return [
@@ -306,7 +310,9 @@ export class RegistriesDelivery extends Construct {
     const content = this.props.caCert?.content;
     return [
       ...checkLiteralPath(this.props.caCert?.path, ["caCert", "path"]),
-      ...resolvedOnly(content, (pem) => problemAt("ca-not-certificates", ["caCert", "content"], caBundleProblem(pem))),
+      ...resolvedOnly(content, (pem) =>
+        problemAt("ca-not-certificates", ["caCert", "content"], caBundleProblem(pem)),
+      ),
     ];
   }
 

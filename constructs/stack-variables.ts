@@ -5,7 +5,7 @@
  */
 import { TerraformStack } from "cdktf";
 import { IConstruct } from "constructs";
-import { ValidationError } from "../registries/diagnostics";
+import { throwIfErrors } from "../registries/diagnostics";
 import { checkVariableUses, type VariableUse } from "../delivery/terraform-variables";
 
 const usesByStack = new WeakMap<TerraformStack, VariableUse[]>();
@@ -15,7 +15,6 @@ export function claimVariable(scope: IConstruct, use: VariableUse): void {
   const stack = TerraformStack.of(scope);
   const uses = usesByStack.get(stack) ?? [];
   // The uses recorded so far were valid, so every problem found is about this one.
-  const problems = checkVariableUses([...uses, use]);
-  if (problems.length > 0) throw new ValidationError(problems);
+  throwIfErrors(checkVariableUses([...uses, use]), scope.node.path);
   usesByStack.set(stack, [...uses, use]);
 }

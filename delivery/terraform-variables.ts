@@ -101,7 +101,8 @@ export function checkVariableUses(uses: readonly VariableUse[]): Diagnostic[] {
 }
 
 function roleConflict(use: VariableUse, first: VariableUse): Diagnostic {
-  const where = first.path.length === 0 ? "harbor-mirror's built-in variable" : `named by ${formatPath(first.path)}`;
+  const where =
+    first.path.length === 0 ? "harbor-mirror's built-in variable" : `named by ${formatPath(first.path)}`;
   return errorAt(
     "variable-name-conflict",
     use.path,
