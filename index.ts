@@ -3,6 +3,7 @@
  * with their props types, and the pure registries.yaml domain people use next to a stack.
  * Everything else is internal; the package's `exports` allows no deep imports.
  */
+export * from "./constructs/containerd-hosts";
 export * from "./constructs/harbor-mirror";
 export * from "./constructs/harbor-provider";
 export * from "./constructs/harbor-proxy-cache";
@@ -24,10 +25,20 @@ export type {
   RegistryTls,
 } from "./registries/model";
 export { compileRegistriesSpec } from "./registries/compile-rules";
+export {
+  configPathSnippet,
+  readContainerdHostsDir,
+  renderContainerdHosts,
+  DEFAULT_HOSTS_DIR,
+  type ContainerdHostsOptions,
+  type HostsTomlFile,
+  type RenderedContainerdHosts,
+} from "./registries/containerd-hosts";
 export { parseRegistriesYaml } from "./registries/parse";
 export { renderRegistriesFile, renderRegistriesSpec, type RenderedRegistries } from "./registries/render";
 export {
   resolveImage,
+  resolveOnHosts,
   type ResolveAttempt,
   type ResolveOptions,
   type ResolveResult,

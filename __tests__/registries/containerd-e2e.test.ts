@@ -12,8 +12,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { Testing, TerraformStack } from "cdktf";
+import { ContainerdHosts } from "../../constructs/containerd-hosts";
 import { HarborProxyCache } from "../../constructs/harbor-proxy-cache";
-import { renderContainerdHosts } from "../../registries/containerd-hosts";
 import {
   buildImage,
   containerdE2eBlocker,
@@ -44,9 +44,11 @@ function renderHostsDir(hostsDir: string, harborUrl: string, caFile?: string): v
     upstreams: [{ registry: "docker.io" }],
     caCertNodePath: caFile,
   });
-  for (const file of renderContainerdHosts(cache.registriesSpec, { hostsDir }).files) {
+  const hosts = new ContainerdHosts(stack, "Hosts", { spec: cache.registriesSpec, hostsDir });
+  for (const file of hosts.files) {
     mkdirSync(dirname(file.path), { recursive: true });
-    writeFileSync(file.path, file.text, { mode: 0o600 });
+    // A literal Harbor URL: the Terraform string is the file's text itself.
+    writeFileSync(file.path, file.content, { mode: 0o600 });
   }
 }
 
