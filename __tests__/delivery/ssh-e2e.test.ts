@@ -117,6 +117,12 @@ function expectStatuses(results: Map<string, ReplayResult>, expected: Record<str
   }
 }
 
+/** Like `expectStatuses` for one node, addressed by its name alone; its output is shown on failure. */
+function expectStatus(results: Map<string, ReplayResult>, nodeName: string, expected: string): void {
+  const { status, log } = resultOf(results, nodeName);
+  expect({ status, log }).toEqual({ status: expected, log });
+}
+
 function resultOf<T>(results: Map<string, T>, nodeName: string): T {
   return [...results].find(([address]) => address.includes(`Node-${nodeName}-${RUN}_`))![1];
 }
@@ -361,7 +367,7 @@ const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8);
 
         const results = await replayApply(synthDelivery({ content: TRICKY, nodes: [node] }), variables);
 
-        expectStatuses(results, { "null_resource.Delivery_Node-server-1": "failed" });
+        expectStatus(results, "server-1", "failed");
         expect(resultOf(results, "server-1").log).toContain(
           `${node.registriesPath} is a symbolic link (to ${managed}): refusing to replace or follow it`,
         );
@@ -395,7 +401,7 @@ const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8);
               variables,
             );
 
-            expectStatuses(results, { "null_resource.Delivery_Node-server-1": "failed" });
+            expectStatus(results, "server-1", "failed");
             const log = resultOf(results, "server-1").log;
             expect(log).toContain(`disk full: cannot write ${node.registriesPath} (`);
             expect(log).toContain("No space left on device");
@@ -449,7 +455,7 @@ const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8);
             variables,
           );
 
-          expectStatuses(results, { "null_resource.Delivery_Node-server-1": "created" });
+          expectStatus(results, "server-1", "created");
           expect(resultOf(results, "server-1").log).toContain(
             "rke2-server is not installed yet: nothing restarted; RKE2/K3s reads the files when rke2-server first starts",
           );
@@ -471,7 +477,7 @@ const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8);
         try {
           const results = await replayApply(synthDelivery({ content: TRICKY, nodes: [node] }), variables);
 
-          expectStatuses(results, { "null_resource.Delivery_Node-agent-1": "failed" });
+          expectStatus(results, "agent-1", "failed");
           expect(resultOf(results, "agent-1").log).toContain(
             "unit not found: rke2-agent is not installed on this node, but rke2-server is",
           );
@@ -490,7 +496,7 @@ const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8);
 
         const results = await replayApply(synthDelivery({ content: TRICKY, nodes: [node] }), variables);
 
-        expectStatuses(results, { "null_resource.Delivery_Node-server-1": "failed" });
+        expectStatus(results, "server-1", "failed");
         const log = resultOf(results, "server-1").log;
         expect(log).toContain("systemctl missing: rke2-server is restarted through systemd");
         expect(log).not.toContain("did not become active");
