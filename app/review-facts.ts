@@ -10,7 +10,8 @@ import { registry, retentionPolicy, robotAccount } from "../.gen/providers/harbo
 import type { HarborMirror } from "../constructs/harbor-mirror";
 import type { HarborProxyCache } from "../constructs/harbor-proxy-cache";
 import type { NodeTarget } from "../constructs/registries-delivery";
-import type { OrderedMirror } from "../registries/model";
+import { standInEndpoint, type ApplyTimeHost, type OrderedMirror } from "../registries/model";
+import { applyTimePlaceholder } from "../registries/render";
 import {
   backendIdentity,
   naturalSort,
@@ -44,7 +45,11 @@ export function reviewFactsOf(mirror: HarborMirror, options: ReviewFactsOptions 
     backend: backendOf(options.backend),
     upstreams: upstreamsOf(proxyCache),
     robot: proxyCache.robot ? robotOf(proxyCache.robot) : null,
-    registries: { text: registries.rendered.text, sha256: sha256Hex(registries.rendered.text) },
+    registries: {
+      text: registries.rendered.text,
+      sha256: sha256Hex(registries.rendered.text),
+      standIns: standInsOf(proxyCache.registriesSpec.applyTimeHosts ?? []),
+    },
     nodeKinds: delivery
       ? nodeKindsOf(delivery.targets, {
           registriesSha256: sha256Hex(registries.rendered.text),
@@ -70,6 +75,16 @@ function backendOf(backend: TerraformBackend | undefined): ReviewFacts["backend"
   )?.terraform?.backend;
   const [type, options] = Object.entries(block ?? { local: {} })[0];
   return backendIdentity(type, options);
+}
+
+/** The placeholders of apply-time hosts and the literal stand-ins the spec resolves with. */
+function standInsOf(hosts: readonly ApplyTimeHost[]): Record<string, string> {
+  return Object.fromEntries(
+    hosts.flatMap((host) => [
+      [applyTimePlaceholder(host.url.id), standInEndpoint(host)],
+      [applyTimePlaceholder(host.host.id), host.standIn],
+    ]),
+  );
 }
 
 /** Every mirror's endpoint is Harbor's root URL. */

@@ -181,8 +181,13 @@ export function compareFacts(input: CompareInput): ReviewJson {
 
 /** The registries file a side's nodes read; null when its text does not parse (then nothing resolves). */
 function fileOf(facts: ReviewFacts): RegistriesFile | null {
-  if (!facts.registries.text) return null;
-  const parsed = parseRegistriesYaml(facts.registries.text);
+  const { text, standIns } = facts.registries;
+  if (!text) return null;
+  const literal = Object.entries(standIns).reduce(
+    (current, [placeholder, standIn]) => current.split(placeholder).join(JSON.stringify(standIn)),
+    text,
+  );
+  const parsed = parseRegistriesYaml(literal);
   return parsed.diagnostics.some((diagnostic) => diagnostic.severity === "error") ? null : parsed.file;
 }
 

@@ -80,7 +80,15 @@ export interface ReviewFacts {
    * placeholders — never a secret; its SHA-256 is of this text, so it changes exactly when anything
    * but an apply-time value does.
    */
-  readonly registries: { readonly text: string; readonly sha256: string };
+  readonly registries: {
+    readonly text: string;
+    readonly sha256: string;
+    /**
+     * Literal stand-ins of the placeholders for hosts known only at apply time (Harbor's URL from
+     * a Terraform variable), by placeholder, so the review can resolve images on the text.
+     */
+    readonly standIns: Readonly<Record<string, string>>;
+  };
   /** Servers first, then by unit. */
   readonly nodeKinds: readonly NodeKindFacts[];
   readonly rollout: {

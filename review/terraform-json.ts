@@ -50,9 +50,11 @@ export function factsFromTerraformJson(document: unknown): ReviewFacts {
     backend: backendIdentity(backendType, backendOptions),
     upstreams,
     robot: robot ? robotOf(robot) : null,
+    // A stack whose Harbor URL is a variable names no stand-in host in its JSON: its images do not resolve.
     registries: {
       text: registriesText ?? "",
       sha256: registriesText === undefined ? "" : sha256Hex(registriesText),
+      standIns: {},
     },
     nodeKinds: nodeKindsOf(resources, locals),
     rollout: { steps: rolloutStepsOf(resources), restartTimeoutSeconds: restartTimeoutOf(resources) },
