@@ -19,7 +19,7 @@ import { collapsedNames, nameRanges, rangeText } from "./node-list";
 export const REVIEW_MARKER = "<!-- harbor-mirror-review -->";
 
 /** Images listed in full before the rest is counted (review.json has them all). */
-const MAX_IMAGE_ROWS = 150;
+const MAX_IMAGE_ROWS = 60;
 
 export function renderReviewReport(review: ReviewJson): string {
   const { head } = review;
@@ -173,7 +173,7 @@ function imageLines(review: ReviewJson): string[] {
     "One image is built for each rule of each mirror (so every rule is exercised), plus the images the team lists (`--images`). First endpoint tried and the repository sent there:",
     "",
     ...table(["image", "why", "before", "after", ""], rows),
-    ...(more > 0 ? ["", `… ${more.toLocaleString("en")} more unchanged images: see review.json.`] : []),
+    ...(more > 0 ? ["", `… ${more.toLocaleString("en")} more images: see review.json.`] : []),
   ];
 }
 

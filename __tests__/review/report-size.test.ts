@@ -49,13 +49,20 @@ beforeAll(() => {
   after = factsOf(afterConfig());
 });
 
+/** A team's long image list: every one of a registry without a mirror, so every row is flagged. */
+const MANY_IMAGES = Array.from(
+  { length: 500 },
+  (_, index) => `registry.example.com/team/service-${index}:1.0.${index}`,
+);
+
 /** Base and change at `count` nodes: the change renames the last 1% (removed and added). */
-function reviewAt(count: number, naming: Naming) {
+function reviewAt(count: number, naming: Naming, images: readonly string[] = []) {
   const base = nodeNames(count, naming);
   const changed = [...base.slice(0, count - count / 100), ...nodeNames(count / 100, naming, count * 2)];
   return buildReview({
     head: withNodes(after, changed),
     base: { facts: withNodes(before, base), source: "main" },
+    images,
   });
 }
 
@@ -69,6 +76,16 @@ describe.each<Naming>(["numbered", "unnumbered"])("%s node names", (naming) => {
     expect(markdown).toContain(`- Restart: ${count.toLocaleString("en")} nodes`);
     process.stdout.write(`review.md at ${count} ${naming} nodes: ${markdown.length} characters\n`);
   });
+});
+
+test("10,000 unfolding node names and 500 flagged images: still under the limit, the rest in review.json", () => {
+  const { markdown, json } = reviewAt(10_000, "unnumbered", MANY_IMAGES);
+  expect(json.summary.bypassesHarbor).toHaveLength(500);
+  expect(markdown.length).toBeLessThan(LIMIT);
+  expect(markdown).toMatch(/… [0-9,]+ more images: see review\.json\./);
+  process.stdout.write(
+    `review.md at 10000 unnumbered nodes and 500 listed images: ${markdown.length} characters\n`,
+  );
 });
 
 test("at 10,000 nodes the diagram still parses", async () => {
