@@ -30,8 +30,14 @@ const HTTP_URL = "must be an absolute https or http URL";
  */
 export function urlShapeProblem(url: string, options: { readonly root: boolean }): string | undefined {
   if (!URL.canParse(url)) return HTTP_URL;
+  // WHATWG URL parsing drops tabs and newlines silently and accepts `}` or `'` in a host: what
+  // Terraform and the nodes would receive would not be what was written.
+  if (/[\s\u0000-\u001f\u007f]/.test(url)) return `${HTTP_URL} without spaces or control characters`;
   const parsed = new URL(url);
   if (parsed.protocol !== "https:" && parsed.protocol !== "http:") return HTTP_URL;
+  if (!/^(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])$/.test(parsed.hostname)) {
+    return `${HTTP_URL} whose host is a DNS name or an IP address`;
+  }
   if (parsed.username || parsed.password) {
     return `${HTTP_URL} without user:password (credentials come from sensitive Terraform variables, never from a URL)`;
   }
