@@ -3,7 +3,7 @@
  * only here, as sensitive Terraform variables named by the configuration.
  */
 import { readFileSync } from "node:fs";
-import { TerraformStack, TerraformVariable } from "cdktf";
+import { TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
 import { provider as nullProvider } from "@cdktf/provider-null";
 import type { HarborMirrorConfig, UpstreamConfig } from "../config/schema";
@@ -17,6 +17,8 @@ import { VARIABLE_ROLES, type VariableUse } from "../delivery/terraform-variable
 import { configureBackend } from "./backend";
 
 export const STACK_NAME = "harbor-mirror";
+/** The output holding the new nodes' `#cloud-config` user-data (README, "New nodes"). */
+export const CLOUD_CONFIG_OUTPUT = "registries_cloud_config";
 
 export class HarborMirrorStack extends TerraformStack {
   readonly mirror: HarborMirror;
@@ -56,6 +58,12 @@ export class HarborMirrorStack extends TerraformStack {
       delivery: delivers ? this.deliveryProps() : undefined,
     });
     pinProviderSources(this, delivers ? ["harbor", "null"] : ["harbor"]);
+    new TerraformOutput(this, CLOUD_CONFIG_OUTPUT, {
+      value: this.mirror.cloudConfig({ distribution: config.distribution }),
+      // With robot access it holds the robot's secret (Terraform refuses it unmarked).
+      sensitive: this.mirror.registries.holdsSecret,
+      description: "#cloud-config user-data for new nodes: registries.yaml (and Harbor's CA), 0600 root:root",
+    });
   }
 
   private upstreamProps(upstream: UpstreamConfig, index: number): UpstreamProps {

@@ -6,7 +6,8 @@
 import { Construct } from "constructs";
 import { errorAt, ValidationError } from "../registries/diagnostics";
 import { HarborProxyCache, HarborProxyCacheProps } from "./harbor-proxy-cache";
-import { RegistriesContent } from "./registries-content";
+import { cloudConfigOf } from "./cloud-init";
+import { NodeFileOptions, RegistriesContent } from "./registries-content";
 import { RegistriesDelivery, RegistriesDeliveryProps } from "./registries-delivery";
 
 /** Delivery settings; the content and the CA path come from the proxy cache. */
@@ -31,9 +32,13 @@ export class HarborMirror extends Construct {
   readonly proxyCache: HarborProxyCache;
   readonly registries: RegistriesContent;
   readonly delivery?: RegistriesDelivery;
+  private readonly caCert: RegistriesDeliveryProps["caCert"];
+  private readonly distribution: NodeFileOptions["distribution"];
 
   constructor(scope: Construct, id: string, props: HarborMirrorProps) {
     super(scope, id);
+    this.caCert = caCertOf(props, this.node.path);
+    this.distribution = props.delivery?.distribution;
     this.proxyCache = new HarborProxyCache(this, "Cache", props.proxyCache);
     this.registries = new RegistriesContent(this, "Registries", {
       spec: this.proxyCache.registriesSpec,
@@ -43,9 +48,22 @@ export class HarborMirror extends Construct {
       this.delivery = new RegistriesDelivery(this, "Delivery", {
         ...props.delivery,
         content: this.registries.content,
-        caCert: caCertOf(props, this.node.path),
+        caCert: this.caCert,
       });
     }
+  }
+
+  /**
+   * A `#cloud-config` user-data document (a Terraform string) for a new node: Harbor's CA (when
+   * `delivery.caCertPem` is set) and registries.yaml, each `0600 root:root`, so RKE2/K3s finds
+   * them at first start. The distribution defaults to `delivery.distribution`. Sensitive when
+   * `registries.holdsSecret`; later changes reach the node by the SSH delivery.
+   */
+  cloudConfig(options: NodeFileOptions = {}): string {
+    const distribution = options.distribution ?? this.distribution;
+    const registries = this.registries.cloudInitWriteFile({ ...options, distribution });
+    const files = this.caCert ? [this.caCert] : [];
+    return cloudConfigOf(this, [...files, { path: registries.path, content: this.registries.content }]);
   }
 }
 

@@ -7,10 +7,17 @@
  */
 import { Fn, TerraformLocal } from "cdktf";
 import { Construct } from "constructs";
-import { errorAt, ValidationError } from "../registries/diagnostics";
-import type { RegistriesSpec } from "../registries/model";
+import { errorAt, throwIfErrors, ValidationError } from "../registries/diagnostics";
+import { holdsCredentials, type RegistriesSpec } from "../registries/model";
 import { displayRendered, renderRegistriesSpec, RenderedRegistries } from "../registries/render";
+import { writeFileEntry, type CloudInitWriteFile } from "../delivery/cloud-init";
+import { checkOneOf } from "../delivery/checks";
+import { defaultRegistriesPath, DISTRIBUTIONS, type Distribution } from "../delivery/nodes";
 import { escapeTemplateLiteral } from "../delivery/terraform-template";
+import { base64Of, cloudConfigOf } from "./cloud-init";
+import { checkLiteralPath } from "./registries-delivery";
+
+export type { CloudInitWriteFile } from "../delivery/cloud-init";
 
 export interface RegistriesContentProps {
   /** Mirrors with ordered rules and configs, e.g. `HarborProxyCache.registriesSpec`. */
@@ -22,6 +29,20 @@ export interface RegistriesContentProps {
   readonly applyTimeTokens?: Readonly<Record<string, string>>;
 }
 
+/** Where a new node reads the file, for its cloud-init user-data. */
+export interface NodeFileOptions {
+  /**
+   * The node's distribution, which decides the default path.
+   * @default "rke2"
+   */
+  readonly distribution?: Distribution;
+  /**
+   * Where the node reads its registries file; known at synth time (not a token).
+   * @default - `/etc/rancher/rke2/registries.yaml` for RKE2, `/etc/rancher/k3s/registries.yaml` for K3s
+   */
+  readonly registriesPath?: string;
+}
+
 export class RegistriesContent extends Construct {
   /** The file's exact bytes on the node, as a Terraform string (a reference to a local). */
   readonly content: string;
@@ -29,11 +50,17 @@ export class RegistriesContent extends Construct {
   readonly rendered: RenderedRegistries;
   /** The file as people should read it: apply-time values shown as placeholders, never secrets. */
   readonly displayText: string;
+  /**
+   * Whether the file holds a credential (the robot's secret): every output of `content` or
+   * `cloudConfig()` must then be `sensitive` (Terraform refuses it otherwise).
+   */
+  readonly holdsSecret: boolean;
 
   constructor(scope: Construct, id: string, props: RegistriesContentProps) {
     super(scope, id);
     this.rendered = renderRegistriesSpec(props.spec);
     this.displayText = displayRendered(this.rendered);
+    this.holdsSecret = holdsCredentials(this.rendered.file);
     const template = new TerraformLocal(this, "template", escapeTemplateLiteral(this.rendered.text));
     const content = this.rendered.applyTimeValues.reduce(
       (text, { placeholder, value }) =>
@@ -43,6 +70,35 @@ export class RegistriesContent extends Construct {
     this.content = this.rendered.applyTimeValues.length
       ? new TerraformLocal(this, "content", content).asString
       : template.asString;
+  }
+
+  /**
+   * The file as a cloud-init `write_files` entry for a new node: its path, `0600`, owner
+   * `root:root`, `encoding: b64` and the base64 of the exact bytes (a Terraform expression), to
+   * put into your own cloud-config.
+   */
+  cloudInitWriteFile(options: NodeFileOptions = {}): CloudInitWriteFile {
+    return writeFileEntry(this.nodePath(options), base64Of(this.content));
+  }
+
+  /**
+   * A `#cloud-config` user-data document (a Terraform string) that writes the file as
+   * `cloudInitWriteFile` describes, so RKE2/K3s finds it at first start.
+   */
+  cloudConfig(options: NodeFileOptions = {}): string {
+    return cloudConfigOf(this, [{ path: this.nodePath(options), content: this.content }]);
+  }
+
+  private nodePath(options: NodeFileOptions): string {
+    const distribution = options.distribution;
+    throwIfErrors(
+      [
+        ...(distribution === undefined ? [] : checkOneOf(distribution, DISTRIBUTIONS, ["distribution"])),
+        ...checkLiteralPath(options.registriesPath, ["registriesPath"]),
+      ],
+      this.node.path,
+    );
+    return options.registriesPath ?? defaultRegistriesPath(options.distribution ?? "rke2");
   }
 }
 

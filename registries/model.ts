@@ -56,6 +56,16 @@ export interface RegistriesFile {
   readonly configs?: Readonly<Record<string, RegistryConfig | null>>;
 }
 
+/** The auth keys that are credentials (a user name alone is not). */
+const SECRET_AUTH_KEYS = ["password", "auth", "identity_token"] as const;
+
+/** Whether the file holds a credential: every copy of it (an output, user-data) is then a secret. */
+export function holdsCredentials(file: RegistriesFile): boolean {
+  return Object.values(file.configs ?? {}).some((config) =>
+    SECRET_AUTH_KEYS.some((key) => config?.auth?.[key] !== undefined),
+  );
+}
+
 /** One rewrite rule as users write it: rules of one mirror are given in priority order. */
 export interface OrderedRewrite {
   /** RE2 pattern on the repository path (no host, no tag). */

@@ -114,6 +114,7 @@ describe("npm pack", () => {
         expect.arrayContaining(["vm-server-1", "vm-agent-1"]),
       );
       expect(stack.resource.harbor_project).toBeDefined();
+      expect(stack.output.node_cloud_config).toMatchObject({ sensitive: true });
     });
 
     it("type-checks and builds with its own tsconfig, and the built main.js synthesizes", () => {

@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { Testing } from "cdktf";
+import { parse } from "yaml";
 import { HARBOR_STAND_IN_HOST } from "../../constructs/harbor-proxy-cache";
 import { compileRegistriesSpec } from "../../registries/compile-rules";
 import { parseRegistriesYaml } from "../../registries/parse";
@@ -43,6 +44,12 @@ describe("composition example: wiring", () => {
       expect(nodeBody(name).triggers.host).toBe(expected);
     },
   );
+
+  it.each(CLUSTER_VMS.map((vm) => vm.name))("boots VM %s with the mirror's cloud-config", (name) => {
+    const vm = json.resource.null_resource[stack.vms.get(name)!.instance.friendlyUniqueId];
+    expect(vm.triggers.user_data).toMatch(/^\$\{local\.Mirror_cloud_config_[0-9a-f]{8}_[A-F0-9]+\}$/);
+    expect(vm.lifecycle.ignore_changes).toEqual(['triggers["user_data"]']);
+  });
 
   it("hands the Harbor URL variable to the provider", () => {
     expect(json.provider.harbor[0].url).toBe("${var.harbor_url}");
@@ -187,8 +194,14 @@ function outputsToEvaluate(source: Json): Json {
   return {
     harbor_host: hostOutput,
     registries_yaml: { value: `\${local.${deliveredLocal}}`, sensitive: true },
+    user_data: {
+      value: source.resource.null_resource[vmAddress("server-1")].triggers.user_data,
+      sensitive: true,
+    },
   };
 }
+
+const vmAddress = (name: string) => stack.vms.get(name)!.instance.friendlyUniqueId;
 
 const robotFullNameVariable = (config: Json) =>
   Object.keys(config.variable).find((name) => name.startsWith("harbor_robot_account__"))!;
@@ -218,6 +231,20 @@ describeWithTerraform("composition example: registries.yaml computed by real Ter
       expect(parsed.file.mirrors?.[registry]?.endpoint).toEqual([url]);
     }
     expect(parsed.file.configs).toEqual({ [host]: { auth: { username: ROBOT, password: SECRET } } });
+  });
+
+  it("boots the VMs with user-data that writes exactly that file, 0600 root:root", () => {
+    const outputs = evaluate("https://harbor.example.com");
+    const userData = outputs.user_data as string;
+    expect(userData.startsWith("#cloud-config\n")).toBe(true);
+    const [file] = (parse(userData) as Json).write_files as Json[];
+    expect(file).toMatchObject({
+      path: "/etc/rancher/rke2/registries.yaml",
+      permissions: "0600",
+      owner: "root:root",
+      encoding: "b64",
+    });
+    expect(Buffer.from(file.content, "base64").toString("utf8")).toBe(outputs.registries_yaml);
   });
 
   it.each([

@@ -1,7 +1,8 @@
 /**
  * harbor-mirror's constructs used as a library inside a larger stack: Harbor's URL comes from a
  * Terraform variable, the nodes' addresses from other resources (standing for VMs of a cloud
- * module), and the mirror is customized at construct level with an extra rewrite rule.
+ * module) that boot with the mirror's cloud-init user-data, and the mirror is customized at
+ * construct level with an extra rewrite rule.
  *
  * Synthesize it with `npx tsx examples/composition/main.ts` (writes `cdktf.out/`).
  */
@@ -28,17 +29,32 @@ export const CLUSTER_VMS: readonly { name: string; role: DeliveryNode["role"]; p
 
 /**
  * Stands for a VM module: a `null_resource` whose `triggers.private_ip` plays the instance's IP
- * attribute, so nodes are addressed by a reference, exactly as with a real instance.
+ * attribute, so nodes are addressed by a reference, exactly as with a real instance, and whose
+ * `triggers.user_data` plays the instance's cloud-init user-data.
  */
 export class ClusterVm extends Construct {
   readonly instance: resource.Resource;
   /** The address other resources connect to: a reference, known once the instance exists. */
   readonly privateIp: string;
 
-  constructor(scope: Construct, id: string, privateIp: string) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly ip: string,
+  ) {
     super(scope, id);
-    this.instance = new resource.Resource(this, "instance", { triggers: { private_ip: privateIp } });
+    this.instance = new resource.Resource(this, "instance", { triggers: { private_ip: ip } });
     this.privateIp = Fn.lookupNested(this.instance.triggers, ["private_ip"]) as string;
+  }
+
+  /**
+   * Boots the VM with `userData`. cloud-init reads it once, at first boot: later changes of the
+   * file reach the node by the SSH delivery, so a change must not replace the VM (a real
+   * instance: `lifecycle { ignore_changes = [user_data] }`).
+   */
+  bootWith(userData: string): void {
+    this.instance.triggers = { private_ip: this.ip, user_data: userData };
+    this.instance.lifecycle = { ignoreChanges: ['triggers["user_data"]'] };
   }
 }
 
@@ -85,6 +101,9 @@ export class CompositionStack extends TerraformStack {
         rollout: RolloutStrategy.rolling({ batchSize: 2 }),
       },
     });
+    // New VMs find registries.yaml in place before RKE2 first starts (README, "New nodes").
+    const userData = this.mirror.cloudConfig();
+    for (const vm of this.vms.values()) vm.bootWith(userData);
     pinProviderSources(this, ["harbor", "null"]);
   }
 }

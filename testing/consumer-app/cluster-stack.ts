@@ -52,5 +52,7 @@ export class ClusterStack extends TerraformStack {
     pinProviderSources(this, ["harbor", "null"]);
     const busybox = resolveImage("busybox", compileRegistriesSpec(this.mirror.proxyCache.registriesSpec));
     new TerraformOutput(this, "busybox_pulled_from", { value: busybox.attempts[0].url });
+    // User-data for VMs created later: registries.yaml is in place before RKE2 first starts.
+    new TerraformOutput(this, "node_cloud_config", { value: this.mirror.cloudConfig(), sensitive: true });
   }
 }
