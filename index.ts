@@ -1,16 +1,18 @@
 /**
  * The package's one entry point (`import { HarborMirror } from "harbor-mirror"`): the constructs
  * with their props types, and the pure registries.yaml domain people use next to a stack.
- * Everything else is internal; the package's `exports` allows no deep imports.
+ * Everything else is internal; the package's `exports` allows no deep imports, and exports marked
+ * `@internal` (shared between the package's modules) are left out of its type declarations.
  */
-export * from "./constructs/containerd-hosts";
+// In the order docs/constructs.md presents them (npm run docs).
 export * from "./constructs/harbor-mirror";
-export * from "./constructs/harbor-provider";
 export * from "./constructs/harbor-proxy-cache";
-export * from "./constructs/provider-sources";
 export * from "./constructs/registries-content";
 export * from "./constructs/registries-delivery";
+export * from "./constructs/containerd-hosts";
 export * from "./constructs/rollout-strategy";
+export * from "./constructs/harbor-provider";
+export * from "./constructs/provider-sources";
 
 export { ValidationError, formatDiagnostic, type Diagnostic, type Severity } from "./registries/diagnostics";
 export type {

@@ -20,6 +20,7 @@ export interface HarborMirrorDeliveryProps extends Omit<RegistriesDeliveryProps,
 }
 
 export interface HarborMirrorProps {
+  /** The Harbor side: upstreams, access, rewrites, retention (see `HarborProxyCache`). */
   readonly proxyCache: HarborProxyCacheProps;
   /**
    * How registries.yaml reaches the nodes.
@@ -29,8 +30,11 @@ export interface HarborMirrorProps {
 }
 
 export class HarborMirror extends Construct {
+  /** The Harbor resources and the registries spec. */
   readonly proxyCache: HarborProxyCache;
+  /** The rendered file (`content`, `displayText`, `holdsSecret`). */
   readonly registries: RegistriesContent;
+  /** The per-node resources, when `delivery` names at least one node. */
   readonly delivery?: RegistriesDelivery;
   private readonly caCert: RegistriesDeliveryProps["caCert"];
   private readonly distribution: NodeFileOptions["distribution"];

@@ -35,8 +35,11 @@ export const HARBOR_USERNAME_VARIABLE = "harbor_username";
 export const HARBOR_PASSWORD_VARIABLE = "harbor_password";
 
 export class HarborProvider extends Construct {
+  /** The provider block: pass it as `HarborProxyCacheProps.provider`. */
   readonly provider: provider.HarborProvider;
+  /** The sensitive variable `harbor_username` (null: the provider reads `HARBOR_USERNAME`). */
   readonly username: TerraformVariable;
+  /** The sensitive variable `harbor_password` (null: the provider reads `HARBOR_PASSWORD`). */
   readonly password: TerraformVariable;
 
   constructor(scope: Construct, id: string, props: HarborProviderProps) {

@@ -385,6 +385,7 @@ function problemAt(code: string, path: KeyPath, problem: string | undefined): Di
 /**
  * Paths are spliced into the node's shell script, so unlike other values they must be known at
  * synth time: only a validated path is safe there.
+ * @internal
  */
 export function checkLiteralPath(value: string | undefined, path: KeyPath): Diagnostic[] {
   if (value === undefined) return [];

@@ -27,6 +27,8 @@ import * as path from "node:path";
 import { REPO_ROOT } from "./run-app";
 
 const APP_TEMPLATE = path.join(REPO_ROOT, "testing", "consumer-app");
+/** The examples of docs/constructs.md: part of the consumer's sources, so its `tsc` compiles them. */
+const DOC_EXAMPLES = path.join(REPO_ROOT, "docs", "examples");
 
 /** The template's dev dependencies, pinned to the versions the repository itself uses. */
 const TOOLS = {
@@ -168,6 +170,7 @@ export function createConsumer(
 ): ConsumerProject {
   const dir = path.join(parent, variant.name);
   cpSync(APP_TEMPLATE, dir, { recursive: true });
+  cpSync(DOC_EXAMPLES, path.join(dir, "examples"), { recursive: true });
   if (variant.core !== "cdktf") useCore(dir, variant.core);
   const manifest = {
     name: `consumer-${variant.name}`,

@@ -7,7 +7,7 @@
  * once on CDK Terrain (cdktn) 0.24. Without the npm registry the consumer part reports itself
  * skipped; the package's contents are checked either way.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import {
@@ -117,8 +117,9 @@ describe("npm pack", () => {
       expect(stack.output.node_cloud_config).toMatchObject({ sensitive: true });
     });
 
-    it("type-checks and builds with its own tsconfig, and the built main.js synthesizes", () => {
+    it("type-checks and builds with its own tsconfig (docs/constructs.md's examples included), and the built main.js synthesizes", () => {
       runOrThrow([project.tool("tsc")], project.dir);
+      expect(existsSync(path.join(project.dir, "examples", "harbor-mirror.js"))).toBe(true);
       rmSync(path.join(project.dir, "cdktf.out"), { recursive: true, force: true });
       runOrThrow([process.execPath, "main.js"], project.dir);
       expect(readStack(project).resource.harbor_project).toBeDefined();
