@@ -1,8 +1,8 @@
 /**
  * The package's one entry point (`import { HarborMirror } from "harbor-mirror"`): the constructs
  * with their props types, and the pure registries.yaml domain people use next to a stack.
- * Everything else is internal; the package's `exports` allows no deep imports, and exports marked
- * `@internal` (shared between the package's modules) are left out of its type declarations.
+ * Everything else is internal; the package's `exports` allows no deep imports, and exports tagged as
+ * internal in their doc comment (shared between the package's modules) are left out of its .d.ts.
  */
 // In the order docs/constructs.md presents them (npm run docs).
 export * from "./constructs/harbor-mirror";
