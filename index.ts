@@ -1,6 +1,7 @@
 /**
  * The package's one entry point (`import { HarborMirror } from "harbor-mirror"`): the constructs
- * with their props types, and the pure registries.yaml domain people use next to a stack.
+ * with their props types, the plan review for construct users, and the pure registries.yaml
+ * domain people use next to a stack.
  * Everything else is internal; the package's `exports` allows no deep imports, and exports tagged as
  * internal in their doc comment (shared between the package's modules) are left out of its .d.ts.
  */
@@ -13,6 +14,7 @@ export * from "./constructs/containerd-hosts";
 export * from "./constructs/rollout-strategy";
 export * from "./constructs/harbor-provider";
 export * from "./constructs/provider-sources";
+export * from "./app/mirror-review";
 
 export { ValidationError, formatDiagnostic, type Diagnostic, type Severity } from "./registries/diagnostics";
 export type {

@@ -10,7 +10,7 @@ import type { Diagnostic } from "../registries/diagnostics";
 import { HarborMirrorStack, STACK_NAME } from "./harbor-mirror-stack";
 import { buildReview } from "../review/build";
 import type { ReviewFacts } from "../review/facts";
-import { defaultReviewPath, stackReviewFacts, writeReview } from "./review";
+import { defaultReviewPath, mirrorReviewFacts, writeReview } from "./review";
 
 export interface BuiltApp {
   readonly app: App;
@@ -42,7 +42,7 @@ export function buildApp(options: BuildOptions = {}): BuiltApp {
   const app = new App({ outdir, stackTraces: false });
   try {
     const stack = new HarborMirrorStack(app, STACK_NAME, loaded.config);
-    const reviewFacts = stackReviewFacts(stack, loaded.warnings, configFile);
+    const reviewFacts = mirrorReviewFacts(stack.mirror, { configWarnings: loaded.warnings, configFile });
     return { app, stack, configFile, warnings: loaded.warnings, reviewFacts };
   } catch (error) {
     if (!outdirExisted) rmSync(outdir, { recursive: true, force: true });

@@ -6,7 +6,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { AnnotationMetadataEntryType, TerraformBackend } from "cdktf";
+import { AnnotationMetadataEntryType, TerraformBackend, TerraformStack } from "cdktf";
 import { IConstruct } from "constructs";
 import { formatDiagnostic, type Diagnostic } from "../registries/diagnostics";
 import { reviewJsonText, type BuiltReview } from "../review/build";
@@ -14,24 +14,33 @@ import { REVIEW_KIND, REVIEW_SCHEMA_VERSION, type ReviewJson } from "../review/c
 import type { ReviewFacts } from "../review/facts";
 import { factsFromTerraformJson, isTerraformJson } from "../review/terraform-json";
 import { reviewFactsOf } from "./review-facts";
-import { STACK_NAME, type HarborMirrorStack } from "./harbor-mirror-stack";
+import type { HarborMirror } from "../constructs/harbor-mirror";
+import { STACK_NAME } from "./harbor-mirror-stack";
 
 export const REVIEW_FILE_NAME = "review.md";
 export const REVIEW_JSON_FILE_NAME = "review.json";
 
-export function stackReviewFacts(
-  stack: HarborMirrorStack,
-  configWarnings: readonly Diagnostic[],
-  configFile?: string,
-): ReviewFacts {
-  const { mirror } = stack;
+export interface MirrorReviewFactsOptions {
+  /** What the configuration loader warned about (the app's own input). @default none */
+  readonly configWarnings?: readonly Diagnostic[];
+  /** The configuration file the warnings are about. @default - none */
+  readonly configFile?: string;
+}
+
+/**
+ * The review facts of `mirror` within its stack: the stack's backend, Harbor's CA file, and every
+ * warning (the configuration's, the constructs' annotations, the registries file's).
+ */
+export function mirrorReviewFacts(mirror: HarborMirror, options: MirrorReviewFactsOptions = {}): ReviewFacts {
+  const stack = TerraformStack.of(mirror);
+  const configWarnings = options.configWarnings ?? [];
   return reviewFactsOf(mirror, {
     backend: stack.node.children.find(
       (child): child is TerraformBackend => child instanceof TerraformBackend,
     ),
-    caCertPem: stack.caCertPem,
+    caCertPem: mirror.caCert?.content,
     warnings: [
-      ...configWarnings.map((warning) => formatDiagnostic(warning, configFile)),
+      ...configWarnings.map((warning) => formatDiagnostic(warning, options.configFile)),
       ...constructWarnings(stack, new Set(configWarnings.map((warning) => warning.message))),
       ...mirror.registries.rendered.warnings.map(
         (warning) => `registries.yaml: ${formatDiagnostic(warning)}`,

@@ -8,7 +8,7 @@ import { errorAt, ValidationError } from "../registries/diagnostics";
 import { HarborProxyCache, HarborProxyCacheProps } from "./harbor-proxy-cache";
 import { cloudConfigOf } from "./cloud-init";
 import { NodeFileOptions, RegistriesContent } from "./registries-content";
-import { RegistriesDelivery, RegistriesDeliveryProps } from "./registries-delivery";
+import { DeliveryCaCert, RegistriesDelivery, RegistriesDeliveryProps } from "./registries-delivery";
 
 /** Delivery settings; the content and the CA path come from the proxy cache. */
 export interface HarborMirrorDeliveryProps extends Omit<RegistriesDeliveryProps, "content" | "caCert"> {
@@ -36,7 +36,8 @@ export class HarborMirror extends Construct {
   readonly registries: RegistriesContent;
   /** The per-node resources, when `delivery` names at least one node. */
   readonly delivery?: RegistriesDelivery;
-  private readonly caCert: RegistriesDeliveryProps["caCert"];
+  /** Harbor's CA file on the nodes (`delivery.caCertPem` at `proxyCache.caCertNodePath`), when set. */
+  readonly caCert?: DeliveryCaCert;
   private readonly distribution: NodeFileOptions["distribution"];
 
   constructor(scope: Construct, id: string, props: HarborMirrorProps) {

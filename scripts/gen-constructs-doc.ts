@@ -187,8 +187,12 @@ function moduleSection(checker: ts.TypeChecker, source: ts.SourceFile): string[]
   const classes = source.statements.filter(
     (s): s is ts.ClassDeclaration => ts.isClassDeclaration(s) && isExported(s),
   );
-  const title = classes[0]?.name?.text ?? module;
-  const lines = [`## ${title}`, "", `\`constructs/${module}.ts\`. ${moduleDocOf(source)}`, ""];
+  const functions = source.statements.filter(
+    (s): s is ts.FunctionDeclaration => ts.isFunctionDeclaration(s) && isExported(s),
+  );
+  const title = classes[0]?.name?.text ?? functions[0]?.name?.text ?? module;
+  const file = path.relative(ROOT, source.fileName);
+  const lines = [`## ${title}`, "", `\`${file}\`. ${moduleDocOf(source)}`, ""];
   for (const node of classes)
     lines.push(...(classes.length > 1 ? [`### ${node.name?.text}`, ""] : []), ...classSection(checker, node));
   for (const statement of source.statements) {
@@ -198,14 +202,17 @@ function moduleSection(checker: ts.TypeChecker, source: ts.SourceFile): string[]
   return [...lines, ...otherExports(checker, source), ...exampleOf(module)];
 }
 
-/** The construct modules, in the order index.ts re-exports them. */
+/** The modules index.ts re-exports whole (`export *`), in its order. */
 function constructModules(program: ts.Program): ts.SourceFile[] {
   const index = program.getSourceFile(path.join(ROOT, "index.ts"))!;
   return index.statements
-    .filter(ts.isExportDeclaration)
-    .map((statement) => (statement.moduleSpecifier as ts.StringLiteral).text)
-    .filter((specifier) => specifier.startsWith("./constructs/"))
-    .map((specifier) => program.getSourceFile(path.join(ROOT, `${specifier}.ts`))!);
+    .filter(
+      (statement): statement is ts.ExportDeclaration =>
+        ts.isExportDeclaration(statement) && !statement.exportClause,
+    )
+    .map((statement) =>
+      program.getSourceFile(path.join(ROOT, `${(statement.moduleSpecifier as ts.StringLiteral).text}.ts`))!,
+    );
 }
 
 export function renderConstructsDoc(): string {

@@ -42,6 +42,7 @@ afterAll(() => {
 
 describe("npm pack", () => {
   it("ships the compiled library with declarations and declaration maps, and the CLI", () => {
+    console.log(`npm pack: ${packed.files.length} files, ${packed.size} bytes`);
     expect(packed.files).toEqual(
       expect.arrayContaining([
         "package.json",
@@ -105,7 +106,7 @@ describe("npm pack", () => {
       project = createConsumer(runFolder, variant, packed.tarball, tools);
     }, 300_000);
 
-    it("synthesizes its stack with ts-node, as its cdktf.json app", () => {
+    it("synthesizes its stack with ts-node, as its cdktf.json app, and writes its review", () => {
       const { seconds } = runOrThrow([project.tool("ts-node"), "main.ts"], project.dir);
       console.log(`consumer on ${variant.name}: ts-node main.ts synthesized in ${seconds.toFixed(1)} s`);
       const stack = readStack(project);
@@ -115,6 +116,8 @@ describe("npm pack", () => {
       );
       expect(stack.resource.harbor_project).toBeDefined();
       expect(stack.output.node_cloud_config).toMatchObject({ sensitive: true });
+      const review = readFileSync(path.join(stackFolder(project), "review.md"), "utf8");
+      expect(review).toContain("harbor.example.com");
     });
 
     it("type-checks and builds with its own tsconfig (docs/constructs.md's examples included), and the built main.js synthesizes", () => {
@@ -147,9 +150,10 @@ describe("npm pack", () => {
   });
 });
 
+const stackFolder = (project: ConsumerProject) => path.join(project.dir, "cdktf.out", "stacks", "cluster");
+
 function readStack(project: ConsumerProject): Json {
-  const file = path.join(project.dir, "cdktf.out", "stacks", "cluster", "cdk.tf.json");
-  return JSON.parse(readFileSync(file, "utf8")) as Json;
+  return JSON.parse(readFileSync(path.join(stackFolder(project), "cdk.tf.json"), "utf8")) as Json;
 }
 
 /** The stack without what differs by design: the core's version and the project's folder. */
