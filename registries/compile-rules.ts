@@ -3,56 +3,83 @@
  * result does not depend on the random order in which containerd tries map entries (spec
  * rke2-registries.md §4.3: the first rule that changes the subject wins).
  *
- * Every later rule is restricted to the subjects no earlier rule changes. RE2 has no lookahead and
- * hosts.toml cannot carry a backslash (§4.8), so "does not start with any of these prefixes" is
- * spelled as an alternation derived from a trie of the prefixes, placed inside the capture group
- * so that group numbers do not change. This is exact for the supported shapes (see SHAPES); any
- * other shape is refused with an explanation, except a lone rule, which compiles to itself.
+ * Each rule may still match what no earlier rule matches: its own language minus theirs. A rule
+ * that overlaps no earlier rule is written as it is. An overlapping rule is narrowed on its
+ * automaton (refa): the earlier rules' languages are complemented and intersected with each
+ * top-level segment of the rule (the capture groups and the runs between them), so every group
+ * keeps capturing exactly what it captured before, and the narrowed segments are written back as
+ * RE2 without a backslash (§4.8). Where the narrowing cannot keep the groups, the rule is refused
+ * with a repository both rules match. Pass-through (`keep`) rules are never written: they only
+ * take their repositories away from later rules, so those reach Harbor unchanged. Finally the
+ * written patterns are proved pairwise disjoint on their automata.
  */
+import { DFA, NFA, TooManyNodesError, type TransitionIterable } from "refa";
 import { hostsTomlHazard } from "./hosts-toml";
 import { ValidationError, type Diagnostic } from "./diagnostics";
-import type { OrderedRewrite, RegistriesFile, RegistriesSpec, Mirror } from "./model";
-import { compileRewritePattern, expandGoTemplate } from "./rewrite";
+import {
+  isPassThrough,
+  type OrderedRewrite,
+  type RegistriesFile,
+  type RegistriesSpec,
+  type Mirror,
+} from "./model";
+import { AnalysisTooLarge, analyseOverlaps, type RuleOverlaps } from "./regex-intersection";
+import { compileRewritePattern } from "./rewrite";
+import {
+  liveStates,
+  onlyRepositoryPaths,
+  ruleLanguage,
+  toRe2,
+  type RuleLanguage,
+  type RuleSegment,
+} from "./rule-language";
+import { replacementProblem } from "./rule-output";
 
-const SHAPES =
-  "supported shapes for several rules: anchored literal-prefix rules `^<prefix>(.*)`, `^<prefix>(.*)$`, " +
-  "`^<prefix>.*` (optionally a named group `(?P<name>.*)`), and a catch-all `^(.*)$`, `^(.*)`, `(.*)`, `^.*$`; " +
-  "the prefix may use lower-case letters, digits, `_`, `-`, `/` and `[.]` for a literal dot";
-
-/** A rule in the supported shape: subjects starting with `prefix` are rewritten as a whole. */
-interface PrefixRule {
-  /** The pattern as written. */
-  readonly match: string;
-  /** The literal prefix the subject must start with (`""` for a catch-all). */
-  readonly prefix: string;
-  /** The prefix as the user spelled it (kept verbatim in the output). */
-  readonly spelledPrefix: string;
-  /** `(.*)`, `(?P<name>.*)`, `(?<name>.*)` → the group opener; `undefined` for a bare `.*`. */
-  readonly groupOpen?: string;
-  readonly groupName?: string;
-  readonly endAnchor: boolean;
-  readonly replace: string;
+/** One rule of the user's list and what it compiled to. */
+export interface CompiledRule {
+  /** Position in the user's list (0 = highest priority). */
+  readonly priority: number;
+  /** The rule as the user wrote it. */
+  readonly rule: OrderedRewrite;
+  /** The pattern written to registries.yaml; absent for a pass-through rule, which is not written. */
+  readonly pattern?: string;
 }
 
-// `^` + prefix tokens + `(.*)` | `(?P<n>.*)` | `(?<n>.*)` | `.*` + optional `$`.
-const PREFIX_RULE =
-  /^(\^?)((?:[a-z0-9_/-]|\[[a-z0-9._/-]\])*)(?:(\((?:\?P?<([A-Za-z0-9_]+)>)?)\.\*\)|\.\*)(\$?)$/;
-const PREFIX_TOKEN = /[a-z0-9_/-]|\[([a-z0-9._/-])\]/g;
+/** Compiles ordered rules; throws ValidationError naming `path[i].match` (or `.replace`). */
+export function compileRuleList(rules: readonly OrderedRewrite[], path: string): CompiledRule[] {
+  const languages: (RuleLanguage | undefined)[] = [];
+  const diagnostics: Diagnostic[] = [];
+  rules.forEach((rule, index) => {
+    const checked = checkRule(rule, `${path}[${index}]`);
+    if ("diagnostic" in checked) diagnostics.push(checked.diagnostic);
+    languages.push("language" in checked ? checked.language : undefined);
+  });
+  if (diagnostics.length > 0) throw new ValidationError(diagnostics);
+  const parsed = languages as RuleLanguage[];
+  const searches = parsed.map((language) => onlyRepositoryPaths(language.search));
+  const overlaps = analyse(searches, path);
+  const compiled = rules.map((_, index) => compileOne(rules, parsed, overlaps, index, path));
+  const problems = compiled.flatMap((result) => ("diagnostic" in result ? [result.diagnostic] : []));
+  if (problems.length > 0) throw new ValidationError(problems);
+  const result = compiled.map((entry) => (entry as { compiled: CompiledRule }).compiled);
+  proveDisjoint(result, searches);
+  return result;
+}
 
-/** Compiles ordered rules into an order-independent map. Throws ValidationError naming `path[i]`. */
+/** The `rewrite` map of the compiled rules (pass-through rules write nothing). */
 export function compileOrderedRewrites(
   rules: readonly OrderedRewrite[],
   path: string,
 ): Record<string, string> {
-  const diagnostics = orderedRewriteDiagnostics(rules, path);
-  if (diagnostics.length > 0) throw new ValidationError(diagnostics);
-  if (rules.length === 1) return { [rules[0].match]: rules[0].replace };
-  const parsed = rules.map((rule) => parsePrefixRule(rule) as PrefixRule);
-  const compiled: Record<string, string> = {};
-  parsed.forEach((rule, index) => {
-    compiled[restrictedPattern(rule, parsed.slice(0, index))] = rule.replace;
-  });
-  return compiled;
+  return rewriteMapOf(compileRuleList(rules, path));
+}
+
+export function rewriteMapOf(compiled: readonly CompiledRule[]): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (const { rule, pattern } of compiled) {
+    if (pattern !== undefined && !isPassThrough(rule)) map[pattern] = rule.replace;
+  }
+  return map;
 }
 
 /** `RegistriesSpec` → `RegistriesFile`: mirrors by registry (sorted), rules compiled, configs copied. */
@@ -85,187 +112,324 @@ export function compileRegistriesSpec(spec: RegistriesSpec): RegistriesFile {
 }
 
 function compileMirror(endpoints: readonly string[], rules: readonly OrderedRewrite[], path: string): Mirror {
-  if (rules.length === 0) return { endpoint: [...endpoints] };
-  return { endpoint: [...endpoints], rewrite: compileOrderedRewrites(rules, path) };
+  const rewrite = rules.length === 0 ? {} : compileOrderedRewrites(rules, path);
+  if (Object.keys(rewrite).length === 0) return { endpoint: [...endpoints] };
+  return { endpoint: [...endpoints], rewrite };
 }
 
 function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Every reason the ordered list cannot be compiled exactly, one diagnostic per rule. */
-function orderedRewriteDiagnostics(rules: readonly OrderedRewrite[], path: string): Diagnostic[] {
-  const diagnostics: Diagnostic[] = [];
-  const parsed: (PrefixRule | undefined)[] = [];
-  rules.forEach((rule, index) => {
-    const rulePath = `${path}[${index}]`;
-    const problem = syntaxProblem(rule) ?? (rules.length > 1 ? shapeProblem(rule) : undefined);
-    if (problem) {
-      diagnostics.push(error("rewrite-rule-unsupported", rulePath, problem));
-      parsed.push(undefined);
-      return;
-    }
-    const prefixRule = parsePrefixRule(rule);
-    parsed.push(prefixRule);
-    if (!prefixRule) return;
-    const semantic = identityProblem(prefixRule) ?? shadowProblem(prefixRule, parsed.slice(0, index), index);
-    if (semantic) diagnostics.push(error("rewrite-rule-conflict", rulePath, semantic));
-  });
-  return diagnostics;
-}
+type Checked = { readonly language: RuleLanguage } | { readonly diagnostic: Diagnostic };
 
-/** §4.2 and §4.8: the rule must compile as RE2 and survive hosts.toml unescaped. */
-function syntaxProblem(rule: OrderedRewrite): string | undefined {
-  for (const [field, text] of [
-    ["match", rule.match],
-    ["replace", rule.replace],
-  ] as const) {
+/** §4.2, §4.8 and the replacement rules: what one rule must satisfy on its own. */
+function checkRule(rule: OrderedRewrite, rulePath: string): Checked {
+  const texts: [string, string][] = [["match", rule.match]];
+  if (!isPassThrough(rule)) texts.push(["replace", rule.replace]);
+  for (const [field, text] of texts) {
     const hazard = hostsTomlHazard(text);
     if (hazard !== undefined) {
-      return (
-        `${field} ${JSON.stringify(text)} contains ${hazard}, which hosts.toml cannot carry ` +
-        "(§4.8); write literal characters as `[.]`, `[-]` or `[0-9]` instead"
-      );
+      return {
+        diagnostic: error(
+          "rewrite-rule-unsupported",
+          `${rulePath}.${field}`,
+          `${field} ${JSON.stringify(text)} contains ${hazard}, which hosts.toml cannot carry ` +
+            "(RKE2/K3s write rules into it unescaped); write literal characters as `[.]`, `[-]` or `[0-9]` instead",
+        ),
+      };
     }
   }
   const compiled = compileRewritePattern(rule.match);
-  if (!compiled.ok)
-    return `match ${JSON.stringify(rule.match)} is not a valid RE2 pattern (§4.2): ${compiled.error}`;
-  return undefined;
+  if (!compiled.ok) {
+    return {
+      diagnostic: error(
+        "rewrite-rule-unsupported",
+        `${rulePath}.match`,
+        `match ${JSON.stringify(rule.match)} is not a valid RE2 pattern: ${compiled.error}`,
+      ),
+    };
+  }
+  const language = ruleLanguage(rule.match);
+  if (!language.ok) {
+    return {
+      diagnostic: error(
+        "rewrite-rule-unsupported",
+        `${rulePath}.match`,
+        `match ${JSON.stringify(rule.match)}: ${language.problem}`,
+      ),
+    };
+  }
+  const problem = isPassThrough(rule) ? undefined : replacementProblem(rule, language.language);
+  if (problem) return { diagnostic: error("rewrite-replacement-invalid", `${rulePath}.replace`, problem) };
+  return { language: language.language };
 }
 
-function shapeProblem(rule: OrderedRewrite): string | undefined {
-  if (parsePrefixRule(rule)) return undefined;
-  const unescapedDot = /[.](?![*])/.test(rule.match.replaceAll("[.]", ""));
-  const hint = unescapedDot ? " (an unescaped `.` matches any character)" : "";
-  return `match ${JSON.stringify(rule.match)} cannot be made order-independent${hint}; ${SHAPES}`;
+function analyse(searches: readonly NFA[], path: string): RuleOverlaps[] {
+  try {
+    return analyseOverlaps(searches);
+  } catch (caught) {
+    if (!(caught instanceof AnalysisTooLarge)) throw caught;
+    throw new ValidationError([
+      error(
+        "rewrite-rules-too-complex",
+        path,
+        "the rules are too complex to prove their order (more than 200,000 combined states); simplify them",
+      ),
+    ]);
+  }
 }
 
-function parsePrefixRule(rule: OrderedRewrite): PrefixRule | undefined {
-  const match = PREFIX_RULE.exec(rule.match);
-  if (!match) return undefined;
-  const [, startAnchor, spelledPrefix, groupOpen, groupName, endAnchor] = match;
-  // Without `^` only the catch-all is a prefix rule: a literal could match anywhere in the subject.
-  if (startAnchor === "" && spelledPrefix !== "") return undefined;
-  const prefix = [...spelledPrefix.matchAll(PREFIX_TOKEN)].map((token) => token[1] ?? token[0]).join("");
-  const endsAnchored = endAnchor === "$";
+type Outcome = { readonly compiled: CompiledRule } | { readonly diagnostic: Diagnostic };
+
+function compileOne(
+  rules: readonly OrderedRewrite[],
+  languages: readonly RuleLanguage[],
+  overlaps: readonly RuleOverlaps[],
+  index: number,
+  path: string,
+): Outcome {
+  const rule = rules[index];
+  const matchPath = `${path}[${index}].match`;
+  const { earlier, ownWitness, anyWitness } = overlaps[index];
+  if (ownWitness === undefined) {
+    return {
+      diagnostic: error("rewrite-rule-conflict", matchPath, neverApplies(rules, index, earlier, anyWitness)),
+    };
+  }
+  if (isPassThrough(rule)) return { compiled: { priority: index, rule } };
+  if (earlier.size === 0) return { compiled: { priority: index, rule, pattern: rule.match } };
+  const narrowed = narrow(
+    languages[index],
+    [...earlier.keys()].map((j) => languages[j]),
+  );
+  if (narrowed.ok) return { compiled: { priority: index, rule, pattern: narrowed.pattern } };
+  const [first, witness] = [...earlier.entries()][0];
   return {
-    match: rule.match,
-    prefix,
-    spelledPrefix,
-    groupOpen,
-    groupName,
-    endAnchor: endsAnchored,
-    replace: rule.replace,
+    diagnostic: error(
+      "rewrite-rule-conflict",
+      matchPath,
+      `rule ${index} ${JSON.stringify(rule.match)} overlaps rule ${first} ${JSON.stringify(rules[first].match)}: ` +
+        `both match ${JSON.stringify(witness)}, and rule ${first} wins there because it comes first; rule ${index} ` +
+        `cannot be narrowed to the rest while keeping its capture groups (${narrowed.reason}). ` +
+        "Make the two rules disjoint, e.g. by anchoring both on different literal prefixes (`^team-a/(.*)$`, `^team-b/(.*)$`)",
+    ),
   };
 }
 
-// Placeholders for the whole match and the rest after the prefix; they cannot occur in a rule.
-const WHOLE = "\u0001";
-const REST = "\u0002";
+function neverApplies(
+  rules: readonly OrderedRewrite[],
+  index: number,
+  earlier: ReadonlyMap<number, string>,
+  anyWitness: string | undefined,
+): string {
+  const rule = JSON.stringify(rules[index].match);
+  if (anyWitness === undefined) {
+    return `rule ${index} ${rule} matches no repository path (lower-case letters and digits, joined by '.', '_', '__' or '-', separated by '/'); fix the pattern or remove the rule`;
+  }
+  const [first, witness] = [...earlier.entries()][0];
+  return (
+    `rule ${index} ${rule} can never apply: every repository it matches is taken by earlier rules ` +
+    `(e.g. ${JSON.stringify(witness)} by rule ${first} ${JSON.stringify(rules[first].match)}); ` +
+    "put the more specific rule first, or remove it"
+  );
+}
+
+type Narrowed =
+  { readonly ok: true; readonly pattern: string } | { readonly ok: false; readonly reason: string };
+
+/** The rule restricted to what none of `earlier` matches, with its capture groups unchanged. */
+function narrow(language: RuleLanguage, earlier: readonly RuleLanguage[]): Narrowed {
+  const segments = language.segments;
+  if (segments === undefined) {
+    return { ok: false, reason: "only a rule anchored at both ends, `^…$`, can be narrowed" };
+  }
+  const allowed = allowedByEarlier(earlier);
+  const path = statePath(allowed, segments);
+  if (!path.ok) return path;
+  const parts: string[] = [];
+  let changed = false;
+  for (const [j, segment] of segments.entries()) {
+    const exits = j === segments.length - 1 ? allowed.finals : new Set([path.states[j + 1]]);
+    const entry = path.states[j];
+    if (isSubset(reach(entry, segment.nfa), exits)) {
+      parts.push(segment.captureOpener ? `${segment.captureOpener}${segment.source})` : segment.source);
+      continue;
+    }
+    if (segment.innerCaptures > 0) {
+      return {
+        ok: false,
+        reason: `the part ${JSON.stringify(segment.source)} would change, and it holds a group`,
+      };
+    }
+    const text = segmentRegex(segment, allowed, entry, exits);
+    if (text === undefined) return { ok: false, reason: "the narrowed pattern would be too large" };
+    parts.push(segment.captureOpener ? `${segment.captureOpener}${text})` : `(?:${text})`);
+    changed = true;
+  }
+  const ambiguity = changed ? ambiguousBoundary(segments) : undefined;
+  if (ambiguity) return { ok: false, reason: ambiguity };
+  const pattern = `^${parts.join("")}$`;
+  if (!compileRewritePattern(pattern).ok) throw new Error(`internal: narrowed pattern ${pattern} is not RE2`);
+  return { ok: true, pattern };
+}
+
+/** A complete DFA of every repository none of the earlier rules finds a match in. */
+function allowedByEarlier(earlier: readonly RuleLanguage[]): DFA {
+  const union = earlier[0].search.copy();
+  for (const other of earlier.slice(1)) union.union(other.search);
+  const allowed = DFA.fromFA(union);
+  allowed.minimize();
+  // Complemented last, so the DFA stays complete: words that leave the allowed language are tracked.
+  allowed.complement();
+  return allowed;
+}
+
+type StatePath =
+  | { readonly ok: true; readonly states: readonly DFA.Node[] }
+  | { readonly ok: false; readonly reason: string };
 
 /**
- * containerd treats an unchanged subject as "no match" (§4.4), so a rule that can return its
- * subject would let a later rule win in ordered evaluation but not in the compiled map.
+ * The allowed-DFA state at every boundary between segments. Groups keep their text only when each
+ * boundary has one state: otherwise what a later group may capture depends on an earlier group.
  */
-function identityProblem(rule: PrefixRule): string | undefined {
-  const names = rule.groupName ? { [rule.groupName]: 1 } : {};
-  const groups = rule.groupOpen ? [WHOLE, REST] : [WHOLE];
-  const expanded = expandGoTemplate(rule.replace, { groups, namedGroups: names });
-  const references = [...expanded].filter((c) => c === WHOLE || c === REST).length;
-  if (references > 1) {
-    return `replace ${JSON.stringify(rule.replace)} uses the matched text more than once; ${SHAPES}, with a replacement that uses the group at most once`;
+function statePath(allowed: DFA, segments: readonly RuleSegment[]): StatePath {
+  const forward: Set<DFA.Node>[] = [new Set([allowed.initial])];
+  for (const segment of segments) {
+    const next = new Set<DFA.Node>();
+    for (const state of forward[forward.length - 1]) for (const to of reach(state, segment.nfa)) next.add(to);
+    forward.push(next);
   }
-  if (!canReturnSubject(rule.prefix, expanded)) return undefined;
-  return (
-    `replace ${JSON.stringify(rule.replace)} can return the repository unchanged, which containerd treats as ` +
-    "no match (§4.4), so the outcome would depend on rule order; make the replacement always change the repository"
+  const useful: Set<DFA.Node>[] = [];
+  useful[segments.length] = new Set(
+    [...forward[segments.length]].filter((state) => allowed.finals.has(state)),
   );
-}
-
-/** Is there a rest r such that the expansion (with r) equals prefix + r? */
-function canReturnSubject(prefix: string, expanded: string): boolean {
-  const marker = [...expanded].findIndex((c) => c === WHOLE || c === REST);
-  if (marker < 0) return expanded.startsWith(prefix);
-  const before = expanded.slice(0, marker);
-  const after = expanded.slice(marker + 1);
-  // The whole subject s reappears: before + s + after = s only when both are empty.
-  if (expanded[marker] === WHOLE) return before === "" && after === "";
-  // before + r + after = prefix + r needs before to be a prefix of `prefix` and `after` to be a rotation of the remainder.
-  const remainder = prefix.slice(before.length);
-  return (
-    prefix.startsWith(before) && after.length === remainder.length && (remainder + remainder).includes(after)
-  );
-}
-
-function shadowProblem(
-  rule: PrefixRule,
-  earlier: readonly (PrefixRule | undefined)[],
-  index: number,
-): string | undefined {
-  const shadowing = earlier.findIndex((other) => other !== undefined && rule.prefix.startsWith(other.prefix));
-  if (shadowing < 0) return undefined;
-  const other = earlier[shadowing] as PrefixRule;
-  const what =
-    other.prefix === ""
-      ? "every repository"
-      : `every repository starting with ${JSON.stringify(other.prefix)}`;
-  return (
-    `rule ${index} ${JSON.stringify(rule.match)} can never apply because rule ${shadowing} ` +
-    `${JSON.stringify(other.match)} already rewrites ${what}; put the more specific rule first`
-  );
-}
-
-/** The rule restricted to subjects that no earlier rule changes. */
-function restrictedPattern(rule: PrefixRule, earlier: readonly PrefixRule[]): string {
-  const excluded = earlier
-    .filter((other) => other.prefix.startsWith(rule.prefix))
-    .map((other) => other.prefix.slice(rule.prefix.length));
-  if (excluded.length === 0) return rule.match;
-  const group = rule.groupOpen ?? "(?:";
-  return `^${rule.spelledPrefix}${group}${notStartingWith(excluded)})${rule.endAnchor ? "$" : ""}`;
-}
-
-interface TrieNode {
-  terminal: boolean;
-  readonly children: Map<string, TrieNode>;
-}
-
-/** A regex matching exactly the strings that start with none of `prefixes` (all non-empty). */
-export function notStartingWith(prefixes: readonly string[]): string {
-  const root: TrieNode = { terminal: false, children: new Map() };
-  for (const prefix of prefixes) {
-    let node = root;
-    for (const c of prefix) {
-      const child = node.children.get(c) ?? { terminal: false, children: new Map() };
-      node.children.set(c, child);
-      node = child;
+  for (let j = segments.length - 1; j >= 0; j--) {
+    useful[j] = new Set(
+      [...forward[j]].filter((state) =>
+        [...reach(state, segments[j].nfa)].some((to) => useful[j + 1].has(to)),
+      ),
+    );
+  }
+  for (let j = 1; j < segments.length; j++) {
+    if (useful[j].size > 1) {
+      return {
+        ok: false,
+        reason: `what may follow ${JSON.stringify(
+          segments
+            .slice(0, j)
+            .map((s) => s.source)
+            .join(""),
+        )} would depend on its text`,
+      };
     }
-    node.terminal = true;
   }
-  return nodePattern(root);
+  return { ok: true, states: useful.slice(0, segments.length).map((set) => [...set][0]) };
 }
 
-/** At a node: the string ends here, or continues with a character leading away from every prefix. */
-function nodePattern(node: TrieNode): string {
-  const characters = [...node.children.keys()].sort();
-  const branches = ["$", `${negatedClass(characters)}.*`];
-  for (const c of characters) {
-    const child = node.children.get(c) as TrieNode;
-    if (!child.terminal) branches.push(`${literal(c)}${nodePattern(child)}`);
+/** The allowed-DFA states reached from `state` by the words of `nfa`. */
+function reach(state: DFA.Node, nfa: NFA): Set<DFA.Node> {
+  const iterator = nfa.transitionIterator();
+  const reached = new Set<DFA.Node>();
+  const seen = new Map<unknown, Set<DFA.Node>>();
+  const pending: [unknown, DFA.Node][] = [[iterator.initial, state]];
+  seen.set(iterator.initial, new Set([state]));
+  for (let pair = pending.pop(); pair !== undefined; pair = pending.pop()) {
+    const [node, dfaNode] = pair as [typeof iterator.initial, DFA.Node];
+    if (iterator.isFinal(node)) reached.add(dfaNode);
+    for (const [to, via] of iterator.getOut(node)) {
+      for (const [range, dfaTo] of dfaNode.out) {
+        if (via.isDisjointWith(range)) continue;
+        const visited = seen.get(to) ?? new Set<DFA.Node>();
+        seen.set(to, visited);
+        if (visited.has(dfaTo)) continue;
+        visited.add(dfaTo);
+        pending.push([to, dfaTo]);
+      }
+    }
   }
-  return `(?:${branches.join("|")})`;
+  return reached;
 }
 
-/** `[^…]` without backslashes: `-` goes last, where RE2 reads it literally. */
-function negatedClass(characters: readonly string[]): string {
-  const ordered = [...characters.filter((c) => c !== "-"), ...characters.filter((c) => c === "-")];
-  return `[^${ordered.join("")}]`;
+function isSubset<T>(set: ReadonlySet<T>, of: ReadonlySet<T>): boolean {
+  return [...set].every((item) => of.has(item));
 }
 
-/** A literal character without a backslash: only `.` needs a class outside `[…]` in this alphabet. */
-function literal(c: string): string {
-  return c === "." ? "[.]" : c;
+/** RE2 text for the segment's words that lead from `entry` to one of `exits`. */
+function segmentRegex(
+  segment: RuleSegment,
+  allowed: DFA,
+  entry: DFA.Node,
+  exits: ReadonlySet<DFA.Node>,
+): string | undefined {
+  const view: TransitionIterable<DFA.ReadonlyNode> = {
+    maxCharacter: allowed.maxCharacter,
+    transitionIterator: () => {
+      const iterator = allowed.transitionIterator();
+      return { initial: entry, getOut: iterator.getOut, isFinal: (node) => exits.has(node as DFA.Node) };
+    },
+  };
+  const narrowed = DFA.fromFA(NFA.fromIntersection(segment.nfa, view));
+  narrowed.minimize();
+  try {
+    return toRe2(narrowed.toRegex({ maxNodes: 100_000 }));
+  } catch (caught) {
+    if (caught instanceof TooManyNodesError) return undefined;
+    throw caught;
+  }
+}
+
+/**
+ * Narrowed groups capture what they captured before only if each repository splits into the
+ * segments in one way: at every boundary, the part before is a prefix code or the part after a
+ * suffix code.
+ */
+function ambiguousBoundary(segments: readonly RuleSegment[]): string | undefined {
+  for (let j = 1; j < segments.length; j++) {
+    const before = concatenation(segments.slice(0, j));
+    const after = concatenation(segments.slice(j));
+    after.reverse();
+    if (!isPrefixCode(before) && !isPrefixCode(after)) {
+      const text = segments
+        .slice(0, j)
+        .map((segment) => segment.source)
+        .join("");
+      return `a repository can be split after ${JSON.stringify(text)} in more than one way`;
+    }
+  }
+  return undefined;
+}
+
+function concatenation(segments: readonly RuleSegment[]): NFA {
+  const nfa = segments[0].nfa.copy();
+  for (const segment of segments.slice(1)) nfa.append(segment.nfa);
+  return nfa;
+}
+
+/** No word of the language is a proper prefix of another. */
+function isPrefixCode(nfa: NFA): boolean {
+  const dfa = DFA.fromFA(nfa);
+  dfa.minimize();
+  const live = liveStates(dfa);
+  for (const final of dfa.finals) {
+    for (const [, to] of final.out) if (live.has(to)) return false;
+  }
+  return true;
+}
+
+/** The written patterns, analysed again: no repository may be matched by two of them. */
+function proveDisjoint(compiled: readonly CompiledRule[], searches: readonly NFA[]): void {
+  const writtenRules = compiled.filter((entry) => entry.pattern !== undefined);
+  const written = writtenRules.map((entry) => entry.pattern as string);
+  const languages = writtenRules.map(({ rule, pattern, priority }) => {
+    if (pattern === rule.match) return searches[priority];
+    const language = ruleLanguage(pattern as string);
+    if (!language.ok) throw new Error(`internal: compiled pattern ${pattern}: ${language.problem}`);
+    return onlyRepositoryPaths(language.language.search);
+  });
+  const overlapping = analyseOverlaps(languages).findIndex((result) => result.earlier.size > 0);
+  if (overlapping >= 0)
+    throw new Error(`internal: compiled pattern ${written[overlapping]} overlaps an earlier one`);
 }
 
 function error(code: string, path: string, message: string): Diagnostic {

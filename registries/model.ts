@@ -67,11 +67,29 @@ export function holdsCredentials(file: RegistriesFile): boolean {
 }
 
 /** One rewrite rule as users write it: rules of one mirror are given in priority order. */
-export interface OrderedRewrite {
+export type OrderedRewrite = RewriteRule | PassThroughRule;
+
+export interface RewriteRule {
   /** RE2 pattern on the repository path (no host, no tag). */
   readonly match: string;
   /** Go template replacement: `$1`, `${1}`, `$name`, `$$`. */
   readonly replace: string;
+}
+
+/** Repositories the pattern matches stay as written (no later rule applies to them). */
+export interface PassThroughRule {
+  /** RE2 pattern on the repository path (no host, no tag). */
+  readonly match: string;
+  readonly keep: true;
+}
+
+export function isPassThrough(rule: OrderedRewrite): rule is PassThroughRule {
+  return "keep" in rule && rule.keep === true;
+}
+
+/** The rule's target as users read it: the replacement, or `keep` for a pass-through rule. */
+export function ruleTarget(rule: OrderedRewrite): string {
+  return isPassThrough(rule) ? "keep" : rule.replace;
 }
 
 /**

@@ -66,7 +66,7 @@ export interface GroupReference {
   readonly length: number;
 }
 
-type TemplatePart = { readonly text: string } | { readonly reference: GroupReference };
+export type TemplatePart = { readonly text: string } | { readonly reference: GroupReference };
 
 /** Go `Regexp.Expand` (§4.5): `$1`, `${1}`, `$name`, `${name}`, `$$`; malformed `$` stays literal. */
 export function expandGoTemplate(template: string, match: GoSubmatch): string {
@@ -81,7 +81,7 @@ export function templateReferences(template: string): GroupReference[] {
 }
 
 /** The template as Go's `Expand` reads it: literal text (`$$` → `$`) and group references. */
-function templateParts(template: string): TemplatePart[] {
+export function templateParts(template: string): TemplatePart[] {
   const parts: TemplatePart[] = [];
   let rest = template;
   for (let dollar = rest.indexOf("$"); dollar >= 0; dollar = rest.indexOf("$")) {

@@ -21,7 +21,8 @@ import {
   SourcePosition,
   SourcePositions,
 } from "./parse";
-import { commonMatch } from "./regex-intersection";
+import { analyseOverlaps } from "./regex-intersection";
+import { onlyRepositoryPaths, ruleLanguage, type RuleLanguage } from "./rule-language";
 import { compileRewritePattern, CompiledPattern, groupNumber, templateReferences } from "./rewrite";
 
 const WILDCARD = "*";
@@ -460,17 +461,22 @@ interface Overlap {
   readonly witness?: string;
 }
 
+/** One analysis over all rules (not pairwise), so validating grows with the rules' size, not its square. */
 function firstOverlap(patterns: readonly string[]): Overlap | undefined {
-  for (const [i, first] of patterns.entries()) {
-    for (const second of patterns.slice(i + 1)) {
-      const intersection = commonMatch(first, second);
-      if (intersection.kind !== "disjoint") {
-        const witness = intersection.kind === "overlap" ? intersection.witness : undefined;
-        return { patterns: [first, second], ...(witness !== undefined && { witness }) };
-      }
-    }
+  const languages = patterns.map((pattern) => ruleLanguage(pattern));
+  const untranslatable = languages.findIndex((language) => !language.ok);
+  if (untranslatable >= 0 && patterns.length > 1) {
+    const other = patterns[untranslatable === 0 ? 1 : 0];
+    return { patterns: [patterns[untranslatable], other] };
   }
-  return undefined;
+  const searches = languages.map((language) =>
+    onlyRepositoryPaths((language as { language: RuleLanguage }).language.search),
+  );
+  const overlaps = analyseOverlaps(searches);
+  const later = overlaps.findIndex((result) => result.earlier.size > 0);
+  if (later < 0) return undefined;
+  const [earlier, witness] = [...overlaps[later].earlier.entries()][0];
+  return { patterns: [patterns[earlier], patterns[later]], witness };
 }
 
 // ---------------------------------------------------------------------------------------------
