@@ -11,6 +11,7 @@ import { HarborMirror, HarborMirrorDeliveryProps } from "../constructs/harbor-mi
 import { HarborProvider } from "../constructs/harbor-provider";
 import type { HarborProxyCacheProps, UpstreamProps } from "../constructs/harbor-proxy-cache";
 import { pinProviderSources } from "../constructs/provider-sources";
+import type { OrderedRewrite } from "../registries/model";
 import { RolloutStrategy } from "../constructs/rollout-strategy";
 import { claimVariable } from "../constructs/stack-variables";
 import { VARIABLE_ROLES, type VariableUse } from "../delivery/terraform-variables";
@@ -47,7 +48,8 @@ export class HarborMirrorStack extends TerraformStack {
         harborUrl: config.harbor.url,
         allowInsecureHttp: config.harbor.allowHttp,
         upstreams: config.upstreams.map((upstream, index) => this.upstreamProps(upstream, index)),
-        rewrites: config.rewrites,
+        rewrites: rewritesOf(config.rewrites),
+        projects: config.projects,
         access: config.access,
         ...(config.access === "robot" ? this.robotProps() : {}),
         protectProjects: config.protectProjects,
@@ -133,4 +135,16 @@ export class HarborMirrorStack extends TerraformStack {
       existing ?? new TerraformVariable(this, name, { type: "string", sensitive: true, description });
     return variable.stringValue;
   }
+}
+
+/** The config's rules as the construct takes them: `{ match, replace }` or `{ match, keep: true }`. */
+function rewritesOf(rewrites: HarborMirrorConfig["rewrites"]): Record<string, OrderedRewrite[]> {
+  return Object.fromEntries(
+    Object.entries(rewrites).map(([registry, rules]) => [
+      registry,
+      rules.map(({ match, replace, keep }): OrderedRewrite =>
+        keep === true ? { match, keep } : { match, replace: replace as string },
+      ),
+    ]),
+  );
 }

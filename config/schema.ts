@@ -323,14 +323,47 @@ const upstream = object(
 
 type Upstream = Decoded<typeof upstream>;
 
-const rewriteRule = object({
-  match: required(text("RE2 pattern", rewritePatternProblem), {
-    doc: 'RE2 pattern on the repository path (no host, no tag); no `\\` or `"` (write `[.]`).',
-    example: '"^ksd-test/(.*)$"',
-  }),
-  replace: required(text("Go template", hostsTomlSafetyProblem), {
-    doc: 'Replacement, Go template syntax: `$1`, `${1}`, `$name`, `$$`; no `\\` or `"`.',
-    example: '"production/$1"',
+const replaceOrKeep: Rule<{ readonly replace?: string; readonly keep?: boolean }> = {
+  severity: "error",
+  code: "rewrite-target-missing",
+  doc: "Each rule has either `replace` or `keep: true`.",
+  check(value, report) {
+    if (value.replace !== undefined && value.keep !== undefined) {
+      report(
+        ["keep"],
+        "is set together with replace: a rule either rewrites (replace) or keeps the repository (keep: true)",
+      );
+    } else if (value.replace === undefined && value.keep !== true) {
+      report(
+        ["replace"],
+        "is required (or keep: true, to pass the repositories this rule matches to Harbor unchanged)",
+      );
+    }
+  },
+};
+
+const rewriteRule = object(
+  {
+    match: required(text("RE2 pattern", rewritePatternProblem), {
+      doc: 'RE2 pattern on the repository path (no host, no tag); no `\\` or `"` (write `[.]`). Rule language: docs/rewrite-rules.md.',
+      example: '"^ksd-test/(.*)$"',
+    }),
+    replace: optional(text("Go template", hostsTomlSafetyProblem), {
+      doc: 'Replacement, Go template syntax: `$1`, `${1}`, `$name`, `$$`; no `\\` or `"`. Required unless keep is true.',
+      example: '"production/$1"',
+    }),
+    keep: optional(boolean(), {
+      doc: "`true`: repositories this rule matches reach Harbor as written (e.g. project `team-a`), and later rules, the proxy-cache rule included, never see them.",
+      example: "true",
+    }),
+  },
+  { rules: [replaceOrKeep] },
+);
+
+const plainProject = object({
+  name: required(text("Harbor project name", projectNameProblem), {
+    doc: "Harbor project to create (not a proxy cache), e.g. a rewrite target; the robot of `access: robot` may pull from it.",
+    example: "production",
   }),
 });
 
@@ -477,6 +510,9 @@ const fields = {
       doc: "Extra rewrite rules per upstream registry, in priority order, tried before its proxy-cache rule.",
     },
   ),
+  projects: defaultEmpty(list(plainProject), {
+    doc: "Plain Harbor projects harbor-mirror creates for rewrite rules to send repositories to (see docs/rewrite-rules.md).",
+  }),
   distribution: withDefault(oneOf(DISTRIBUTIONS), "rke2", {
     doc: "rke2 or k3s: sets default file paths and service names on nodes.",
     example: "rke2",

@@ -32,7 +32,15 @@ import {
   upstreamWarnings,
 } from "../harbor/upstreams";
 import { endpointUrlProblem, HarborUrl, harborUrlProblem, parseHarborUrl } from "../harbor/url";
-import { Diagnostic, errorAt, KeyPath, throwIfErrors } from "../registries/diagnostics";
+import { compileRuleList, targetProjectsOf, type CompiledRule } from "../registries/compile-rules";
+import {
+  Diagnostic,
+  errorAt,
+  formatPath,
+  KeyPath,
+  throwIfErrors,
+  ValidationError,
+} from "../registries/diagnostics";
 import {
   ApplyTimeHost,
   ApplyTimeValue,
@@ -108,9 +116,16 @@ export interface HarborProxyCacheProps {
   readonly upstreams: readonly UpstreamProps[];
   /**
    * Extra rewrite rules per registry, in priority order, tried before that registry's proxy rule.
+   * A rule `{ match, keep: true }` passes what it matches to Harbor unchanged (docs/rewrite-rules.md).
    * @default none
    */
   readonly rewrites?: Readonly<Record<string, readonly OrderedRewrite[]>>;
+  /**
+   * Plain (non-proxy) Harbor projects to create, e.g. the targets of rewrite rules. With access
+   * robot, the robot may pull from each one a rule can reach.
+   * @default none
+   */
+  readonly projects?: readonly PlainProjectProps[];
   /**
    * `public`: proxy projects are public and nodes pull anonymously. `robot`: projects are private and
    * one system robot account that can only pull from them is created; nodes get its credentials.
@@ -154,6 +169,12 @@ export interface HarborProxyCacheProps {
    * @default the stack's default `harbor` provider
    */
   readonly provider?: TerraformProvider;
+}
+
+/** A plain Harbor project (no upstream registry): a place rewrite rules can send repositories to. */
+export interface PlainProjectProps {
+  /** Harbor project name (lower case, 1–255 characters). */
+  readonly name: string;
 }
 
 /** Ids of the apply-time values in `configs` (see `applyTimeTokens`). */
@@ -214,6 +235,10 @@ export class HarborProxyCache extends Construct {
   readonly harborHost: string;
   /** Proxy projects by registry host. */
   readonly projects: Readonly<Record<string, project.Project>>;
+  /** Plain projects by name (the `projects` prop). */
+  readonly plainProjects: Readonly<Record<string, project.Project>>;
+  /** Per registry: the user's rules and the proxy rule as compiled, in priority order. */
+  readonly compiledRules: Readonly<Record<string, readonly CompiledRule[]>>;
   readonly robot?: robotAccount.RobotAccount;
 
   constructor(scope: Construct, id: string, props: HarborProxyCacheProps) {
@@ -226,12 +251,17 @@ export class HarborProxyCache extends Construct {
       upstreams.map((upstream) => [upstream.registry, this.declareUpstream(upstream, props, harbor.host)]),
     );
     if (harbor.applyTime) this.declareHarborHostCheck(harbor.host, harbor.applyTime.checks);
-    this.robot = props.access === "robot" ? this.declareRobot(upstreams, props) : undefined;
+    this.mirrors = upstreams.map((upstream) => mirrorOf(upstream, harbor.spec, props.rewrites));
+    this.compiledRules = compileMirrorRules(this.mirrors, upstreams, props, this.node.path);
+    this.plainProjects = Object.fromEntries(
+      (props.projects ?? []).map((plain) => [plain.name, this.declarePlainProject(plain, props)]),
+    );
+    const reachable = this.reachablePlainProjects(upstreams, props);
+    this.robot = props.access === "robot" ? this.declareRobot(upstreams, reachable, props) : undefined;
     this.applyTimeTokens = {
       ...(this.robot ? robotTokens(this.robot, props.robotSecret) : {}),
       ...harbor.applyTime?.tokens,
     };
-    this.mirrors = upstreams.map((upstream) => mirrorOf(upstream, harbor.spec, props.rewrites));
     this.configs = harborConfigs(harbor.spec.host, props);
     this.registriesSpec = {
       mirrors: this.mirrors,
@@ -304,17 +334,69 @@ export class HarborProxyCache extends Construct {
     return proxyProject;
   }
 
-  private declareRobot(upstreams: readonly ResolvedUpstream[], props: HarborProxyCacheProps) {
+  private declarePlainProject(plain: PlainProjectProps, props: HarborProxyCacheProps) {
+    return new project.Project(this, `Project-${plain.name}`, {
+      provider: props.provider,
+      name: terraformString(plain.name),
+      public: (props.access ?? "public") === "public",
+      storageQuota: -1,
+      forceDestroy: false,
+      lifecycle: { preventDestroy: props.protectProjects ?? true },
+    });
+  }
+
+  /**
+   * The plain projects some rule can send repositories to; every other project a rule reaches that
+   * harbor-mirror does not manage draws a warning naming it (nodes would be refused there).
+   */
+  private reachablePlainProjects(
+    upstreams: readonly ResolvedUpstream[],
+    props: HarborProxyCacheProps,
+  ): string[] {
+    const proxyProjects = new Set(upstreams.map((upstream) => upstream.project));
+    const plain = new Set((props.projects ?? []).map((entry) => entry.name));
+    const reachable = new Set<string>();
+    const annotations = Annotations.of(this);
+    for (const upstream of upstreams) {
+      const custom = (this.compiledRules[upstream.registry] ?? []).slice(0, -1);
+      for (const compiled of custom) {
+        const key = formatPath(["rewrites", upstream.registry, compiled.priority, "match"]);
+        const targets = targetProjectsOf(compiled);
+        if (targets.kind === "unbounded") {
+          annotations.addWarning(
+            `${key}: the Harbor project this rule sends repositories to depends on the repository, so ` +
+              "harbor-mirror cannot tell which projects nodes need; write the project part of replace literally " +
+              "(e.g. `production/$1`) or as a group of fixed names (`(rancher|longhornio)`)",
+          );
+          continue;
+        }
+        for (const name of targets.projects) {
+          if (plain.has(name)) reachable.add(name);
+          else if (!proxyProjects.has(name))
+            annotations.addWarning(unmanagedProjectWarning(key, name, props));
+        }
+      }
+    }
+    return [...reachable].sort();
+  }
+
+  private declareRobot(
+    upstreams: readonly ResolvedUpstream[],
+    plainProjects: readonly string[],
+    props: HarborProxyCacheProps,
+  ) {
     const robot = new robotAccount.RobotAccount(this, "PullRobot", {
       provider: props.provider,
       name: terraformString(props.robotName ?? DEFAULT_ROBOT_NAME),
       level: "system",
-      description: "harbor-mirror: pull-only access to the proxy-cache projects",
+      description:
+        "harbor-mirror: pull-only access to the proxy-cache projects and the rules' target projects",
       duration: -1,
-      // Exactly the proxy projects, pull only (harbor.md §2.4), in registry order like everything else.
-      permissions: upstreams.map((upstream) => ({
+      // Exactly the proxy projects, then the plain projects rewrite rules reach, pull only
+      // (harbor.md §2.4): in registry order, then by name, like everything else.
+      permissions: [...upstreams.map((upstream) => upstream.project), ...plainProjects].map((namespace) => ({
         kind: "project",
-        namespace: terraformString(upstream.project),
+        namespace: terraformString(namespace),
         access: [{ resource: "repository", action: "pull" }],
       })),
       ...(props.robotSecret === undefined
@@ -393,6 +475,59 @@ function mirrorOf(
       { match: PROXY_RULE_MATCH, replace: `${upstream.project}/$1` },
     ],
   };
+}
+
+/**
+ * Every registry's rules compiled now, so a rule that cannot be compiled exactly is reported at the
+ * user's key (`rewrites."docker.io"[0].match`) when the construct is created; the proxy rule's
+ * problems (only "can never apply") are reported at the registry's rule list.
+ */
+function compileMirrorRules(
+  mirrors: readonly OrderedMirror[],
+  upstreams: readonly ResolvedUpstream[],
+  props: HarborProxyCacheProps,
+  construct: string,
+): Record<string, readonly CompiledRule[]> {
+  const diagnostics: Diagnostic[] = [];
+  const compiled: Record<string, readonly CompiledRule[]> = {};
+  mirrors.forEach((mirror, index) => {
+    const keyPath = ["rewrites", mirror.registry];
+    try {
+      // The proxy rule is harbor-mirror's own (its project may be a token, known at apply time).
+      const proxyRule = mirror.rewrites[mirror.rewrites.length - 1];
+      compiled[mirror.registry] = compileRuleList(mirror.rewrites, keyPath, {
+        trusted: (rule) => rule === proxyRule,
+      });
+    } catch (caught) {
+      if (!(caught instanceof ValidationError)) throw caught;
+      const customCount = props.rewrites?.[mirror.registry]?.length ?? 0;
+      diagnostics.push(
+        ...caught.diagnostics.map((diagnostic) =>
+          diagnostic.keyPath?.[2] === customCount && diagnostic.code === "rewrite-rule-conflict"
+            ? errorAt(
+                diagnostic.code,
+                keyPath,
+                `the proxy-cache rule (every other repository → ${upstreams[index].project}/…) can never apply: ` +
+                  "the rules above take every repository; remove the catch-all rule, or narrow it",
+              )
+            : diagnostic,
+        ),
+      );
+    }
+  });
+  throwIfErrors(diagnostics, construct);
+  return compiled;
+}
+
+function unmanagedProjectWarning(key: string, name: string, props: HarborProxyCacheProps): string {
+  const consequence =
+    props.access === "robot"
+      ? "the robot gets no pull permission there, so nodes are refused and fall back to the upstream"
+      : "it must exist and be public, or nodes are refused and fall back to the upstream";
+  return (
+    `${key}: sends repositories to Harbor project ${JSON.stringify(name)}, which harbor-mirror does not manage: ` +
+    `${consequence}; declare it under \`projects\` (harbor-mirror then creates it and grants the robot pull)`
+  );
 }
 
 function harborConfigs(host: string, props: HarborProxyCacheProps): Record<string, RegistryConfig> {
@@ -490,6 +625,7 @@ function validateProps(props: HarborProxyCacheProps, construct: string): HarborU
     urlProblem || isToken(props.harborUrl) ? undefined : parseHarborUrl(props.harborUrl, props);
   validateUpstreams(props.upstreams, harborUrl?.host, report);
   validateRewriteKeys(props, report);
+  validatePlainProjects(props, report);
   validateAccess(props, report);
   validateRetention(props.retention, report);
   if (
@@ -556,6 +692,26 @@ function upstreamHostProblem(
     };
   }
   return undefined;
+}
+
+/** Plain projects: valid Harbor names, none twice, none also the project of an upstream. */
+function validatePlainProjects(props: HarborProxyCacheProps, report: Report) {
+  const taken = new Set(
+    props.upstreams.map((upstream) => upstream.project ?? defaultProjectName(upstream.registry)),
+  );
+  (props.projects ?? []).forEach((plain, index) => {
+    const path = ["projects", index, "name"];
+    const problem = projectNameProblem(plain.name);
+    if (problem) report("project-name-invalid", path, problem);
+    if (taken.has(plain.name)) {
+      report(
+        "project-duplicate",
+        path,
+        `${JSON.stringify(plain.name)} is already the project of an upstream or listed before: name each project once`,
+      );
+    }
+    taken.add(plain.name);
+  });
 }
 
 function validateProjectName(

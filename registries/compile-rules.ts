@@ -15,7 +15,7 @@
  */
 import { DFA, NFA, TooManyNodesError, type TransitionIterable } from "refa";
 import { hostsTomlHazard } from "./hosts-toml";
-import { ValidationError, type Diagnostic } from "./diagnostics";
+import { errorAt, ValidationError, type Diagnostic, type KeyPath } from "./diagnostics";
 import {
   isPassThrough,
   type OrderedRewrite,
@@ -33,7 +33,7 @@ import {
   type RuleLanguage,
   type RuleSegment,
 } from "./rule-language";
-import { replacementProblem } from "./rule-output";
+import { replacementProblem, targetProjects, type TargetProjects } from "./rule-output";
 
 /** One rule of the user's list and what it compiled to. */
 export interface CompiledRule {
@@ -45,12 +45,34 @@ export interface CompiledRule {
   readonly pattern?: string;
 }
 
-/** Compiles ordered rules; throws ValidationError naming `path[i].match` (or `.replace`). */
-export function compileRuleList(rules: readonly OrderedRewrite[], path: string): CompiledRule[] {
+export interface CompileOptions {
+  /**
+   * Rules whose replacement the caller built itself and vouches for (a proxy-cache rule whose
+   * project may be a Terraform token): their replacement is not checked.
+   * @default - every replacement is checked
+   */
+  readonly trusted?: (rule: OrderedRewrite) => boolean;
+}
+
+// A construct compiles its rules when it is created, and rendering compiles the same list again.
+const compiledLists = new WeakMap<readonly OrderedRewrite[], CompiledRule[]>();
+const languagesOf = new WeakMap<CompiledRule, RuleLanguage>();
+
+/**
+ * Compiles ordered rules; throws ValidationError at `[...path, i, "match"]` (or `"replace"`), e.g.
+ * `rewrites."docker.io"[0].match`.
+ */
+export function compileRuleList(
+  rules: readonly OrderedRewrite[],
+  path: KeyPath,
+  options: CompileOptions = {},
+): CompiledRule[] {
+  const cached = compiledLists.get(rules);
+  if (cached) return cached;
   const languages: (RuleLanguage | undefined)[] = [];
   const diagnostics: Diagnostic[] = [];
   rules.forEach((rule, index) => {
-    const checked = checkRule(rule, `${path}[${index}]`);
+    const checked = checkRule(rule, [...path, index], options.trusted?.(rule) ?? false);
     if ("diagnostic" in checked) diagnostics.push(checked.diagnostic);
     languages.push("language" in checked ? checked.language : undefined);
   });
@@ -63,13 +85,22 @@ export function compileRuleList(rules: readonly OrderedRewrite[], path: string):
   if (problems.length > 0) throw new ValidationError(problems);
   const result = compiled.map((entry) => (entry as { compiled: CompiledRule }).compiled);
   proveDisjoint(result, searches);
+  result.forEach((entry, index) => languagesOf.set(entry, parsed[index]));
+  compiledLists.set(rules, result);
   return result;
+}
+
+/** The Harbor projects a compiled rule sends repositories to. */
+export function targetProjectsOf(compiled: CompiledRule): TargetProjects {
+  const language = languagesOf.get(compiled);
+  if (!language) throw new Error("internal: not a rule compiled by compileRuleList");
+  return targetProjects(compiled.rule, language);
 }
 
 /** The `rewrite` map of the compiled rules (pass-through rules write nothing). */
 export function compileOrderedRewrites(
   rules: readonly OrderedRewrite[],
-  path: string,
+  path: KeyPath,
 ): Record<string, string> {
   return rewriteMapOf(compileRuleList(rules, path));
 }
@@ -88,7 +119,7 @@ export function compileRegistriesSpec(spec: RegistriesSpec): RegistriesFile {
   const mirrors: Record<string, Mirror> = {};
   const seen = new Set<string>();
   for (const mirror of [...spec.mirrors].sort((a, b) => compareStrings(a.registry, b.registry))) {
-    const path = `mirrors.${JSON.stringify(mirror.registry)}`;
+    const path = ["mirrors", mirror.registry];
     if (seen.has(mirror.registry)) {
       diagnostics.push(
         error(
@@ -101,7 +132,7 @@ export function compileRegistriesSpec(spec: RegistriesSpec): RegistriesFile {
     }
     seen.add(mirror.registry);
     try {
-      mirrors[mirror.registry] = compileMirror(mirror.endpoints, mirror.rewrites, `${path}.rewrites`);
+      mirrors[mirror.registry] = compileMirror(mirror.endpoints, mirror.rewrites, [...path, "rewrites"]);
     } catch (caught) {
       if (!(caught instanceof ValidationError)) throw caught;
       diagnostics.push(...caught.diagnostics);
@@ -111,7 +142,11 @@ export function compileRegistriesSpec(spec: RegistriesSpec): RegistriesFile {
   return { mirrors, configs: { ...spec.configs } };
 }
 
-function compileMirror(endpoints: readonly string[], rules: readonly OrderedRewrite[], path: string): Mirror {
+function compileMirror(
+  endpoints: readonly string[],
+  rules: readonly OrderedRewrite[],
+  path: KeyPath,
+): Mirror {
   const rewrite = rules.length === 0 ? {} : compileOrderedRewrites(rules, path);
   if (Object.keys(rewrite).length === 0) return { endpoint: [...endpoints] };
   return { endpoint: [...endpoints], rewrite };
@@ -124,16 +159,16 @@ function compareStrings(a: string, b: string): number {
 type Checked = { readonly language: RuleLanguage } | { readonly diagnostic: Diagnostic };
 
 /** §4.2, §4.8 and the replacement rules: what one rule must satisfy on its own. */
-function checkRule(rule: OrderedRewrite, rulePath: string): Checked {
+function checkRule(rule: OrderedRewrite, rulePath: KeyPath, trusted: boolean): Checked {
   const texts: [string, string][] = [["match", rule.match]];
-  if (!isPassThrough(rule)) texts.push(["replace", rule.replace]);
+  if (!isPassThrough(rule) && !trusted) texts.push(["replace", rule.replace]);
   for (const [field, text] of texts) {
     const hazard = hostsTomlHazard(text);
     if (hazard !== undefined) {
       return {
         diagnostic: error(
           "rewrite-rule-unsupported",
-          `${rulePath}.${field}`,
+          [...rulePath, field],
           `${field} ${JSON.stringify(text)} contains ${hazard}, which hosts.toml cannot carry ` +
             "(RKE2/K3s write rules into it unescaped); write literal characters as `[.]`, `[-]` or `[0-9]` instead",
         ),
@@ -145,7 +180,7 @@ function checkRule(rule: OrderedRewrite, rulePath: string): Checked {
     return {
       diagnostic: error(
         "rewrite-rule-unsupported",
-        `${rulePath}.match`,
+        [...rulePath, "match"],
         `match ${JSON.stringify(rule.match)} is not a valid RE2 pattern: ${compiled.error}`,
       ),
     };
@@ -155,17 +190,17 @@ function checkRule(rule: OrderedRewrite, rulePath: string): Checked {
     return {
       diagnostic: error(
         "rewrite-rule-unsupported",
-        `${rulePath}.match`,
+        [...rulePath, "match"],
         `match ${JSON.stringify(rule.match)}: ${language.problem}`,
       ),
     };
   }
-  const problem = isPassThrough(rule) ? undefined : replacementProblem(rule, language.language);
-  if (problem) return { diagnostic: error("rewrite-replacement-invalid", `${rulePath}.replace`, problem) };
+  const problem = isPassThrough(rule) || trusted ? undefined : replacementProblem(rule, language.language);
+  if (problem) return { diagnostic: error("rewrite-replacement-invalid", [...rulePath, "replace"], problem) };
   return { language: language.language };
 }
 
-function analyse(searches: readonly NFA[], path: string): RuleOverlaps[] {
+function analyse(searches: readonly NFA[], path: KeyPath): RuleOverlaps[] {
   try {
     return analyseOverlaps(searches);
   } catch (caught) {
@@ -187,10 +222,10 @@ function compileOne(
   languages: readonly RuleLanguage[],
   overlaps: readonly RuleOverlaps[],
   index: number,
-  path: string,
+  path: KeyPath,
 ): Outcome {
   const rule = rules[index];
-  const matchPath = `${path}[${index}].match`;
+  const matchPath = [...path, index, "match"];
   const { earlier, ownWitness, anyWitness } = overlaps[index];
   if (ownWitness === undefined) {
     return {
@@ -432,6 +467,6 @@ function proveDisjoint(compiled: readonly CompiledRule[], searches: readonly NFA
     throw new Error(`internal: compiled pattern ${written[overlapping]} overlaps an earlier one`);
 }
 
-function error(code: string, path: string, message: string): Diagnostic {
-  return { severity: "error", code, path, message };
+function error(code: string, path: KeyPath, message: string): Diagnostic {
+  return errorAt(code, path, message);
 }

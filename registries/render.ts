@@ -5,7 +5,7 @@
  * nothing that would break or silently bypass a node's mirror is ever shipped.
  */
 import { Document, Node, Pair, Scalar, ToStringOptions, YAMLMap, YAMLSeq } from "yaml";
-import { compileRegistriesSpec } from "./compile-rules";
+import { compileRegistriesSpec, compileRuleList } from "./compile-rules";
 import { Diagnostic, errorsOf, ValidationError, warningsOf } from "./diagnostics";
 import {
   ApplyTimeHost,
@@ -18,6 +18,7 @@ import {
   RegistryConfig,
   RegistryString,
   RegistryTls,
+  ruleTarget,
   standInEndpoint,
 } from "./model";
 import { entryPath, fieldPath, indexPath } from "./parse";
@@ -62,7 +63,25 @@ const TO_STRING_OPTIONS: ToStringOptions = {
 };
 
 export function renderRegistriesSpec(spec: RegistriesSpec): RenderedRegistries {
-  return renderRegistriesFile(compileRegistriesSpec(spec), spec.applyTimeHosts);
+  return renderRegistriesFile(compileRegistriesSpec(spec), spec.applyTimeHosts, ruleNotesOf(spec));
+}
+
+/** Per registry, per compiled pattern: the rule the user wrote and its priority, shown as a comment. */
+export type RuleNotes = Readonly<Record<string, Readonly<Record<string, string>>>>;
+
+function ruleNotesOf(spec: RegistriesSpec): RuleNotes {
+  return Object.fromEntries(
+    spec.mirrors.map((mirror) => {
+      const compiled = compileRuleList(mirror.rewrites, ["mirrors", mirror.registry, "rewrites"]);
+      const notes = compiled.flatMap(({ priority, rule, pattern }) => {
+        if (pattern === undefined) return [];
+        const narrowed = pattern === rule.match ? "" : " (narrowed to what earlier rules leave)";
+        const note = `rule ${priority + 1} of ${compiled.length}: ${rule.match} → ${ruleTarget(rule)}${narrowed}`;
+        return [[pattern, note]];
+      });
+      return [mirror.registry, Object.fromEntries(notes)];
+    }),
+  );
 }
 
 /**
@@ -72,11 +91,12 @@ export function renderRegistriesSpec(spec: RegistriesSpec): RenderedRegistries {
 export function renderRegistriesFile(
   file: RegistriesFile,
   applyTimeHosts: readonly ApplyTimeHost[] = [],
+  ruleNotes: RuleNotes = {},
 ): RenderedRegistries {
   const applyTime = new ApplyTimeValues(applyTimeHosts);
   const document = new Document();
   document.commentBefore = ` ${RENDER_HEADER}`;
-  document.contents = fileNode(file, applyTime);
+  document.contents = fileNode(file, applyTime, ruleNotes);
   const diagnostics = [...validateRegistriesFile(file), ...applyTime.problems];
   if (errorsOf(diagnostics).length > 0) throw new ValidationError(diagnostics);
   return {
@@ -163,12 +183,14 @@ class ApplyTimeValues {
   }
 }
 
-function fileNode(file: RegistriesFile, applyTime: ApplyTimeValues): YAMLMap {
+function fileNode(file: RegistriesFile, applyTime: ApplyTimeValues, ruleNotes: RuleNotes): YAMLMap {
   return mapNode([
     [
       "mirrors",
       file.mirrors &&
-        recordNode(file.mirrors, (mirror, key) => mirrorNode(mirror, entryPath("mirrors", key), applyTime)),
+        recordNode(file.mirrors, (mirror, key) =>
+          mirrorNode(mirror, entryPath("mirrors", key), applyTime, ruleNotes[key]),
+        ),
     ],
     [
       "configs",
@@ -182,7 +204,20 @@ function fileNode(file: RegistriesFile, applyTime: ApplyTimeValues): YAMLMap {
   ]);
 }
 
-function mirrorNode(mirror: Mirror | null, path: string, applyTime: ApplyTimeValues): Node | null {
+/** A pattern key with the user's rule as a comment above it (a comment never changes what RKE2 reads). */
+function notedKey(pattern: string, notes: Readonly<Record<string, string>>): Scalar {
+  const key = quoted(pattern);
+  const note = notes[pattern];
+  if (note !== undefined) key.commentBefore = ` ${note}`;
+  return key;
+}
+
+function mirrorNode(
+  mirror: Mirror | null,
+  path: string,
+  applyTime: ApplyTimeValues,
+  notes: Readonly<Record<string, string>> = {},
+): Node | null {
   if (mirror === null) return null;
   const endpointPath = fieldPath(path, "endpoint");
   return mapNode([
@@ -193,7 +228,7 @@ function mirrorNode(mirror: Mirror | null, path: string, applyTime: ApplyTimeVal
           applyTime.endpointNode(indexPath(endpointPath, index), endpoint),
         ),
     ],
-    ["rewrite", mirror.rewrite && recordNode(mirror.rewrite, quoted)],
+    ["rewrite", mirror.rewrite && recordNode(mirror.rewrite, quoted, (pattern) => notedKey(pattern, notes))],
   ]);
 }
 

@@ -176,7 +176,7 @@ export const INVALID_CONFIG_CASES: readonly InvalidConfigCase[] = [
     path: 'rewrites."docker.io"[0].match', message: "must be an RE2 (Go regexp) pattern" },
   { rule: "rewrite replace is required",
     yaml: VALID + "rewrites:\n  docker.io:\n    - match: '^a/(.*)$' #<\n",
-    path: 'rewrites."docker.io"[0].replace', message: "is required (Go template)" },
+    path: 'rewrites."docker.io"[0].replace', message: "is required (or keep: true" },
   { rule: "distribution is rke2 or k3s",
     yaml: VALID + "distribution: rke #<\n",
     path: "distribution", message: "did you mean `rke2`?" },

@@ -44,6 +44,7 @@ describe("defaults (config.md: every key not required has a documented default)"
         },
       ],
       rewrites: {},
+      projects: [],
       distribution: "rke2",
       nodes: [],
       extraNodeDirectories: [],

@@ -40,19 +40,22 @@ const terraform = findTerraformBinary();
 const TRICKY_SECRET = "pa${ss} %{w} $$ \"q\" 's' \\ back\nline grüße ✓ <&>";
 const ROBOT_FULL_NAME = "robot$harbor-mirror-pull";
 
-type Outcome = { readonly rejected: string } | "delivered";
+type Outcome = { readonly rejected: string } | { readonly refusedAtSynth: string } | "delivered";
 
 // (a) One row per value; `rejected` is the text the load error must contain.
 const TOML_RULE = "must not contain a backslash or a double quote";
+const REPOSITORY_RULE = "which no repository path may contain";
 const SAFE_PATH = "must be an absolute file path made of [A-Za-z0-9._/-]";
 // prettier-ignore
 const REPLACEMENTS: readonly { name: string; value: string; outcome: Outcome }[] = [
   { name: "Go template ${1} (a Terraform interpolation if unescaped)", value: "t1/${1}", outcome: "delivered" },
-  { name: "%{ (a Terraform directive if unescaped)", value: "t2/%{x}/$1", outcome: "delivered" },
-  { name: "$$ (Go's literal $; Terraform's escape)", value: "t3/$$/$1", outcome: "delivered" },
-  { name: "Terraform's escaped forms of ${ and %{ (doubled)", value: "t4/$${1}%%{y}/$1", outcome: "delivered" },
-  { name: "single quotes (shell quoting)", value: "t5/'q'/$1", outcome: "delivered" },
-  { name: "non-ASCII", value: "t6/grüße-✓/$1", outcome: "delivered" },
+  { name: "${ twice, around a dash", value: "t2/${1}-${1}", outcome: "delivered" },
+  // What a replacement produces is a repository path, so its literal text is a-z, 0-9, . _ - / only.
+  { name: "%{ (a Terraform directive if unescaped)", value: "t2/%{x}/$1", outcome: { refusedAtSynth: REPOSITORY_RULE } },
+  { name: "$$ (Go's literal $; Terraform's escape)", value: "t3/$$/$1", outcome: { refusedAtSynth: REPOSITORY_RULE } },
+  { name: "Terraform's escaped forms of ${ and %{ (doubled)", value: "t4/$${1}%%{y}/$1", outcome: { refusedAtSynth: REPOSITORY_RULE } },
+  { name: "single quotes (shell quoting)", value: "t5/'q'/$1", outcome: { refusedAtSynth: REPOSITORY_RULE } },
+  { name: "non-ASCII", value: "t6/grüße-✓/$1", outcome: { refusedAtSynth: REPOSITORY_RULE } },
   { name: "double quote (rke2-registries.md §4.8: breaks hosts.toml)", value: 't7/"q"/$1', outcome: { rejected: TOML_RULE } },
   { name: "backslash (§4.8: a TOML escape in hosts.toml)", value: "t8\\$1", outcome: { rejected: TOML_RULE } },
 ];
@@ -89,8 +92,23 @@ function loadError(config: ConfigObject): string | undefined {
 describe("(a) load-time verdict on tricky rewrite replacements and node paths", () => {
   it.each(REPLACEMENTS)("rewrite replace with $name: $outcome", ({ value, outcome }) => {
     const error = loadError(withReplacements([value]));
-    if (outcome === "delivered") expect(error).toBeUndefined();
+    if (outcome === "delivered" || "refusedAtSynth" in outcome) expect(error).toBeUndefined();
     else expect(error).toMatch(new RegExp(`rewrites."docker\\.io"\\[0\\]\\.replace: .*${outcome.rejected}`));
+  });
+
+  const refusedAtSynth = REPLACEMENTS.filter(
+    (item) => typeof item.outcome === "object" && "refusedAtSynth" in item.outcome,
+  );
+  it.each(refusedAtSynth)("rewrite replace with $name is refused when the stack is built", ({ value }) => {
+    const dir = mkdtempSync(path.join(tmpdir(), "hm-replace-"));
+    try {
+      const configPath = writeConfig(dir, withReplacements([value]));
+      expect(() => buildApp({ configPath, outdir: path.join(dir, "out") })).toThrow(
+        new RegExp(`rewrites."docker\\.io"\\[0\\]\\.replace: .*${REPOSITORY_RULE}`),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it.each(NODE_PATHS)("node registriesPath with $name is rejected", ({ value, outcome }) => {

@@ -9,7 +9,7 @@ import { isPassThrough, type OrderedRewrite } from "../../registries/model";
 import { applyRewriteRule, compileRewritePattern } from "../../registries/rewrite";
 import { isRepositoryPath } from "../../registries/rule-language";
 
-const PATH = 'rewrites."docker.io"';
+const PATH = ["rewrites", "docker.io"];
 
 /** Ordered semantics the user means: the first rule that changes the subject (or keeps it) wins. */
 function firstMatchWins(rules: readonly OrderedRewrite[], subject: string): string {

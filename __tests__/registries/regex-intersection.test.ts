@@ -18,7 +18,7 @@ const [, , narrowedProxy] = Object.keys(
       { match: "^team/c/(.*)$", replace: "c/$1" },
       { match: "^team/(.*)$", replace: "y/$1" },
     ],
-    "rewrites.x",
+    ["rewrites", "x"],
   ),
 );
 
