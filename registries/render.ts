@@ -73,8 +73,9 @@ function ruleNotesOf(spec: RegistriesSpec): RuleNotes {
   return Object.fromEntries(
     spec.mirrors.map((mirror) => {
       const compiled = compileRuleList(mirror.rewrites, ["mirrors", mirror.registry, "rewrites"]);
+      // A lone rule is written as it is: there is no priority to tell.
       const notes = compiled.flatMap(({ priority, rule, pattern }) => {
-        if (pattern === undefined) return [];
+        if (pattern === undefined || compiled.length === 1) return [];
         const narrowed = pattern === rule.match ? "" : " (narrowed to what earlier rules leave)";
         const note = `rule ${priority + 1} of ${compiled.length}: ${rule.match} → ${ruleTarget(rule)}${narrowed}`;
         return [[pattern, note]];

@@ -269,6 +269,35 @@ describe("renderRegistriesSpec", () => {
     });
     expect(rendered.text).toBe(RECIPE_TEXT);
   });
+
+  it("shows the user's rule and its priority above each compiled pattern; comments change nothing RKE2 reads", () => {
+    const rendered = renderRegistriesSpec({
+      mirrors: [
+        {
+          registry: "docker.io",
+          endpoints: ["https://harbor.example.com"],
+          rewrites: [
+            { match: "^team-a/", keep: true },
+            { match: "^ksd-test/(.*)$", replace: "production/$1" },
+            { match: "^(.*)$", replace: "docker.io/$1" },
+          ],
+        },
+      ],
+      configs: {},
+    });
+    const lines = rendered.text.split("\n");
+    const commentAbove = (pattern: string) =>
+      lines[lines.findIndex((line) => line.includes(JSON.stringify(pattern))) - 1];
+    expect(commentAbove("^ksd-test/(.*)$")).toBe("      # rule 2 of 3: ^ksd-test/(.*)$ → production/$1");
+    const [proxyPattern] = Object.keys(rendered.file.mirrors?.["docker.io"]?.rewrite ?? {}).filter(
+      (key) => key !== "^ksd-test/(.*)$",
+    );
+    expect(commentAbove(proxyPattern)).toBe(
+      "      # rule 3 of 3: ^(.*)$ → docker.io/$1 (narrowed to what earlier rules leave)",
+    );
+    // The keep rule writes no pattern; the file reads back as exactly the compiled model.
+    expect(parseRegistriesYaml(rendered.text).file).toEqual(rendered.file);
+  });
 });
 
 // ---------------------------------------------------------------------------------------------
