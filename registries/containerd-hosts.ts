@@ -13,7 +13,15 @@ import { Diagnostic, errorAt, throwIfErrors, warningAt, warningsOf } from "./dia
 import { normalizeEndpointAddress, parseGoUrl, type NormalizedEndpoint } from "./endpoint";
 import { configForHost, WILDCARD, WILDCARD_DIRECTORY, type HostConfigs, type HostEntry } from "./hosts";
 import { isRepositoryPath } from "./image-reference";
-import type { ApplyTimeHost, ApplyTimeValue, OrderedMirror, RegistriesSpec, RegistryTls } from "./model";
+import {
+  isPassThrough,
+  ruleTarget,
+  type ApplyTimeHost,
+  type ApplyTimeValue,
+  type OrderedMirror,
+  type RegistriesSpec,
+  type RegistryTls,
+} from "./model";
 import { applyTimePlaceholder, RENDER_HEADER } from "./render";
 
 /** Where kubeadm-style nodes keep the per-registry directories (containerd's documented default). */
@@ -112,14 +120,15 @@ function hostsFileOf(mirror: OrderedMirror, hostsDir: string, context: RenderCon
  */
 function projectPrefix(mirror: OrderedMirror, context: RenderContext): string {
   const last = mirror.rewrites[mirror.rewrites.length - 1];
-  const prefix = last === undefined ? "" : prefixOfProxyRule(last.match, last.replace);
+  const prefix =
+    last === undefined ? "" : isPassThrough(last) ? undefined : prefixOfProxyRule(last.match, last.replace);
   const refused = prefix === undefined ? mirror.rewrites : mirror.rewrites.slice(0, -1);
   refused.forEach((rule, index) =>
     context.diagnostics.push(
       errorAt(
         "containerd-rewrite-unsupported",
         ["rewrites", mirror.registry, index],
-        `the rule ${JSON.stringify(rule.match)} → ${JSON.stringify(rule.replace)} cannot be expressed for ` +
+        `the rule ${JSON.stringify(rule.match)} → ${JSON.stringify(ruleTarget(rule))} cannot be expressed for ` +
           "distribution containerd: upstream containerd has no rewrite rules, a hosts.toml host can only " +
           "put a fixed path in front of every repository. Remove the rule, or deliver to RKE2/K3s nodes " +
           "(see docs/containerd.md)",
