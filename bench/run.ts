@@ -3,7 +3,7 @@
  * in the same run, plus cold start and resolver throughput. Prints a Markdown report on stdout (progress
  * goes to stderr) for the README. Every child runs in a fresh process in a temp dir, removed at the end.
  *
- * Knobs: BENCH_NODES (default "100,1000,5000"), BENCH_REPETITIONS (default 3), BENCH_APP_ENTRY (the app
+ * Knobs: BENCH_NODES (default "100,1000,5000"), BENCH_RULES (default "100,1000"), BENCH_REPETITIONS (default 3), BENCH_APP_ENTRY (the app
  * to measure; default main.ts).
  */
 import { createHash } from "node:crypto";
@@ -20,9 +20,11 @@ import os from "node:os";
 import path from "node:path";
 import { benchConfigYaml, BENCH_UPSTREAMS } from "./fixtures";
 import { ChildRun, nodeWithTsx, REPO_ROOT, runMeasured } from "./child";
+import { rulesSection } from "./rules";
 import { best, median } from "./stats";
 
 const NODE_COUNTS = positiveIntegers("BENCH_NODES", "100,1000,5000");
+const RULE_COUNTS = positiveIntegers("BENCH_RULES", "100,1000");
 const [REPETITIONS] = positiveIntegers("BENCH_REPETITIONS", "3");
 const COLD_START_REPETITIONS = 3;
 const APP_ENTRY = path.resolve(REPO_ROOT, process.env.BENCH_APP_ENTRY ?? "main.ts");
@@ -281,6 +283,7 @@ async function main(): Promise<void> {
       return coldStartTable(await measureColdStart(exampleConfig));
     }),
     await section("Resolver throughput (`resolveImage`)", async () => resolverTable(await measureResolver())),
+    await section("Rewrite-rule compile", () => rulesSection(RULE_COUNTS, REPETITIONS, progress)),
   ];
   console.log(["## Benchmark", machineHeader(), ...sections].join("\n\n"));
 }

@@ -6,9 +6,9 @@
  * is written from. Pure.
  */
 import { parseRegistriesYaml } from "../registries/parse";
-import type { RegistriesFile } from "../registries/model";
+import { isPassThrough, ruleTarget, type RegistriesFile } from "../registries/model";
 import { resolveImage } from "../registries/resolve";
-import { applyRewriteRule } from "../registries/rewrite";
+import { applyRewriteRule, compileRewritePattern } from "../registries/rewrite";
 import { naturalSort, type ReviewFacts, type UpstreamFacts } from "./facts";
 import { ruleImages, uniqueSorted } from "./images";
 
@@ -222,14 +222,20 @@ function pullOf(image: string, file: RegistriesFile, facts: ReviewFacts): Pull {
   const harborApi = `${facts.harborUrl.replace(/\/+$/, "")}/v2`;
   const atHarbor = first.endpoint === harborApi;
   const rules = facts.upstreams.find((upstream) => upstream.registry === result.registry)?.rules ?? [];
-  const index = rules.findIndex(
-    (rule) => applyRewriteRule(rule.match, rule.replace, result.repository) !== undefined,
+  // The first rule that takes the repository: a pass-through rule takes what it matches unchanged.
+  const index = rules.findIndex((rule) =>
+    isPassThrough(rule)
+      ? compiledPattern(rule.match)?.matcher(result.repository).find() === true
+      : applyRewriteRule(rule.match, rule.replace, result.repository) !== undefined,
   );
   return {
     endpoint: first.endpoint,
     repository: first.repository,
     rule: first.rule,
-    userRule: atHarbor && index >= 0 ? { index: index + 1, ...rules[index] } : null,
+    userRule:
+      atHarbor && index >= 0
+        ? { index: index + 1, match: rules[index].match, replace: ruleTarget(rules[index]) }
+        : null,
     bypassesHarbor: !atHarbor || (first.rule === null && first.candidates === undefined),
     deterministic: result.deterministic,
   };
@@ -460,4 +466,9 @@ function restartPlan(base: ReviewFacts | null, head: ReviewFacts, newCredentials
     worstCaseSeconds:
       restartingSteps.length === 0 ? 0 : (restartingSteps.length + 1) * head.rollout.restartTimeoutSeconds,
   };
+}
+
+function compiledPattern(pattern: string) {
+  const compiled = compileRewritePattern(pattern);
+  return compiled.ok ? compiled.regex : undefined;
 }

@@ -4,6 +4,7 @@
  * Labels carry what the change does (replaced, created, how many nodes restart). GitHub renders
  * `flowchart` diagrams in pull-request comments.
  */
+import { ruleTarget } from "../registries/model";
 import type { ResourceAction, ReviewJson } from "./compare";
 
 /** Mermaid ids allow letters, digits and underscores only. */
@@ -79,7 +80,7 @@ export function flowDiagram(review: ReviewJson): string {
       current.map(({ facts }) =>
         box(nodeId("m", facts.registry), [
           facts.registry,
-          ...(facts.rules ?? []).map((rule, index) => `${index + 1}. ${rule.match} → ${rule.replace}`),
+          ...(facts.rules ?? []).map((rule, index) => `${index + 1}. ${rule.match} → ${ruleTarget(rule)}`),
         ]),
       ),
     ),

@@ -3,6 +3,7 @@
  * Pure: it formats the comparison of review/compare (the same facts as review.json) into Markdown
  * with a Mermaid flowchart, and stays bounded at any node count (node lists fold into ranges).
  */
+import { ruleTarget } from "../registries/model";
 import type {
   AttributeChange,
   ImageChange,
@@ -289,7 +290,7 @@ function rulesText(upstream: UpstreamFacts | null): string {
   if (!upstream) return "—";
   if (upstream.rules === null) return "(not recorded in the base: it holds compiled rules only)";
   return upstream.rules
-    .map((rule, index) => `${index + 1}. ${code(rule.match)} → ${code(rule.replace)}`)
+    .map((rule, index) => `${index + 1}. ${code(rule.match)} → ${code(ruleTarget(rule))}`)
     .join("<br>");
 }
 
