@@ -59,26 +59,26 @@ function rowOf(section: string, firstCell: string): string {
 }
 
 describe("images: before/after source, flagged on change and when they bypass Harbor", () => {
-  const ruleImage = "docker.io/team/0";
+  const ruleImage = "docker.io/team/a";
 
   it("builds one image per rule, the added rule included, each resolved through its own rule", () => {
     const ruleImages = review.images.filter((image) => image.origin === "rule");
     // docker.io: ksd-test, team, the proxy rule; one proxy rule for each of the four others.
     expect(ruleImages.map((image) => image.image)).toEqual([
-      "docker.io/0/0",
-      "docker.io/ksd-test/0",
+      "docker.io/a/a",
+      "docker.io/ksd-test/a",
       ruleImage,
-      "gcr.io/0",
-      "ghcr.io/0",
-      "k8s.gcr.io/0",
-      "quay.io/0",
+      "gcr.io/a",
+      "ghcr.io/a",
+      "k8s.gcr.io/a",
+      "quay.io/a",
     ]);
     const dockerRules = ruleImages
       .filter((image) => image.image.startsWith("docker.io/"))
       .map((image) => [image.image, image.after.userRule?.match]);
     expect(dockerRules).toEqual([
-      ["docker.io/0/0", "^(.*)$"],
-      ["docker.io/ksd-test/0", "^ksd-test/(.*)$"],
+      ["docker.io/a/a", "^(.*)$"],
+      ["docker.io/ksd-test/a", "^ksd-test/(.*)$"],
       [ruleImage, ADDED_RULE.match],
     ]);
   });
@@ -87,18 +87,18 @@ describe("images: before/after source, flagged on change and when they bypass Ha
     const image = review.images.find((candidate) => candidate.image === ruleImage)!;
     expect(image.before).toMatchObject({
       endpoint: "https://harbor.kingsd.top/v2",
-      repository: "docker.io/team/0",
+      repository: "docker.io/team/a",
     });
     expect(image.after).toMatchObject({
       endpoint: "https://harbor.kingsd.top/v2",
-      repository: "team-cache/0",
+      repository: "team-cache/a",
     });
     expect(image.changed).toBe(true);
     expect(review.summary.changesSource).toEqual([ruleImage]);
-    const row = rowOf(sectionOf("Images: where nodes pull from"), "`docker.io/team/0`");
+    const row = rowOf(sectionOf("Images: where nodes pull from"), "`docker.io/team/a`");
     // Before: the proxy rule (2nd then); after: the added rule (2nd now).
-    expect(row).toContain("`docker.io/team/0` (rule 2: `^(.*)$`)");
-    expect(row).toContain("`team-cache/0` (rule 2: `^team/(.*)$`)");
+    expect(row).toContain("`docker.io/team/a` (rule 2: `^(.*)$`)");
+    expect(row).toContain("`team-cache/a` (rule 2: `^team/(.*)$`)");
     expect(row).toContain("**changed**");
   });
 
@@ -271,7 +271,7 @@ describe("review.json: the machine-readable twin", () => {
     });
     expect(parsed.summary).toEqual({
       bypassesHarbor: [UNMIRRORED],
-      changesSource: ["docker.io/team/0"],
+      changesSource: ["docker.io/team/a"],
       replacesProxyProject: ["quay.io"],
       cacheLost: ["quay.io"],
       blockedByPreventDestroy: ["quay.io"],
