@@ -67,7 +67,7 @@ describe("npm run synth on the example configuration", () => {
 
   it("writes a review with the images of the rules, the rollout and a diagram Mermaid parses", async () => {
     expect(review).toContain(
-      "| `docker.io/ksd-test/0` | rule 1: `^ksd-test/(.*)$` | — | `https://harbor.kingsd.top/v2` `production/0` (rule 1: `^ksd-test/(.*)$`) |",
+      "| `docker.io/ksd-test/a` | rule 1: `^ksd-test/(.*)$` | — | `https://harbor.kingsd.top/v2` `production/a` (rule 1: `^ksd-test/(.*)$`) |",
     );
     expect(review).toContain(
       "- step 1: servers, 1 per step — `server-1`; 1 restart\n- steps 2–3: agents, 1 per step — `agent-1`, `agent-2`; 2 restart",

@@ -26,9 +26,9 @@ describe("reviewFactsOf a HarborMirror with an apply-time Harbor URL", () => {
   it("resolves every image through Harbor's stand-in, each rule exercised", () => {
     expect(json.summary.bypassesHarbor).toEqual([]);
     const byImage = Object.fromEntries(json.images.map((image) => [image.image, image.after]));
-    expect(byImage["docker.io/acme/0"]).toMatchObject({
+    expect(byImage["docker.io/acme/a"]).toMatchObject({
       endpoint: "https://harbor.apply-time.invalid/v2",
-      repository: "acme-approved/0",
+      repository: "acme-approved/a",
       userRule: { index: 1, match: "^acme/(.*)$" },
     });
     expect(byImage["nginx:1.27"]).toMatchObject({
