@@ -169,6 +169,7 @@ const CONFIG_KEYS: readonly Subject[] = [
   { key: "rewrites.<registry>", build: (v) => synthConfig({ ...BASE, rewrites: { [v]: [{ match: "^p/(.*)$", replace: "x/$1" }] } }) },
   { key: "rewrites.<registry>[].match", build: (v) => synthConfig({ ...BASE, rewrites: { "docker.io": [{ match: `^${v}$`, replace: "x" }] } }) },
   { key: "rewrites.<registry>[].replace", build: (v) => synthConfig({ ...BASE, rewrites: { "docker.io": [{ match: "^p/(.*)$", replace: v }] } }) },
+  { key: "projects[].name", build: (v) => synthConfig({ ...BASE, projects: [{ name: v }] }) },
   { key: "distribution", build: (v) => synthConfig({ ...BASE, distribution: v, ...NODES() }) },
   { key: "nodes[].name", build: (v) => synthConfig({ ...BASE, ...NODES({ name: v }) }) },
   { key: "nodes[].host", build: (v) => synthConfig({ ...BASE, ...NODES({ host: v }) }) },
