@@ -1,9 +1,17 @@
 /**
- * Delivers `registries.yaml` (and optionally a CA file) to RKE2/K3s nodes over SSH: one
- * `null_resource` per node whose provisioners upload into a private staging directory and run
- * the install script of `delivery/remote-script` (verify, change-only, atomic, restart, rollback).
+ * Delivers a set of node files (registries.yaml, Harbor's CA, any renderer's files) to RKE2/K3s
+ * nodes over SSH, one transaction per node (`delivery/remote-script`: verify, change-only, atomic,
+ * restart, rollback).
+ *
+ * Layout (scale.md): one `null_resource` per group of about GROUP_SIZE nodes of one rollout
+ * step, `for_each` over a map of those nodes holding only what differs per node (host and whatever
+ * differs inside the group: user, port, paths); scripts, contents and hashes are written once per
+ * group or once per stack. Each node keeps one plan address, `null_resource.<group>["<node>"]`,
+ * and groups are keyed by stable names (delivery/rollout.ts), so adding or removing a node does
+ * not replace other nodes' instances. Stacks synthesized by the per-node layout (one
+ * `null_resource.<…>_Node-<name>_<hash>` per node) move with `movedFromPerNodeLayout`.
  */
-import { Fn, TerraformLocal, Token } from "cdktf";
+import { Fn, TerraformLocal, TerraformStack, Token } from "cdktf";
 import { Construct } from "constructs";
 import { resource } from "@cdktf/provider-null";
 import { Diagnostic, errorAt, KeyPath, throwIfErrors } from "../registries/diagnostics";
@@ -34,12 +42,14 @@ import {
   prepareStagingScript,
   StagedFile,
 } from "../delivery/remote-script";
-import { planRollout, rolloutDependencies, type RolloutStep } from "../delivery/rollout";
+import { DeliveryGroup, planDeliveryGroups, planRollout, type RolloutStep } from "../delivery/rollout";
+import { escapeTemplateLiteral } from "../delivery/terraform-template";
+import { CaCertFile, INodeFileRenderer, NodeFile, RegistriesYamlFile } from "./node-files";
 import { RolloutStrategy } from "./rollout-strategy";
 import { optionalTerraformString, terraformString } from "./terraform-string";
 
 export interface DeliveryNode {
-  /** Stable identity (`[a-z0-9][a-z0-9._-]*`, unique): construct id `Node-<name>`, staging directory name. */
+  /** Stable identity (`[a-z0-9][a-z0-9._-]*`, unique): its `for_each` key and staging directory name. */
   readonly name: string;
   /** Address the provisioners connect to; may be a token (an instance's IP). */
   readonly host: string;
@@ -59,7 +69,10 @@ export interface DeliveryNode {
 }
 
 export interface DeliverySsh {
-  /** The private key: a token of a sensitive Terraform variable, never a literal (it would land in cdktf.out). */
+  /**
+   * The private key: a token of a sensitive Terraform variable, never a literal (it would land in
+   * cdktf.out). It is also the key of the triggers' keyed digests (see `keyedDigest`).
+   */
   readonly privateKey: string;
   /** @default - no jump host */
   readonly bastionHost?: string;
@@ -72,15 +85,18 @@ export interface DeliverySsh {
 }
 
 export interface DeliveryCaCert {
-  /** PEM text; installed before the registries file, the same atomic way, without a restart of its own. */
+  /** PEM text; installed with the other files in one transaction, without a restart of its own. */
   readonly content: string;
   /** Path on the node, e.g. the `configs.<harbor>.tls.ca_file` of the registries file; not a token. */
   readonly path: string;
 }
 
 export interface RegistriesDeliveryProps {
-  /** The registries.yaml text; may hold tokens (a robot secret). Stored once, as a Terraform local. */
-  readonly content: string;
+  /**
+   * The registries.yaml text; may hold tokens (a robot secret). Stored once, as a Terraform local.
+   * @default - no registries.yaml is delivered (then `files` must deliver something)
+   */
+  readonly content?: string;
   readonly nodes: readonly DeliveryNode[];
   /** @default "rke2" */
   readonly distribution?: Distribution;
@@ -89,7 +105,12 @@ export interface RegistriesDeliveryProps {
   readonly rollout?: RolloutStrategy;
   /** @default - no CA file is delivered */
   readonly caCert?: DeliveryCaCert;
-  /** Seconds the unit may take to restart and become active before the previous file is restored. @default 120 */
+  /**
+   * More files for every node, installed in the same transaction after the CA and registries.yaml.
+   * @default - none
+   */
+  readonly files?: readonly INodeFileRenderer[];
+  /** Seconds the unit may take to restart and become active before the previous files are restored. @default 120 */
   readonly restartTimeoutSeconds?: number;
   /**
    * Directories beyond the distribution's configuration directory (`/etc/rancher/<distribution>/`)
@@ -97,24 +118,48 @@ export interface RegistriesDeliveryProps {
    * @default - none: node files go under the configuration directory only
    */
   readonly extraNodeDirectories?: readonly string[];
+  /**
+   * Adds a `moved` block per node from the address of the per-node layout (harbor-mirror before
+   * the grouped layout: `null_resource.<path>_Node-<name>_<hash>`) to the node's new address, so
+   * that a stack applied with that layout is not re-created.
+   * @default false
+   */
+  readonly movedFromPerNodeLayout?: boolean;
 }
 
 const DEFAULT_RESTART_TIMEOUT_SECONDS = 120;
+const FILE_ID_PATTERN = /^[a-z][a-z0-9_]{0,39}$/;
+
+/**
+ * Stand-ins for per-node values while a group's scripts are generated by `delivery/remote-script`
+ * (which checks real values: a valid node name, a valid path). They are swapped for the Terraform
+ * expressions (`each.key`, `each.value.<x>`, `local.<x>`) after escaping, and hold no character a
+ * template would read; a node name, a path or a unit never contains them.
+ */
+const SLOT = "hm0slot0";
+const NODE_SLOT = `${SLOT}node`;
+const pathSlot = (attribute: string) => `/${SLOT}path/${attribute}`;
+const digestSlot = (id: string) => `${SLOT}sha256${id}`;
 
 export class RegistriesDelivery extends Construct {
-  /** The `null_resource` of each node, by node name. */
+  /** The resource of each group of nodes, by group key (delivery/rollout.ts). */
+  readonly groupResources: ReadonlyMap<string, resource.Resource>;
+  /** The resource that delivers each node (a `for_each` instance of it), by node name. */
   readonly nodeResources: ReadonlyMap<string, resource.Resource>;
+  /** Each node's plan address, `null_resource.<group>["<node>"]`, by node name. */
+  readonly nodeAddresses: ReadonlyMap<string, string>;
   /** Node names in rollout order; the nodes of one step restart together. */
   readonly rolloutSteps: readonly RolloutStep[];
-  /** What each node receives: where the file goes and which unit restarts, by node name. */
+  /** What each node receives: where the files go and which unit restarts, by node name. */
   readonly targets: ReadonlyMap<string, NodeTarget>;
-  /** Seconds a node's unit may take to restart and become active before its previous file is restored. */
+  /** Seconds a unit may take to restart and become active (the default resolved). */
   readonly restartTimeoutSeconds: number;
 
-  /** Each file every node receives, defined once: its content and its hash as Terraform values. */
-  private readonly registriesFile: SharedFile;
-  private readonly caFile?: SharedFile;
-  private readonly installerFile: SharedFile;
+  private readonly distribution: Distribution;
+  /** Each file's content and hashes as Terraform values, defined once per stack, by file id. */
+  private readonly sharedFiles = new Map<string, SharedFile>();
+  private readonly installer: string;
+  private readonly nodeFiles: ReadonlyMap<string, readonly NodeFile[]>;
 
   constructor(
     scope: Construct,
@@ -122,107 +167,214 @@ export class RegistriesDelivery extends Construct {
     private readonly props: RegistriesDeliveryProps,
   ) {
     super(scope, id);
-    throwIfErrors(this.validate(), this.node.path);
-    this.registriesFile = this.sharedFile("content", props.content);
-    if (props.caCert) this.caFile = this.sharedFile("ca_cert", props.caCert.content);
-    this.installerFile = this.sharedFile("installer", INSTALLER_SCRIPT);
-    this.rolloutSteps = planRollout(props.nodes, (props.rollout ?? RolloutStrategy.rolling()).policy);
-    const distribution = props.distribution ?? "rke2";
-    this.targets = new Map(props.nodes.map((node) => [node.name, targetOf(node, distribution)]));
+    this.distribution = props.distribution ?? "rke2";
     this.restartTimeoutSeconds = props.restartTimeoutSeconds ?? DEFAULT_RESTART_TIMEOUT_SECONDS;
-    this.nodeResources = this.createNodeResources(this.rolloutSteps);
+    throwIfErrors(this.validate(), this.node.path);
+    this.nodeFiles = this.renderNodeFiles();
+    throwIfErrors(this.validateFiles(), this.node.path);
+    this.installer = new TerraformLocal(this, "installer", escapeTemplateLiteral(INSTALLER_SCRIPT)).asString;
+    const policy = (props.rollout ?? RolloutStrategy.rolling()).policy;
+    this.rolloutSteps = planRollout(props.nodes, policy);
+    this.targets = new Map(props.nodes.map((node) => [node.name, this.targetOf(node)]));
+    const nodesByName = new Map(props.nodes.map((node) => [node.name, node]));
+    const groups = planDeliveryGroups(props.nodes, policy, (name) => scriptShapeOf(nodesByName.get(name)!));
+    this.groupResources = this.createGroupResources(groups, nodesByName);
+    this.nodeResources = new Map(
+      groups.flatMap((group) => group.names.map((name) => [name, this.groupResources.get(group.key)!])),
+    );
+    this.nodeAddresses = new Map(
+      [...this.nodeResources].map(([name, group]) => [name, `${addressOf(group)}[${JSON.stringify(name)}]`]),
+    );
+    if (props.movedFromPerNodeLayout) this.addPerNodeLayoutMoves();
+  }
+
+  private renderNodeFiles(): Map<string, readonly NodeFile[]> {
+    const renderers: INodeFileRenderer[] = [
+      ...(this.props.caCert ? [new CaCertFile(this.props.caCert.content, this.props.caCert.path)] : []),
+      ...(this.props.content !== undefined ? [new RegistriesYamlFile(this.props.content)] : []),
+      ...(this.props.files ?? []),
+    ];
+    return new Map(
+      this.props.nodes.map((node) => [
+        node.name,
+        renderers.flatMap((renderer) =>
+          renderer.renderFiles({
+            name: node.name,
+            role: node.role,
+            distribution: this.distribution,
+            registriesPath: node.registriesPath,
+          }),
+        ),
+      ]),
+    );
   }
 
   /**
-   * A Terraform local holding `content` byte for byte, referenced by every node. Its references
-   * are created once here: every cdktf token costs a stack trace (npm run bench).
+   * The content as a Terraform local, byte for byte, and its digests: `sha256` (plain, only for the
+   * node's upload check) and `digest` (keyed, for the triggers). Created once per file id: every
+   * cdktf token costs a stack trace (npm run bench).
    */
-  private sharedFile(id: string, content: string): SharedFile {
-    const local = new TerraformLocal(this, id, terraformString(content));
-    return { content: local.asString, sha256: revealableHash(local.asString) };
+  private sharedFile(file: NodeFile): SharedFile {
+    const existing = this.sharedFiles.get(file.id);
+    if (existing) return existing;
+    const content = new TerraformLocal(this, `file_${file.id}`, terraformString(file.content)).asString;
+    const sha256 = new TerraformLocal(this, `file_${file.id}_sha256`, uploadCheckHash(content)).asString;
+    const digest = new TerraformLocal(
+      this,
+      `file_${file.id}_digest`,
+      keyedDigest(this.props.ssh.privateKey, content),
+    ).asString;
+    const shared = { content, sha256, digest };
+    this.sharedFiles.set(file.id, shared);
+    return shared;
   }
 
-  /** Nodes in rollout order, so each one's predecessors already exist when it is created. */
-  private createNodeResources(steps: readonly RolloutStep[]): Map<string, resource.Resource> {
-    const dependencies = rolloutDependencies(steps);
-    const nodesByName = new Map(this.props.nodes.map((node) => [node.name, node]));
+  /** Groups in rollout order, so each one's predecessors already exist when it is created. */
+  private createGroupResources(
+    groups: readonly DeliveryGroup[],
+    nodesByName: ReadonlyMap<string, DeliveryNode>,
+  ): Map<string, resource.Resource> {
     const resources = new Map<string, resource.Resource>();
-    for (const name of steps.flat()) {
-      const node = this.createNodeResource(nodesByName.get(name)!);
+    for (const group of groups) {
+      const nodes = group.names.map((name) => nodesByName.get(name)!);
+      const created = this.createGroupResource(group, nodes);
       dependOn(
-        node,
-        (dependencies.get(name) ?? []).map((previous) => resources.get(previous)!),
+        created,
+        group.after.map((key) => resources.get(key)!),
       );
-      resources.set(name, node);
+      resources.set(group.key, created);
     }
     return resources;
   }
 
-  private createNodeResource(node: DeliveryNode): resource.Resource {
-    const { unit, registriesPath } = this.targets.get(node.name)!;
-    const staging = stagingDirectory(node.name);
-    const files = this.stagedFiles(staging, registriesPath);
-    return new resource.Resource(this, `Node-${node.name}`, {
-      // Hashes, never the content: the file may hold the robot secret (null provider #38).
+  private createGroupResource(group: DeliveryGroup, nodes: readonly DeliveryNode[]): resource.Resource {
+    const values = new GroupValues(nodes, (node) => this.nodeFiles.get(node.name)!);
+    const files = this.nodeFiles.get(nodes[0].name)!;
+    const unit = serviceUnit(this.distribution, group.role);
+    const staging = stagingDirectory(NODE_SLOT);
+    const staged = files.map((file) => ({
+      file,
+      stagedPath: `${staging}/${file.id}`,
+      targetPath: values.isShared(pathAttribute(file.id)) ? file.path : pathSlot(pathAttribute(file.id)),
+    }));
+    const toTerraform = (text: string) => this.fillSlots(escapeTemplateLiteral(text), values, files);
+    const connection = this.connection(values);
+    const created = new resource.Resource(this, `Group-${group.key}`, {
+      // Keyed digests, never the content or its plain hash: see keyedDigest.
       triggers: {
-        content_sha256: this.registriesFile.sha256,
-        path: terraformString(registriesPath),
+        host: "${each.value.host}",
         unit,
-        host: terraformString(node.host),
-        ...(this.caFile && this.props.caCert
-          ? { ca_sha256: this.caFile.sha256, ca_path: terraformString(this.props.caCert.path) }
-          : {}),
-      },
-      connection: this.connectionTo(node),
-      provisioners: [
-        { type: "remote-exec", inline: inlineScript(prepareStagingScript(staging)) },
-        ...[...files, { content: this.installerFile.content, stagedPath: installerPath(staging) }].map(
-          (file) => ({
-            type: "file" as const,
-            content: file.content,
-            destination: file.stagedPath,
-          }),
+        ...Object.fromEntries(
+          staged.flatMap(({ file, targetPath }) => [
+            [`${file.id}_path`, toTerraform(targetPath)],
+            [`${file.id}_digest`, this.sharedFile(file).digest],
+          ]),
         ),
+      },
+      connection,
+      provisioners: [
         {
           type: "remote-exec",
-          inline: inlineScript(
-            installScript({
-              stagingDir: staging,
-              files,
-              unit,
-              siblingUnits: siblingUnits(this.props.distribution ?? "rke2", node.role),
-              user: node.user ?? "root",
-              restartTimeoutSeconds: this.restartTimeoutSeconds,
-            }),
-          ),
+          inline: [
+            toTerraform(
+              [...prepareStagingScript(runDirectoryOf(staging)), ...prepareStagingScript(staging)].join("\n"),
+            ),
+          ],
+        },
+        ...staged.map(({ file, stagedPath }) => ({
+          type: "file" as const,
+          content: this.sharedFile(file).content,
+          destination: toTerraform(stagedPath),
+        })),
+        { type: "file", content: this.installer, destination: toTerraform(installerPath(staging)) },
+        {
+          type: "remote-exec",
+          inline: [toTerraform(this.installLines(staging, staged, unit, group.role, values).join("\n"))],
+          // Terraform uploads inline scripts mode 777 (scale.md): this one carries the uploads'
+          // hashes, so it runs from a private directory, where nobody else can read it.
+          connection: {
+            ...connection,
+            scriptPath: toTerraform(`${runDirectoryOf(staging)}/install-%RAND%.sh`),
+          },
         },
       ],
     });
+    created.addOverride("for_each", values.forEach());
+    return created;
   }
 
-  /** The CA file first: the registries file may refer to it, and the restart must find it in place. */
-  private stagedFiles(staging: string, registriesPath: string): (StagedFile & { content: string })[] {
-    const files = [];
-    if (this.caFile && this.props.caCert) {
-      files.push(stagedFile(this.caFile, `${staging}/ca.crt`, this.props.caCert.path, false));
+  private installLines(
+    staging: string,
+    staged: readonly { file: NodeFile; stagedPath: string; targetPath: string }[],
+    unit: string,
+    role: NodeRole,
+    values: GroupValues,
+  ): string[] {
+    const files: StagedFile[] = staged.map(({ file, stagedPath, targetPath }) => ({
+      stagedPath,
+      targetPath,
+      sha256: digestSlot(file.id),
+      restartOnChange: file.restartOnChange,
+    }));
+    return installScript({
+      stagingDir: staging,
+      files,
+      unit,
+      siblingUnits: siblingUnits(this.distribution, role),
+      user: values.sudo ? "sudo" : "root",
+      restartTimeoutSeconds: this.restartTimeoutSeconds,
+    });
+  }
+
+  /** Swaps the slots of an escaped template for the Terraform expressions they stand for. */
+  private fillSlots(template: string, values: GroupValues, files: readonly NodeFile[]): string {
+    let filled = template.split(NODE_SLOT).join("${each.key}");
+    for (const attribute of values.perNodeAttributes()) {
+      filled = filled.split(pathSlot(attribute)).join(`\${each.value.${attribute}}`);
     }
-    files.push(stagedFile(this.registriesFile, `${staging}/registries.yaml`, registriesPath, true));
-    return files;
+    for (const file of files) {
+      filled = filled.split(digestSlot(file.id)).join(this.sharedFile(file).sha256);
+    }
+    return filled;
   }
 
-  private connectionTo(node: DeliveryNode) {
+  private connection(values: GroupValues) {
     const ssh = this.props.ssh;
     return {
       type: "ssh" as const,
-      host: terraformString(node.host),
-      user: terraformString(node.user ?? "root"),
-      port: node.port ?? 22,
+      host: "${each.value.host}",
+      user: values.isShared("user") ? values.shared("user") : "${each.value.user}",
+      port: values.isShared("port") ? Number(values.shared("port")) : Token.asNumber("${each.value.port}"),
       privateKey: ssh.privateKey,
       hostKey: optionalTerraformString(ssh.hostKey),
       bastionHost: optionalTerraformString(ssh.bastionHost),
       bastionUser: optionalTerraformString(ssh.bastionUser),
       bastionPort: ssh.bastionPort,
     };
+  }
+
+  private targetOf(node: DeliveryNode): NodeTarget {
+    return {
+      role: node.role,
+      unit: serviceUnit(this.distribution, node.role),
+      registriesPath: node.registriesPath ?? defaultRegistriesPath(this.distribution),
+      files: this.nodeFiles.get(node.name)!.map((file) => ({
+        id: file.id,
+        path: file.path,
+        restartOnChange: file.restartOnChange,
+      })),
+    };
+  }
+
+  /** One `moved` block per node, from its per-node-layout address to its instance address. */
+  private addPerNodeLayoutMoves(): void {
+    const stack = TerraformStack.of(this);
+    const moves = [...this.nodeAddresses].map(([name, to]) => ({
+      // The id the per-node layout gave this node's resource: same construct path, same id.
+      from: `null_resource.${stack.getLogicalId(new Construct(this, `Node-${name}`).node)}`,
+      to,
+    }));
+    stack.addOverride("moved", moves);
   }
 
   private validate(): Diagnostic[] {
@@ -321,61 +473,195 @@ export class RegistriesDelivery extends Construct {
       checkPositiveInteger(value, ["restartTimeoutSeconds"]),
     );
   }
+
+  /** The rendered files: valid ids and paths, one content per id, the same ids on every node. */
+  protected validateFiles(): Diagnostic[] {
+    const contents = new Map<string, string>();
+    let ids: string | undefined;
+    return this.props.nodes.flatMap((node, index) => {
+      const files = this.nodeFiles.get(node.name)!;
+      const problems = files.flatMap((file) => checkNodeFile(file, contents, ["nodes", index]));
+      const nodeIds = files.map((file) => file.id).join(",");
+      if (files.length === 0) {
+        problems.push(
+          errorAt("node-files-empty", ["nodes", index], "receives no file: set content, caCert or files"),
+        );
+      } else if (ids !== undefined && nodeIds !== ids) {
+        problems.push(
+          errorAt(
+            "node-files-differ",
+            ["nodes", index],
+            `receives the files ${nodeIds} but nodes[0] receives ${ids}: every node receives the same set of files`,
+          ),
+        );
+      }
+      ids ??= nodeIds;
+      return problems;
+    });
+  }
+}
+
+function checkNodeFile(file: NodeFile, contents: Map<string, string>, node: KeyPath): Diagnostic[] {
+  const path = [...node, "files", file.id];
+  if (!FILE_ID_PATTERN.test(file.id)) {
+    return [
+      errorAt(
+        "node-file-id-invalid",
+        path,
+        `${JSON.stringify(file.id)} is not a file id: expected [a-z][a-z0-9_]*, at most 40 characters`,
+      ),
+    ];
+  }
+  const problems = checkLiteralPath(file.path, path);
+  const known = contents.get(file.id);
+  if (known === undefined) contents.set(file.id, file.content);
+  else if (known !== file.content) {
+    problems.push(
+      errorAt(
+        "node-file-content-differs",
+        path,
+        "has a different content than on another node: a file id stands for one content on every node",
+      ),
+    );
+  }
+  return problems;
+}
+
+/**
+ * The values of one group's nodes: the host always per node, every other value (user, port, each
+ * file's path) written once when all nodes of the group share it, else per node in the `for_each`
+ * map. Adding a node may turn a shared value into a per-node one; the values Terraform compares
+ * stay the same, so no instance is replaced by that.
+ */
+class GroupValues {
+  private readonly values: Map<string, string>[];
+  private readonly perNode: string[];
+  readonly sudo: boolean;
+
+  constructor(
+    private readonly nodes: readonly DeliveryNode[],
+    filesOf: (node: DeliveryNode) => readonly NodeFile[],
+  ) {
+    this.values = nodes.map(
+      (node) =>
+        new Map([
+          ["user", node.user ?? "root"],
+          ["port", String(node.port ?? 22)],
+          ...filesOf(node).map((file) => [pathAttribute(file.id), file.path] as [string, string]),
+        ]),
+    );
+    const attributes = [...this.values[0].keys()];
+    this.perNode = attributes.filter(
+      (attribute) => new Set(this.values.map((v) => v.get(attribute))).size > 1,
+    );
+    this.sudo = scriptShapeOf(nodes[0]) === "sudo";
+  }
+
+  isShared(attribute: string): boolean {
+    return !this.perNode.includes(attribute);
+  }
+
+  shared(attribute: string): string {
+    return terraformString(this.values[0].get(attribute)!);
+  }
+
+  perNodeAttributes(): readonly string[] {
+    return this.perNode;
+  }
+
+  /** The `for_each` map: node name → the values that differ per node. */
+  forEach(): Record<string, Record<string, string>> {
+    return Object.fromEntries(
+      this.nodes.map((node, index) => [
+        node.name,
+        {
+          host: terraformString(node.host),
+          ...Object.fromEntries(
+            this.perNode.map((attribute) => [attribute, terraformString(this.values[index].get(attribute)!)]),
+          ),
+        },
+      ]),
+    );
+  }
+}
+
+/** Root runs the installer itself; anyone else (a token included) through `sudo -n`: two script shapes. */
+function scriptShapeOf(node: DeliveryNode): "root" | "sudo" {
+  return (node.user ?? "root") === "root" ? "root" : "sudo";
+}
+
+/**
+ * A private directory for the install script, next to the staging directory: the installer removes
+ * the staging directory, and Terraform then overwrites the script it ran with an empty file, which
+ * outside an existing directory would land at the directory's own path. The next apply's
+ * staging step removes it with its empty script.
+ */
+function runDirectoryOf(staging: string): string {
+  return `${staging}.run`;
+}
+
+function pathAttribute(fileId: string): string {
+  return `path_${fileId}`;
+}
+
+function addressOf(resource: resource.Resource): string {
+  return `${resource.terraformResourceType}.${resource.friendlyUniqueId}`;
 }
 
 /**
  * `depends_on` as plain addresses: cdktf's `dependsOn` makes a token (with a stack trace) per
  * edge, which dominated synth time for rolling batches at thousands of nodes (npm run bench).
  */
-function dependOn(node: resource.Resource, previous: readonly resource.Resource[]): void {
+function dependOn(group: resource.Resource, previous: readonly resource.Resource[]): void {
   if (previous.length === 0) return;
-  node.addOverride(
-    "depends_on",
-    previous.map((resource) => `${resource.terraformResourceType}.${resource.friendlyUniqueId}`),
-  );
+  group.addOverride("depends_on", previous.map(addressOf));
 }
 
 /**
- * Terraform joins `inline` elements with "\n" into one script, so a single element holding the
- * lines is the same script; cdktf resolves one string instead of one per line, which is most of
- * synth time at thousands of nodes (npm run bench).
- */
-function inlineScript(lines: readonly string[]): string[] {
-  return [terraformString(lines.join("\n"))];
-}
-
-/**
- * The file's SHA-256, not marked sensitive even when the file holds a secret (the robot's): a
- * hash does not reveal it, and a sensitive value anywhere in a provisioner makes Terraform
- * suppress that provisioner's whole output, rollback messages and journal lines included. The
+ * The plain SHA-256 the node checks its upload against. It is a value of the install script only,
+ * which runs from the private staging directory: it never appears in a plan, in state or in a
+ * world-readable file. `nonsensitive`, because a sensitive value in a provisioner makes Terraform
+ * suppress that provisioner's whole output (rollback messages and journal included); the
  * `sensitive` inside makes `nonsensitive` valid for plain files too on Terraform before 1.7.
  */
-function revealableHash(content: string): string {
+function uploadCheckHash(content: string): string {
   return Fn.nonsensitive(Fn.sensitive(Fn.sha256(content)));
 }
 
-/** Where a node's file goes and which unit restarts when it changes. */
+/**
+ * What the triggers show, in plans and state: SHA-256 over the SSH private key followed by the
+ * content. A plain hash would let anyone who reads a plan or the state test guesses of a secret in
+ * the file (a weak robot secret; the rest of the file is public) offline; keyed, a guess can only
+ * be tested by someone holding the SSH key, who could read the file on the nodes anyway. The key
+ * is already a secret every delivery needs, so no new input is asked for. Terraform has no HMAC;
+ * key-then-content is enough here, since nobody but Terraform makes these digests (length
+ * extension forges nothing of use). Tradeoff: rotating the SSH key changes every digest, so the
+ * next apply re-runs every node's install, which is change-only (no restart when the files are
+ * unchanged).
+ */
+function keyedDigest(privateKey: string, content: string): string {
+  return Fn.nonsensitive(Fn.sensitive(Fn.sha256(Fn.join("", [privateKey, content]))));
+}
+
+/** Where a node's files go and which unit restarts when one of them changes. */
 export interface NodeTarget {
   readonly role: NodeRole;
   readonly unit: string;
   readonly registriesPath: string;
-}
-
-function targetOf(node: DeliveryNode, distribution: Distribution): NodeTarget {
-  return {
-    role: node.role,
-    unit: serviceUnit(distribution, node.role),
-    registriesPath: node.registriesPath ?? defaultRegistriesPath(distribution),
-  };
+  /** Every file the node receives, in install order. */
+  readonly files: readonly {
+    readonly id: string;
+    readonly path: string;
+    readonly restartOnChange: boolean;
+  }[];
 }
 
 interface SharedFile {
   readonly content: string;
+  /** Plain SHA-256, for the node's upload check only. */
   readonly sha256: string;
-}
-
-function stagedFile(file: SharedFile, stagedPath: string, targetPath: string, restartOnChange: boolean) {
-  return { content: file.content, stagedPath, targetPath, sha256: file.sha256, restartOnChange };
+  /** Keyed digest, for the triggers. */
+  readonly digest: string;
 }
 
 function problemAt(code: string, path: KeyPath, problem: string | undefined): Diagnostic[] {

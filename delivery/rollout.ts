@@ -1,7 +1,14 @@
 /**
- * The order in which nodes get the new file (prior-art.md: Terraform has no rolling apply, so the
- * order is expressed as `depends_on` chains). Nodes are sorted by name (natural order: `n3` before
- * `n10`) within their role, so the order of the input never matters.
+ * The order in which nodes get the new files (prior-art.md: Terraform has no rolling apply, so the
+ * order is expressed as `depends_on` between steps), and the Terraform resources that carry them.
+ * Nodes are sorted by name (natural order: `n3` before `n10`) within their role, so the order of the input never matters.
+ *
+ * Batches and resource groups are cut by content-defined chunking of the sorted names
+ * (`stableChunks`) keyed by the name that starts each run, and spread over resources by a hash of
+ * the name: unlike cutting by list position (scale.md: one insert moved 499 of 5,000 nodes), adding
+ * or removing a node leaves every other node's resource as it was with `parallel` and with batches
+ * of 1 (the default); with larger batches only nodes of its own run can move (a bounded batch must
+ * take someone's place, so some move is unavoidable there).
  */
 import { throwIfErrors } from "../registries/diagnostics";
 import { checkPositiveInteger } from "./checks";
@@ -19,13 +26,105 @@ export interface RolloutNode {
 /** Node names delivered together; a step starts when the previous step has finished. */
 export type RolloutStep = readonly string[];
 
+/** Names under a stable key: the key depends on the names, never on their position in the fleet. */
+export interface KeyedNames {
+  readonly key: string;
+  readonly names: readonly string[];
+}
+
+/**
+ * The nodes one Terraform resource delivers (`for_each` over them). Every group of a step waits for
+ * every group of the step before (`after`).
+ */
+export interface DeliveryGroup extends KeyedNames {
+  readonly role: NodeRole;
+  /** Keys of the groups this one waits for. */
+  readonly after: readonly string[];
+}
+
+/**
+ * Terraform 1.11 plans the instances of one resource in time quadratic in their number (scale.md:
+ * 1,000 instances of one resource 57.6 s, 100 resources of 10 instances 2.0 s), so a step of many
+ * nodes is spread over hash buckets of about this many nodes.
+ */
+export const GROUP_SIZE = 10;
+
+/**
+ * Buckets of a `parallel` rollout: a fixed count, so that a node's bucket depends on its name
+ * alone and no node ever moves when others come or go; 10,000 nodes give about GROUP_SIZE each.
+ */
+export const PARALLEL_BUCKETS = 1024;
+
+const PARALLEL_STEP = "all";
+
 export function planRollout(nodes: readonly RolloutNode[], policy: RolloutPolicy): RolloutStep[] {
+  return planKeyedSteps(nodes, policy).map((step) => step.names);
+}
+
+/** The rollout steps with their stable keys: a server's own name, or the key of an agent batch. */
+export function planKeyedSteps(nodes: readonly RolloutNode[], policy: RolloutPolicy): KeyedNames[] {
   const servers = sortedNamesOf(nodes, "server");
   const agents = sortedNamesOf(nodes, "agent");
-  if (policy.kind === "parallel") return nonEmpty([[...servers, ...agents]]);
+  if (policy.kind === "parallel") {
+    const all = [...servers, ...agents];
+    return all.length === 0 ? [] : [{ key: PARALLEL_STEP, names: all }];
+  }
   throwIfErrors(checkPositiveInteger(policy.batchSize, ["batchSize"]));
   // Servers one by one: each restart briefly takes a control-plane member away.
-  return [...servers.map((name) => [name]), ...chunk(agents, policy.batchSize)];
+  return [
+    ...servers.map((name) => ({ key: name, names: [name] })),
+    ...stableChunks(agents, policy.batchSize, true).map((batch) => ({
+      key: `agents-${batch.key}`,
+      names: batch.names,
+    })),
+  ];
+}
+
+/**
+ * The resources that carry a rollout: each step split by role and by `classOf` (nodes whose
+ * install script has a different shape, e.g. root or sudo) and into hash buckets of about
+ * GROUP_SIZE. Keys are unique and stable; every group of a step is `after` every group of the step before.
+ */
+export function planDeliveryGroups(
+  nodes: readonly RolloutNode[],
+  policy: RolloutPolicy,
+  classOf: (name: string) => string,
+): DeliveryGroup[] {
+  const roles = new Map(nodes.map((node) => [node.name, node.role]));
+  let previous: readonly string[] = [];
+  return planKeyedSteps(nodes, policy).flatMap((step) => {
+    // A bucket count fixed by the policy: a node's bucket within its step depends on its name alone.
+    const buckets = policy.kind === "parallel" ? PARALLEL_BUCKETS : Math.ceil(policy.batchSize / GROUP_SIZE);
+    const groups = groupsOfStep(step, roles, classOf, buckets).map((group) => ({
+      ...group,
+      after: previous,
+    }));
+    previous = policy.kind === "parallel" ? [] : groups.map((group) => group.key);
+    return groups;
+  });
+}
+
+function groupsOfStep(
+  step: KeyedNames,
+  roles: ReadonlyMap<string, NodeRole>,
+  classOf: (name: string) => string,
+  buckets: number,
+): Omit<DeliveryGroup, "after">[] {
+  const parts = new Map<string, { role: NodeRole; names: string[] }>();
+  for (const name of step.names) {
+    const role = roles.get(name)!;
+    const part = `${role}-${classOf(name)}`;
+    const entry = parts.get(part) ?? { role, names: [] };
+    entry.names.push(name);
+    parts.set(part, entry);
+  }
+  return [...parts].flatMap(([part, { role, names }]) =>
+    hashBuckets(names, buckets).map((chunk) => ({
+      key: `${step.key}-${part}-${chunk.key}`,
+      role,
+      names: chunk.names,
+    })),
+  );
 }
 
 /** For each node, the nodes of the previous step it must wait for (empty for the first step). */
@@ -37,19 +136,63 @@ export function rolloutDependencies(steps: readonly RolloutStep[]): Map<string, 
   return dependencies;
 }
 
+/**
+ * Content-defined chunks of `sortedNames`: a run starts at every name whose hash is 0 modulo
+ * `size` (every name when `size` is 1; `size` names per run on average) and is keyed by it; the
+ * names before the first such name form the run "head". Adding a name moves no other name, unless
+ * the added name starts a run: then the names after it in its run join it. `bounded`: runs longer
+ * than `size` are cut into pieces keyed `<run>+2`, `<run>+3`… (`+` cannot occur in a node name),
+ * so no chunk exceeds `size`; then the names after an added one inside its run may also shift to
+ * the next piece. With `size` 1 nothing ever moves.
+ */
+export function stableChunks(sortedNames: readonly string[], size: number, bounded: boolean): KeyedNames[] {
+  const chunks: { key: string; names: string[] }[] = [];
+  let run = "head";
+  let piece = 0;
+  for (const name of sortedNames) {
+    const current = chunks[chunks.length - 1];
+    if (size === 1 || nameHash(name) % size === 0) {
+      run = name;
+      piece = 1;
+      chunks.push({ key: run, names: [name] });
+    } else if (current === undefined || (bounded && current.names.length === size)) {
+      piece += 1;
+      chunks.push({ key: piece === 1 ? run : `${run}+${piece}`, names: [name] });
+    } else {
+      current.names.push(name);
+    }
+  }
+  return chunks;
+}
+
+/**
+ * `names` by `nameHash` modulo `count`, keyed `b<bucket>` (just "b0" for one bucket): a node's
+ * bucket depends on its name alone.
+ */
+function hashBuckets(names: readonly string[], count: number): KeyedNames[] {
+  const buckets = new Map<number, string[]>();
+  for (const name of names) {
+    const bucket = nameHash(name) % count;
+    buckets.set(bucket, [...(buckets.get(bucket) ?? []), name]);
+  }
+  return [...buckets.keys()]
+    .sort((a, b) => a - b)
+    .map((bucket) => ({ key: `b${bucket}`, names: buckets.get(bucket)! }));
+}
+
+/** FNV-1a (32 bit): fast, and the same on every machine and Node version. */
+function nameHash(name: string): number {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < name.length; index++) {
+    hash ^= name.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash;
+}
+
 function sortedNamesOf(nodes: readonly RolloutNode[], role: NodeRole): string[] {
   return nodes
     .filter((node) => node.role === role)
     .map((node) => node.name)
     .sort(compareNodeNames);
-}
-
-function chunk(names: readonly string[], size: number): string[][] {
-  const chunks: string[][] = [];
-  for (let start = 0; start < names.length; start += size) chunks.push(names.slice(start, start + size));
-  return chunks;
-}
-
-function nonEmpty(steps: string[][]): string[][] {
-  return steps.filter((step) => step.length > 0);
 }

@@ -6,10 +6,13 @@
  * at the first failure, which fails the resource and skips its dependents.
  *
  * Provisioner semantics replayed (Terraform 1.x):
+ * - `for_each` over an object literal: one instance per key, `each.key` / `each.value.<x>` known in
+ *   its templates; `depends_on` names resources, so an instance waits for all their instances.
  * - `file` with `content`: the string is written to `destination` on the node.
  * - `remote-exec` with `inline`: the lines joined with "\n" (plus a final "\n") form one script;
- *   the SSH communicator prepends `#!/bin/sh` when there is no shebang, uploads it to
- *   `/tmp/terraform_<random>.sh`, makes it executable and runs it.
+ *   the SSH communicator prepends `#!/bin/sh` when there is no shebang, uploads it to the
+ *   connection's `script_path` (default `/tmp/terraform_%RAND%.sh`), makes it executable and runs
+ *   it. A provisioner's own `connection` block replaces the resource's.
  */
 import { ChildProcess, spawn } from "node:child_process";
 import { createHash, randomInt } from "node:crypto";
@@ -38,7 +41,13 @@ export class TemplateEvaluator {
     private readonly stack: StackJson,
     private readonly variables: Readonly<Record<string, string>>,
     private readonly attributes: Readonly<Record<string, string>> = {},
+    private readonly each?: { readonly key: string; readonly value: Readonly<Record<string, unknown>> },
   ) {}
+
+  /** The evaluator inside one `for_each` instance: `each.key` and `each.value.<attribute>` known. */
+  forInstance(key: string, value: Readonly<Record<string, unknown>>): TemplateEvaluator {
+    return new TemplateEvaluator(this.stack, this.variables, this.attributes, { key, value });
+  }
 
   evaluate(template: string): string {
     let out = "";
@@ -68,6 +77,8 @@ export class TemplateEvaluator {
     if (local) return this.evaluate(this.stringAt(this.stack.locals, local[1], expression));
     const variable = /^var\.([A-Za-z0-9_-]+)$/.exec(expression);
     if (variable) return this.variable(variable[1]);
+    const each = /^each\.(key|value\.([A-Za-z0-9_]+))$/.exec(expression);
+    if (each) return this.eachValue(each[2], expression);
     if (expression in this.attributes) return this.attributes[expression];
     const call = /^([a-z0-9]+)\((.*)\)$/s.exec(expression);
     if (call) return this.call(call[1], splitArguments(call[2]));
@@ -81,6 +92,7 @@ export class TemplateEvaluator {
 
   /** The functions harbor-mirror generates, with Terraform's semantics for string arguments. */
   private call(name: string, argumentExpressions: readonly string[]): string {
+    if (name === "join" && argumentExpressions.length === 2) return this.join(argumentExpressions);
     const args = argumentExpressions.map((argument) => this.expression(argument));
     if (name === "sha256" && args.length === 1)
       return createHash("sha256").update(args[0], "utf8").digest("hex");
@@ -91,6 +103,24 @@ export class TemplateEvaluator {
     throw new UnsupportedExpressionError(
       `the replay does not know the function call ${name}(${argumentExpressions.join(", ")})`,
     );
+  }
+
+  /** `join(separator, [a, b, …])`, the one list expression generated (a keyed digest's input). */
+  private join([separator, list]: readonly string[]): string {
+    const items = /^\[(.*)\]$/s.exec(list);
+    if (!items) throw new UnsupportedExpressionError(`join over ${list}`);
+    return splitArguments(items[1])
+      .map((item) => this.expression(item))
+      .join(this.expression(separator));
+  }
+
+  private eachValue(attribute: string | undefined, expression: string): string {
+    if (!this.each) throw new UnsupportedExpressionError(`${expression} outside a for_each resource`);
+    if (attribute === undefined) return this.each.key;
+    const value = this.each.value[attribute];
+    if (typeof value !== "string" && typeof value !== "number")
+      throw new UnsupportedExpressionError(`${expression} is not a string or number in the for_each map`);
+    return this.evaluate(String(value));
   }
 
   private variable(name: string): string {
@@ -117,8 +147,8 @@ function splitArguments(list: string): string[] {
   for (let at = 0; at < list.length; at++) {
     const char = list[at];
     if (char === '"') inQuotes = !inQuotes;
-    else if (!inQuotes && char === "(") depth += 1;
-    else if (!inQuotes && char === ")") depth -= 1;
+    else if (!inQuotes && (char === "(" || char === "[")) depth += 1;
+    else if (!inQuotes && (char === ")" || char === "]")) depth -= 1;
     else if (!inQuotes && depth === 0 && char === ",") {
       args.push(list.slice(start, at).trim());
       start = at + 1;
@@ -158,7 +188,12 @@ function closingBrace(template: string, from: number): number {
 
 export type Provisioner =
   | { readonly type: "file"; readonly content: string; readonly destination: string }
-  | { readonly type: "remote-exec"; readonly inline: readonly string[] };
+  | {
+      readonly type: "remote-exec";
+      readonly inline: readonly string[];
+      /** The provisioner's own connection block, when it has one (it replaces the resource's). */
+      readonly connection?: SshConnection;
+    };
 
 /** An SSH connection block, evaluated. */
 export interface SshConnection {
@@ -168,6 +203,8 @@ export interface SshConnection {
   readonly privateKey: string;
   readonly hostKey?: string;
   readonly bastion?: { readonly host: string; readonly port: number; readonly user: string };
+  /** Where remote-exec uploads its script; `%RAND%` stands for a random number. */
+  readonly scriptPath?: string;
 }
 
 export interface NullResource {
@@ -188,29 +225,49 @@ const CONNECTION_KEYS = new Set([
   "bastion_host",
   "bastion_port",
   "bastion_user",
+  "script_path",
 ]);
 
-/** The stack's null_resources with every template evaluated; unknown settings fail loudly. */
+/**
+ * The stack's null_resource instances with every template evaluated; unknown settings fail loudly.
+ * A resource with `for_each` (an object) has one instance per key, `null_resource.<name>["<key>"]`;
+ * `depends_on` names resources, so an instance waits for every instance of each one it names.
+ */
 export function nullResourcesOf(stack: StackJson, evaluator: TemplateEvaluator): NullResource[] {
   const resources = stack.resource ?? {};
   const unsupported = Object.keys(resources).filter((type) => type !== "null_resource");
   if (unsupported.length > 0)
     throw new UnsupportedExpressionError(`resource types ${unsupported.join(", ")}`);
-  return Object.entries(resources.null_resource ?? {}).map(([name, body]) => {
-    const dependsOn = (body.depends_on as string[] | undefined) ?? [];
-    for (const dependency of dependsOn) {
-      if (!dependency.startsWith("null_resource."))
+  const bodies = resources.null_resource ?? {};
+  const instancesOf = (name: string): { address: string; each?: [string, Json] }[] => {
+    const forEach = bodies[name]?.for_each;
+    if (forEach === undefined) return [{ address: `null_resource.${name}` }];
+    if (typeof forEach !== "object" || forEach === null || Array.isArray(forEach))
+      throw new UnsupportedExpressionError(`for_each of ${name} is not an object literal`);
+    return Object.entries(forEach as Record<string, Json>).map((each) => ({
+      address: `null_resource.${name}[${JSON.stringify(each[0])}]`,
+      each,
+    }));
+  };
+  return Object.entries(bodies).flatMap(([name, body]) => {
+    const dependsOn = ((body.depends_on as string[] | undefined) ?? []).flatMap((dependency) => {
+      const target = /^null_resource\.(.+)$/.exec(dependency)?.[1];
+      if (target === undefined || !(target in bodies))
         throw new UnsupportedExpressionError(`depends_on ${dependency}`);
-    }
-    return {
-      address: `null_resource.${name}`,
-      dependsOn,
-      triggers: mapValues((body.triggers as Record<string, string>) ?? {}, (value) =>
-        evaluator.evaluate(value),
-      ),
-      connection: connectionOf(body.connection as Json, evaluator),
-      provisioners: ((body.provisioner as Json[]) ?? []).map((entry) => provisionerOf(entry, evaluator)),
-    };
+      return instancesOf(target).map((instance) => instance.address);
+    });
+    return instancesOf(name).map(({ address, each }) => {
+      const scoped = each ? evaluator.forInstance(each[0], each[1]) : evaluator;
+      return {
+        address,
+        dependsOn,
+        triggers: mapValues((body.triggers as Record<string, string>) ?? {}, (value) =>
+          scoped.evaluate(value),
+        ),
+        connection: connectionOf(body.connection as Json, scoped),
+        provisioners: ((body.provisioner as Json[]) ?? []).map((entry) => provisionerOf(entry, scoped)),
+      };
+    });
   });
 }
 
@@ -235,6 +292,7 @@ function connectionOf(block: Json, evaluator: TemplateEvaluator): SshConnection 
     bastion: bastionHost
       ? { host: bastionHost, port: Number(text("bastion_port") ?? port), user: text("bastion_user") ?? user }
       : undefined,
+    scriptPath: text("script_path"),
   };
 }
 
@@ -248,8 +306,12 @@ function provisionerOf(entry: Json, evaluator: TemplateEvaluator): Provisioner {
       destination: evaluator.evaluate(body.destination as string),
     };
   }
-  if (type === "remote-exec" && keys === "inline") {
-    return { type, inline: (body.inline as string[]).map((line) => evaluator.evaluate(line)) };
+  if (type === "remote-exec" && (keys === "inline" || keys === "connection,inline")) {
+    return {
+      type,
+      inline: (body.inline as string[]).map((line) => evaluator.evaluate(line)),
+      connection: body.connection ? connectionOf(body.connection as Json, evaluator) : undefined,
+    };
   }
   throw new UnsupportedExpressionError(`provisioner ${type} with ${keys}`);
 }
@@ -352,17 +414,26 @@ function quote(value: string): string {
 async function runProvisioner(
   client: SshClient,
   provisioner: Provisioner,
+  resourceConnection: SshConnection,
 ): Promise<{ status: number; output: string }> {
   if (provisioner.type === "file") {
     return client.run(`cat > ${quote(provisioner.destination)}`, Buffer.from(provisioner.content, "utf8"));
   }
-  const body = provisioner.inline.join("\n") + "\n";
-  const script = body.startsWith("#!") ? body : `#!/bin/sh\n${body}`;
-  const path = `/tmp/terraform_${randomInt(1e9)}.sh`;
-  return client.run(
-    `cat > ${path} && chmod 0777 ${path} && ${path}; status=$?; rm -f ${path}; exit $status`,
-    script,
-  );
+  const connection = provisioner.connection ?? resourceConnection;
+  const own = provisioner.connection ? new SshClient(connection) : client;
+  try {
+    const body = provisioner.inline.join("\n") + "\n";
+    const script = body.startsWith("#!") ? body : `#!/bin/sh\n${body}`;
+    const path = quote(
+      (connection.scriptPath ?? "/tmp/terraform_%RAND%.sh").replace(/%RAND%/g, String(randomInt(1e9))),
+    );
+    return await own.run(
+      `cat > ${path} && chmod 0777 ${path} && ${path}; status=$?; rm -f ${path}; exit $status`,
+      script,
+    );
+  } finally {
+    if (own !== client) own.close();
+  }
 }
 
 /**
@@ -394,7 +465,7 @@ export async function replayApply(
       let log = "";
       try {
         for (const provisioner of resource.provisioners) {
-          const result = await runProvisioner(client, provisioner);
+          const result = await runProvisioner(client, provisioner, resource.connection);
           log += result.output;
           if (result.status !== 0) return { status: "failed", log, started, finished: ++sequence };
         }

@@ -40,15 +40,14 @@ describe("HarborMirror", () => {
     expect(synthesize(() => ({ proxyCache }))).not.toHaveResource(resource.Resource);
   });
 
-  it("delivers to each node with hash triggers, never the content", () => {
+  it("delivers to each node with keyed-digest triggers, never the content or its plain hash", () => {
     const synthesized = synthesize((stack) => ({ proxyCache, delivery: nodes(stack) }));
     expect(synthesized).toHaveResourceWithProperties(resource.Resource, {
+      for_each: { "server-1": { host: "192.0.2.11" } },
       triggers: {
-        content_sha256: expect.stringMatching(
-          /^\$\{nonsensitive\(sensitive\(sha256\(local\.[A-Za-z0-9_]+\)\)\)\}$/,
-        ),
-        host: "192.0.2.11",
-        path: "/etc/rancher/rke2/registries.yaml",
+        registries_digest: expect.stringMatching(/^\$\{local\.[A-Za-z0-9_]+_digest_[0-9A-F]+\}$/),
+        host: "${each.value.host}",
+        registries_path: "/etc/rancher/rke2/registries.yaml",
         unit: "rke2-server",
       },
     });

@@ -5,7 +5,14 @@
  */
 import fc from "fast-check";
 import { TerraformStack, TerraformVariable, Testing } from "cdktf";
-import { planRollout, RolloutNode, RolloutPolicy, rolloutDependencies } from "../../delivery/rollout";
+import {
+  planDeliveryGroups,
+  planRollout,
+  RolloutNode,
+  RolloutPolicy,
+  rolloutDependencies,
+  stableChunks,
+} from "../../delivery/rollout";
 import {
   DeliveryNode,
   RegistriesDelivery,
@@ -24,12 +31,6 @@ describe("planRollout", () => {
       [agent("a1"), server("s2"), server("s1")],
       rolling(1),
       [["s1"], ["s2"], ["a1"]],
-    ],
-    [
-      "rolling: agents in batches of batchSize, the last batch smaller",
-      [agent("a3"), agent("a1"), agent("a5"), agent("a2"), agent("a4"), server("s1")],
-      rolling(2),
-      [["s1"], ["a1", "a2"], ["a3", "a4"], ["a5"]],
     ],
     [
       "rolling: servers stay one at a time whatever batchSize",
@@ -67,6 +68,79 @@ describe("planRollout", () => {
     );
   });
 
+  const names = fc.uniqueArray(fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,8}$/), { maxLength: 60 });
+
+  test("agents go in batches of at most batchSize, in name order, after the servers", () => {
+    fc.assert(
+      fc.property(names, fc.integer({ min: 1, max: 7 }), (agents, batchSize) => {
+        const steps = planRollout([server("s0"), ...agents.map(agent)], rolling(batchSize));
+        expect(steps[0]).toEqual(["s0"]);
+        expect(steps.slice(1).flat()).toEqual([...agents].sort());
+        for (const step of steps) expect(step.length).toBeLessThanOrEqual(batchSize);
+      }),
+    );
+  });
+
+  test("adding a node moves no other node, except into the run it starts; with chunks of 1 never", () => {
+    fc.assert(
+      fc.property(
+        names,
+        fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,8}$/),
+        fc.constantFrom(1, 3, 10),
+        (before, added, size) => {
+          const chunkOf = (list: string[]) =>
+            new Map(
+              stableChunks([...list].sort(), size, false).flatMap((c) => c.names.map((n) => [n, c.key])),
+            );
+          const old = chunkOf(before);
+          const now = chunkOf([...new Set([...before, added])]);
+          const moved = before.filter((name) => now.get(name) !== old.get(name));
+          if (size === 1) expect(moved).toEqual([]);
+          for (const name of moved) expect([name, now.get(name)]).toEqual([name, added]);
+        },
+      ),
+    );
+  });
+
+  test("bounded chunks: an added node moves only nodes of its own run, never more than one per piece", () => {
+    fc.assert(
+      fc.property(names, fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,8}$/), (before, added) => {
+        const chunks = (list: string[]) => stableChunks([...new Set(list)].sort(), 3, true);
+        const old = new Map(chunks(before).flatMap((c) => c.names.map((n) => [n, c.key])));
+        const runOf = (key: string) => key.split("+")[0];
+        const moved = chunks([...before, added])
+          .flatMap((c) => c.names.map((n) => [n, c.key] as const))
+          .filter(([name, key]) => name !== added && old.get(name) !== key);
+        const runs = new Set(moved.map(([name]) => runOf(old.get(name)!)));
+        expect(runs.size).toBeLessThanOrEqual(1);
+      }),
+    );
+  });
+
+  test("delivery groups: role and script shape apart, keys unique, each group after the whole previous step", () => {
+    const nodes = [server("s1"), server("s2"), ...["a1", "a2", "a3", "a4"].map(agent)];
+    const groups = planDeliveryGroups(nodes, rolling(4), (name) => (name === "a2" ? "sudo" : "root"));
+    const steps = groups.map((group) => [group.names, group.after.length]);
+    expect(steps.slice(0, 2)).toEqual([
+      [["s1"], 0],
+      [["s2"], 1],
+    ]);
+    for (const group of groups.slice(2)) {
+      expect(group.names.includes("a2") ? group.names : []).toEqual(group.names.includes("a2") ? ["a2"] : []);
+      expect(groups.filter((g) => g.after.join() === group.after.join()).length).toBeGreaterThan(0);
+    }
+    expect(
+      groups
+        .slice(2)
+        .flatMap((group) => group.names)
+        .sort(),
+    ).toEqual(["a1", "a2", "a3", "a4"]);
+    expect(new Set(groups.map((group) => group.key)).size).toBe(groups.length);
+    expect(
+      planDeliveryGroups(nodes, { kind: "parallel" }, () => "root").every((g) => g.after.length === 0),
+    ).toBe(true);
+  });
+
   test("fails for a batch size below 1, naming the key and the value", () => {
     expect(() => planRollout([agent("a1")], rolling(0))).toThrow(
       "batchSize: 0 is not allowed: expected a whole number of at least 1",
@@ -101,7 +175,14 @@ const SECRET_MARKER = "password-literal-must-not-leak";
 
 interface Synthesized {
   readonly json: string;
-  readonly resources: Record<string, { triggers: Record<string, string>; depends_on?: string[] }>;
+  readonly resources: Record<
+    string,
+    {
+      for_each: Record<string, Record<string, string>>;
+      triggers: Record<string, string>;
+      depends_on?: string[];
+    }
+  >;
 }
 
 function synth(nodes: readonly DeliveryNode[], extra: Partial<RegistriesDeliveryProps> = {}): Synthesized {
@@ -124,9 +205,16 @@ const node = (name: string, role: DeliveryNode["role"] = "agent"): DeliveryNode 
   host: `${name}.example`,
 });
 const NODES = [node("server-1", "server"), node("agent-1"), node("agent-3")];
+
+/** Each node's instance: the resource it belongs to, its `for_each` values, the group's triggers and depends_on. */
 const byNodeName = (synthesized: Synthesized) =>
   Object.fromEntries(
-    Object.entries(synthesized.resources).map(([address, body]) => [/Node-([^_]+)_/.exec(address)![1], body]),
+    Object.entries(synthesized.resources).flatMap(([address, body]) =>
+      Object.entries(body.for_each).map(([name, value]) => [
+        name,
+        { address: `null_resource.${address}`, value, triggers: body.triggers, depends_on: body.depends_on },
+      ]),
+    ),
   );
 
 describe("RegistriesDelivery addresses and triggers", () => {
@@ -134,49 +222,65 @@ describe("RegistriesDelivery addresses and triggers", () => {
     expect(synth([...NODES].reverse()).json).toBe(synth(NODES).json);
   });
 
-  test("adding a node changes no other node's triggers, and only its successor's depends_on", () => {
-    const before = byNodeName(synth(NODES));
-    const after = byNodeName(synth([...NODES, node("agent-2")]));
-    for (const name of Object.keys(before)) expect(after[name].triggers).toEqual(before[name].triggers);
-    const rewired = Object.keys(before).filter(
-      (name) => JSON.stringify(after[name].depends_on) !== JSON.stringify(before[name].depends_on),
-    );
-    expect(rewired).toEqual(["agent-3"]);
+  test("adding a node leaves every other node's instance as it was, address and triggers", () => {
+    for (const rollout of [RolloutStrategy.rolling(), RolloutStrategy.parallel()]) {
+      const before = byNodeName(synth(NODES, { rollout }));
+      const after = byNodeName(synth([...NODES, node("agent-2")], { rollout }));
+      for (const name of Object.keys(before)) {
+        expect({ ...after[name], depends_on: undefined }).toEqual({ ...before[name], depends_on: undefined });
+      }
+    }
   });
 
   test("rolling by default: server first, then one agent after the other", () => {
-    const resources = byNodeName(synth(NODES));
-    const address = (name: string) =>
-      Object.keys(synth(NODES).resources)
-        .filter((key) => key.includes(`Node-${name}_`))
-        .map((key) => `null_resource.${key}`);
-    expect(resources["server-1"].depends_on).toBeUndefined();
-    expect(resources["agent-1"].depends_on).toEqual(address("server-1"));
-    expect(resources["agent-3"].depends_on).toEqual(address("agent-1"));
+    const instances = byNodeName(synth(NODES));
+    expect(instances["server-1"].depends_on).toBeUndefined();
+    expect(instances["agent-1"].depends_on).toEqual([instances["server-1"].address]);
+    expect(instances["agent-3"].depends_on).toEqual([instances["agent-1"].address]);
   });
 
-  test("triggers hold hashes, path, unit and host: no content, no secret", () => {
-    const { resources } = synth(NODES, {
+  test("per node, only what differs: the host, and a port only where the group's nodes differ in it", () => {
+    const agents = Array.from({ length: 20 }, (_, index) => ({
+      ...node(`agent-${index}`),
+      ...(index % 2 ? { port: 2222 } : {}),
+    }));
+    const { resources } = synth(agents, { rollout: RolloutStrategy.rolling({ batchSize: 10 }) });
+    const groups = Object.values(resources).map((body) => Object.values(body.for_each));
+    expect(groups.some((values) => values.length > 1 && "port" in values[0])).toBe(true);
+    for (const values of groups) {
+      const ports = new Set(values.map((value) => value.port));
+      for (const value of values) {
+        expect(Object.keys(value).sort()).toEqual(ports.size > 1 ? ["host", "port"] : ["host"]);
+      }
+    }
+  });
+
+  test("triggers hold keyed digests, paths, unit and host: no content, no plain hash, no secret", () => {
+    const { resources, json } = synth(NODES, {
       caCert: {
         content: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
         path: "/etc/rancher/rke2/harbor-ca.pem",
       },
     });
+    const locals = JSON.parse(json).locals as Record<string, string>;
     for (const { triggers } of Object.values(resources)) {
       expect(Object.keys(triggers).sort()).toEqual([
+        "ca_digest",
         "ca_path",
-        "ca_sha256",
-        "content_sha256",
         "host",
-        "path",
+        "registries_digest",
+        "registries_path",
         "unit",
       ]);
-      const hashOfLocal = /^\$\{nonsensitive\(sensitive\(sha256\(local\.[A-Za-z0-9_]+\)\)\)\}$/;
-      expect(triggers.content_sha256).toMatch(hashOfLocal);
-      expect(triggers.ca_sha256).toMatch(hashOfLocal);
+      for (const digest of [triggers.registries_digest, triggers.ca_digest]) {
+        const local = /^\$\{local\.([A-Za-z0-9_]+)\}$/.exec(digest)![1];
+        expect(locals[local]).toMatch(
+          /^\$\{nonsensitive\(sensitive\(sha256\(join\("", \[var\.ssh_private_key, local\.[A-Za-z0-9_]+\]\)\)\)\)\}$/,
+        );
+      }
       const text = JSON.stringify(triggers);
       expect(text).not.toContain(SECRET_MARKER);
-      expect(text).not.toMatch(/var\.|PEM/);
+      expect(text).not.toMatch(/var\.|CERTIFICATE|_sha256_/);
     }
   });
 
@@ -197,7 +301,7 @@ describe("RegistriesDelivery addresses and triggers", () => {
       "rke2-agent",
     ]);
     expect([k3s["server-1"].triggers.unit, k3s["agent-1"].triggers.unit]).toEqual(["k3s", "k3s-agent"]);
-    expect(rke2["agent-1"].triggers.path).toBe("/etc/rancher/rke2/registries.yaml");
-    expect(k3s["agent-1"].triggers.path).toBe("/etc/rancher/k3s/registries.yaml");
+    expect(rke2["agent-1"].triggers.registries_path).toBe("/etc/rancher/rke2/registries.yaml");
+    expect(k3s["agent-1"].triggers.registries_path).toBe("/etc/rancher/k3s/registries.yaml");
   });
 });

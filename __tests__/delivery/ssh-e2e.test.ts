@@ -97,14 +97,14 @@ const ROBOT_SECRET = "Rb0t-$${x}%{y}'\"\\-é";
  */
 const RUN = `r${process.pid}`;
 
-/** Status by address, without cdktf's hash suffix and this run's suffix. */
+/** The node an instance address (`null_resource.<group>["<node>"]`) delivers to, without this run's suffix. */
+function nodeOf(address: string): string {
+  return JSON.parse(/\[("[^"]+")\]$/.exec(address)![1]).replace(`-${RUN}`, "");
+}
+
+/** Status by node name. */
 function statusesOf(results: Map<string, { status: string }>): Record<string, string> {
-  return Object.fromEntries(
-    [...results].map(([address, result]) => [
-      address.replace(/_[0-9A-F]{8}$/, "").replace(`-${RUN}`, ""),
-      result.status,
-    ]),
-  );
+  return Object.fromEntries([...results].map(([address, result]) => [nodeOf(address), result.status]));
 }
 
 /** Like `expect(statusesOf(results)).toEqual(expected)`, with every node's output on failure. */
@@ -124,7 +124,7 @@ function expectStatus(results: Map<string, ReplayResult>, nodeName: string, expe
 }
 
 function resultOf<T>(results: Map<string, T>, nodeName: string): T {
-  return [...results].find(([address]) => address.includes(`Node-${nodeName}-${RUN}_`))![1];
+  return [...results].find(([address]) => nodeOf(address) === nodeName)![1];
 }
 
 const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8);
@@ -191,9 +191,9 @@ const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8);
       const results = await replayApply(stack, variables);
 
       expectStatuses(results, {
-        "null_resource.Delivery_Node-server-1": "created",
-        "null_resource.Delivery_Node-agent-1": "created",
-        "null_resource.Delivery_Node-agent-2": "created",
+        "server-1": "created",
+        "agent-1": "created",
+        "agent-2": "created",
       });
       for (const node of nodes) {
         expect(readFileSync(node.registriesPath!)).toEqual(Buffer.from(TRICKY, "utf8"));
@@ -234,8 +234,8 @@ const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8);
       );
 
       expectStatuses(results, {
-        "null_resource.Delivery_Node-server-1": "failed",
-        "null_resource.Delivery_Node-agent-1": "skipped",
+        "server-1": "failed",
+        "agent-1": "skipped",
       });
       expect(readFileSync(nodes[0].registriesPath!, "utf8")).toBe(OLD);
       expect(existsSync(nodes[1].registriesPath!)).toBe(false);
@@ -258,9 +258,9 @@ const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8);
       );
 
       expectStatuses(results, {
-        "null_resource.Delivery_Node-agent-a": "created",
-        "null_resource.Delivery_Node-agent-b": "failed",
-        "null_resource.Delivery_Node-agent-c": "created",
+        "agent-a": "created",
+        "agent-b": "failed",
+        "agent-c": "created",
       });
       expect(readFileSync(nodes[0].registriesPath!, "utf8")).toBe(TRICKY);
       expect(existsSync(nodes[1].registriesPath!)).toBe(false);

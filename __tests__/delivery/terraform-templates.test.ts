@@ -34,17 +34,41 @@ function synthesize(): StackJson & { resource: { null_resource: Record<string, R
   return JSON.parse(Testing.synth(stack));
 }
 
-/** Every string-valued field the replay evaluates, keyed `<resource>.<field path>`. */
-function templatesOf(stack: ReturnType<typeof synthesize>): Record<string, string> {
-  const templates: Record<string, string> = {};
+type ForEach = Record<string, Record<string, string | number>>;
+
+/**
+ * Every string-valued field the replay evaluates, per `for_each` instance, keyed
+ * `<resource>.<instance>.<field path>`: the template as written (for the replay) and the same
+ * template with `each.key` / `each.value.<x>` replaced by that instance's values as quoted strings
+ * (for Terraform, whose outputs know no `each`). Instance values are node names, hosts, ports and
+ * validated paths: no quote or backslash to escape.
+ */
+function templatesOf(
+  stack: ReturnType<typeof synthesize>,
+): Record<string, { template: string; key: string; value: ForEach[string]; forTerraform: string }> {
+  const templates: ReturnType<typeof templatesOf> = {};
   Object.entries(stack.resource.null_resource).forEach(([name, body], index) => {
-    const collect = (value: unknown, path: string) => {
-      if (typeof value === "string") templates[`r${index}_${path}`.replace(/[^A-Za-z0-9_]/g, "_")] = value;
-      else if (value && typeof value === "object") {
-        for (const [key, inner] of Object.entries(value)) collect(inner, `${path}_${key}`);
-      }
-    };
-    collect({ triggers: body.triggers, connection: body.connection, provisioner: body.provisioner }, name);
+    for (const [key, value] of Object.entries(body.for_each as ForEach)) {
+      const forTerraform = (template: string) =>
+        template
+          .replace(/\beach\.key\b/g, JSON.stringify(key))
+          .replace(/\beach\.value\.([A-Za-z0-9_]+)/g, (_, attribute: string) =>
+            JSON.stringify(String(value[attribute])),
+          );
+      const collect = (field: unknown, path: string) => {
+        if (typeof field === "string") {
+          templates[`r${index}_${key}_${path}`.replace(/[^A-Za-z0-9_]/g, "_")] = {
+            template: field,
+            key,
+            value,
+            forTerraform: forTerraform(field),
+          };
+        } else if (field && typeof field === "object") {
+          for (const [inner, innerValue] of Object.entries(field)) collect(innerValue, `${path}_${inner}`);
+        }
+      };
+      collect({ triggers: body.triggers, connection: body.connection, provisioner: body.provisioner }, name);
+    }
   });
   return templates;
 }
@@ -61,15 +85,19 @@ const binary = findTerraformBinary();
   () => {
     const stack = synthesize();
     const templates = templatesOf(stack);
-    const contentLocal = Object.keys(stack.locals ?? {}).find((name) => name.includes("content"))!;
+    const contentLocal = Object.keys(stack.locals ?? {}).find((name) =>
+      /_file_registries_[0-9A-F]+$/.test(name),
+    )!;
     let outputs: Record<string, unknown>;
 
     beforeAll(() => {
       const output = Object.fromEntries(
-        Object.entries({ content: `\${local.${contentLocal}}`, ...templates }).map(([name, value]) => [
-          name,
-          { value, sensitive: true },
-        ]),
+        Object.entries({
+          content: `\${local.${contentLocal}}`,
+          ...Object.fromEntries(
+            Object.entries(templates).map(([name, { forTerraform }]) => [name, forTerraform]),
+          ),
+        }).map(([name, value]) => [name, { value, sensitive: true }]),
       );
       outputs = applyOutputs(binary!, { variable: stack.variable, locals: stack.locals, output }, VARIABLES);
     });
@@ -81,7 +109,8 @@ const binary = findTerraformBinary();
     test("the replay's evaluator agrees with Terraform on every provisioner string, trigger and connection field", () => {
       const evaluator = new TemplateEvaluator(stack, VARIABLES);
       const disagreements = Object.entries(templates).filter(
-        ([name, template]) => evaluator.evaluate(template) !== String(outputs[name]),
+        ([name, { template, key, value }]) =>
+          evaluator.forInstance(key, value).evaluate(template) !== String(outputs[name]),
       );
       expect(disagreements).toEqual([]);
       expect(Object.keys(templates).length).toBeGreaterThan(20);

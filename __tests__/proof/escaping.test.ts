@@ -160,7 +160,11 @@ function contentLocalName(stack: TfJson): string {
 /** Real Terraform evaluates the content local, with the robot's attributes as variables. */
 function contentByTerraform(binary: string, stack: TfJson): string {
   const attributes = Object.entries(robotAttributes(stack));
-  let locals = JSON.stringify(stack.locals);
+  // The triggers' keyed digests need the SSH key, which this check does not: left out.
+  const contentLocals = Object.fromEntries(
+    Object.entries(stack.locals as Record<string, unknown>).filter(([name]) => !/_digest_/.test(name)),
+  );
+  let locals = JSON.stringify(contentLocals);
   attributes.forEach(
     ([reference], index) => (locals = locals.split(reference).join(`var.attribute_${index}`)),
   );

@@ -30,7 +30,9 @@ const addressOf = (resource: { terraformResourceType: string; friendlyUniqueId: 
 const nodeBody = (name: string): Json =>
   json.resource.null_resource[delivery.nodeResources.get(name)!.friendlyUniqueId];
 /** The local holding the exact bytes nodes receive (the delivery's own copy of the content). */
-const deliveredLocal = Object.keys(json.locals).find((name) => name.startsWith("Mirror_Delivery_content"))!;
+const deliveredLocal = Object.keys(json.locals).find((name) =>
+  /^Mirror_Delivery_file_registries_[0-9A-F]+$/.test(name),
+)!;
 const registriesLocal = (kind: "template" | "content") =>
   Object.keys(json.locals).find((name) => name.startsWith(`Mirror_Registries_${kind}`))!;
 
@@ -40,8 +42,9 @@ describe("composition example: wiring", () => {
     (name) => {
       const vmAddress = addressOf(stack.vms.get(name)!.instance);
       const expected = `\${${vmAddress}.triggers.private_ip}`;
-      expect(nodeBody(name).connection.host).toBe(expected);
-      expect(nodeBody(name).triggers.host).toBe(expected);
+      expect(nodeBody(name).for_each[name].host).toBe(expected);
+      expect(nodeBody(name).connection.host).toBe("${each.value.host}");
+      expect(nodeBody(name).triggers.host).toBe("${each.value.host}");
     },
   );
 
@@ -81,13 +84,16 @@ describe("composition example: wiring", () => {
   });
 
   it("rolls out servers one at a time, then agents two at a time", () => {
-    const dependsOn = (name: string) => (nodeBody(name).depends_on ?? []).sort();
+    const dependsOn = (name: string) => [...(nodeBody(name).depends_on ?? [])].sort();
     const ref = (name: string) => addressOf(delivery.nodeResources.get(name)!);
-    expect(dependsOn("server-1")).toEqual([]);
-    expect(dependsOn("server-2")).toEqual([ref("server-1")]);
-    expect(dependsOn("agent-1")).toEqual([ref("server-2")]);
-    expect(dependsOn("agent-2")).toEqual([ref("server-2")]);
-    expect(dependsOn("agent-3")).toEqual([ref("agent-1"), ref("agent-2")].sort());
+    const steps = delivery.rolloutSteps;
+    expect(steps.slice(0, 2)).toEqual([["server-1"], ["server-2"]]);
+    expect(steps.slice(2).flat()).toEqual(["agent-1", "agent-2", "agent-3"]);
+    steps.forEach((step, index) => {
+      expect(step.length).toBeLessThanOrEqual(index < 2 ? 1 : 2);
+      const previous = [...new Set((steps[index - 1] ?? []).map(ref))].sort();
+      for (const name of step) expect(dependsOn(name)).toEqual(previous);
+    });
   });
 
   it("tries the extra rewrite rule before the proxy-cache rule (resolved on the compiled file)", () => {
@@ -169,7 +175,11 @@ function derivedConfig(source: Json, options: { keepVariableValidation: boolean 
     Object.keys(instances).map((name) => `${type}.${name}`),
   );
   const replaced = new Set<string>();
-  const body = JSON.stringify({ locals: source.locals, output: outputsToEvaluate(source) }).replace(
+  // The triggers' keyed digests need the SSH key, which the file does not: left out.
+  const locals = Object.fromEntries(
+    Object.entries<string>(source.locals).filter(([name]) => !/_digest_/.test(name)),
+  );
+  const body = JSON.stringify({ locals, output: outputsToEvaluate(source) }).replace(
     /([a-z_]+)\.([A-Za-z0-9_-]+)\.([a-z_]+)/g,
     (reference, type, name, attribute) => {
       if (!addresses.includes(`${type}.${name}`)) return reference;
