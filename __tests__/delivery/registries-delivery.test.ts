@@ -138,7 +138,9 @@ function renderedContent(content: (robot: string) => string, robotValue: string)
   });
   const json: StackJson = JSON.parse(Testing.synth(stack));
   const evaluator = new TemplateEvaluator(json, { robot: robotValue });
-  const [contentLocal] = Object.keys(json.locals ?? {}).filter((name) => /_file_registries_[0-9A-F]+$/.test(name));
+  const [contentLocal] = Object.keys(json.locals ?? {}).filter((name) =>
+    /_file_registries_[0-9A-F]+$/.test(name),
+  );
   return evaluator.evaluate(`\${local.${contentLocal}}`);
 }
 

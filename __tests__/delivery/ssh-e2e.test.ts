@@ -56,6 +56,7 @@ import {
   UnsupportedExpressionError,
 } from "../../testing/terraform-replay";
 import { findTerraformBinary } from "../../testing/terraform-cli";
+import { asTerraformData } from "../../testing/terraform-data";
 
 /** Everything a shell or a Terraform template could misread, plus non-ASCII. */
 const TRICKY = `mirrors:\n  docker.io:\n    rewrite:\n      "^(.*)$": "proxy/$1 \${1} $$ $\${x} %{ if } %%{y}"\n# 'quotes' "double" \\backslash\\n grüße ✓\n`;
@@ -668,33 +669,6 @@ async function waitFor(condition: () => Promise<boolean>): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error("condition not reached within 5 s");
-}
-
-/**
- * The stack with each `null_resource` turned into Terraform's built-in `terraform_data`: same
- * triggers (as `triggers_replace`), connection, provisioners and depends_on; no null provider.
- */
-function asTerraformData(stack: StackJson): object {
-  const {
-    provider: _provider,
-    terraform: _terraform,
-    resource,
-    ...rest
-  } = stack as Record<string, unknown> & {
-    resource: { null_resource: Record<string, Record<string, unknown>> };
-  };
-  const renamed = (address: string) => address.replace(/^null_resource\./, "terraform_data.");
-  const resources = Object.fromEntries(
-    Object.entries(resource.null_resource).map(([name, { triggers, depends_on, ...body }]) => [
-      name,
-      {
-        ...body,
-        triggers_replace: triggers,
-        ...(depends_on ? { depends_on: (depends_on as string[]).map(renamed) } : {}),
-      },
-    ]),
-  );
-  return { ...rest, resource: { terraform_data: resources } };
 }
 
 /** Why the real `apply` cannot run here, or the binary to run it with. */
