@@ -3,11 +3,13 @@
  * in the same run, plus cold start and resolver throughput. Prints a Markdown report on stdout (progress
  * goes to stderr) for the README. Every child runs in a fresh process in a temp dir, removed at the end.
  *
- * Knobs: BENCH_NODES (default "100,1000,5000"), BENCH_RULES (default "100,1000"), BENCH_REPETITIONS (default 3), BENCH_APP_ENTRY (the app
- * to measure; default main.ts).
+ * Knobs: BENCH_NODES (default "1000,5000,10000"), BENCH_RULES (default "100,1000"), BENCH_REPETITIONS (default 3), BENCH_APP_ENTRY (the app
+ * to measure; default main.ts), BENCH_TERRAFORM_NODES (default: BENCH_NODES; "0" skips terraform),
+ * BENCH_TERRAFORM_TIMEOUT_S (default 600, per command).
  */
 import { createHash } from "node:crypto";
 import {
+  copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -22,13 +24,21 @@ import { benchConfigYaml, BENCH_UPSTREAMS } from "./fixtures";
 import { ChildRun, nodeWithTsx, REPO_ROOT, runMeasured } from "./child";
 import { rulesSection } from "./rules";
 import { best, median } from "./stats";
+import { terraformBinary, TerraformTiming, timeTerraform } from "./terraform";
 
-const NODE_COUNTS = positiveIntegers("BENCH_NODES", "100,1000,5000");
 const RULE_COUNTS = positiveIntegers("BENCH_RULES", "100,1000");
+const NODE_COUNTS = positiveIntegers("BENCH_NODES", "1000,5000,10000");
+const TERRAFORM_NODES =
+  process.env.BENCH_TERRAFORM_NODES === "0"
+    ? []
+    : positiveIntegers("BENCH_TERRAFORM_NODES", NODE_COUNTS.join(","));
+const [TERRAFORM_TIMEOUT_S] = positiveIntegers("BENCH_TERRAFORM_TIMEOUT_S", "600");
 const [REPETITIONS] = positiveIntegers("BENCH_REPETITIONS", "3");
 const COLD_START_REPETITIONS = 3;
 const APP_ENTRY = path.resolve(REPO_ROOT, process.env.BENCH_APP_ENTRY ?? "main.ts");
 const BASELINE_ENTRY = path.join(__dirname, "baseline-app.ts");
+const FLOOR_ENTRY = path.join(__dirname, "floor-app.ts");
+const CONFIG_LOAD_ENTRY = path.join(__dirname, "config-load.ts");
 /** config.md: the example configuration; the first that exists is used. */
 const EXAMPLE_CONFIGS = ["harbor-mirror.yaml", "examples/harbor-mirror.yaml"].map((file) =>
   path.join(REPO_ROOT, file),
@@ -63,13 +73,20 @@ interface SynthSample {
  * directory, emptied in between, so that absolute paths cdktf writes (the default local state path)
  * are the same and outputs can be compared byte for byte.
  */
-async function synthOnce(runName: string, entry: string, env: Record<string, string>): Promise<SynthSample> {
+async function synthOnce(
+  runName: string,
+  entry: string,
+  env: Record<string, string>,
+  keepStackAs?: string,
+): Promise<SynthSample> {
   const runDir = path.join(workDir, runName);
   const outDir = path.join(runDir, "cdktf.out");
   mkdirSync(runDir);
   try {
     const run = await runMeasured(nodeWithTsx(entry), { cwd: runDir, env: { ...env, CDKTF_OUTDIR: outDir } });
-    return { wallMs: run.wallMs, maxRssKiB: requireRss(run, entry), ...stackFiles(outDir) };
+    const sample = { wallMs: run.wallMs, maxRssKiB: requireRss(run, entry), ...stackFiles(outDir) };
+    if (keepStackAs) copyFileSync(stackFilesIn(outDir)[0], keepStackAs);
+    return sample;
   } finally {
     rmSync(runDir, { recursive: true, force: true });
   }
@@ -80,8 +97,7 @@ function requireRss(run: ChildRun, entry: string): number {
   return run.maxRssKiB;
 }
 
-/** Total size and digest of every `stacks/<stack>/cdk.tf.json`, in stack-name order. */
-function stackFiles(outDir: string): { bytes: number; digest: string } {
+function stackFilesIn(outDir: string): string[] {
   const stacksDir = path.join(outDir, "stacks");
   const files = existsSync(stacksDir)
     ? readdirSync(stacksDir)
@@ -90,6 +106,12 @@ function stackFiles(outDir: string): { bytes: number; digest: string } {
         .filter((file) => existsSync(file))
     : [];
   if (files.length === 0) throw new Error(`no stacks/*/cdk.tf.json under ${outDir}`);
+  return files;
+}
+
+/** Total size and digest of every `stacks/<stack>/cdk.tf.json`, in stack-name order. */
+function stackFiles(outDir: string): { bytes: number; digest: string } {
+  const files = stackFilesIn(outDir);
   const hash = createHash("sha256");
   let bytes = 0;
   for (const file of files) {
@@ -104,20 +126,46 @@ interface ScaleRow {
   readonly nodes: number;
   readonly app: readonly SynthSample[];
   readonly baseline: readonly SynthSample[];
+  readonly floor: readonly SynthSample[];
+  /** loadConfig inside the process, ms. */
+  readonly configLoadMs: readonly number[];
+  readonly appStack: string;
+  readonly baselineStack: string;
 }
 
-/** App and baseline alternate, so that drift in the machine's load hits both alike. */
+const appStackOf = (nodes: number) => path.join(workDir, `app-${nodes}.tf.json`);
+const baselineStackOf = (nodes: number) => path.join(workDir, `baseline-${nodes}.tf.json`);
+
+/** App, baseline and floor alternate, so that drift in the machine's load hits all alike. */
 async function measureScale(nodes: number): Promise<ScaleRow> {
   const configFile = path.join(workDir, `harbor-mirror-${nodes}.yaml`);
   writeFileSync(configFile, benchConfigYaml(nodes));
-  const app: SynthSample[] = [];
-  const baseline: SynthSample[] = [];
+  const appEnv = { HARBOR_MIRROR_CONFIG: configFile };
+  const row = {
+    app: [] as SynthSample[],
+    baseline: [] as SynthSample[],
+    floor: [] as SynthSample[],
+    configLoadMs: [] as number[],
+  };
   for (let repetition = 1; repetition <= REPETITIONS; repetition++) {
     progress(`${nodes} nodes, repetition ${repetition}/${REPETITIONS}`);
-    app.push(await synthOnce(`app-${nodes}`, APP_ENTRY, { HARBOR_MIRROR_CONFIG: configFile }));
-    baseline.push(await synthOnce(`baseline-${nodes}`, BASELINE_ENTRY, { BENCH_NODES: String(nodes) }));
+    const keep = repetition === 1;
+    row.app.push(await synthOnce(`app-${nodes}`, APP_ENTRY, appEnv, keep ? appStackOf(nodes) : undefined));
+    row.baseline.push(
+      await synthOnce(
+        `baseline-${nodes}`,
+        BASELINE_ENTRY,
+        { BENCH_NODES: String(nodes) },
+        keep ? baselineStackOf(nodes) : undefined,
+      ),
+    );
+    row.floor.push(
+      await synthOnce(`floor-${nodes}`, FLOOR_ENTRY, { ...appEnv, BENCH_FLOOR_SOURCE: appStackOf(nodes) }),
+    );
+    const load = await runMeasured(nodeWithTsx(CONFIG_LOAD_ENTRY), { cwd: workDir, env: appEnv });
+    row.configLoadMs.push((JSON.parse(load.stdout.trim()) as { loadMs: number }).loadMs);
   }
-  return { nodes, app, baseline };
+  return { nodes, ...row, appStack: appStackOf(nodes), baselineStack: baselineStackOf(nodes) };
 }
 
 interface ColdStartRow {
@@ -190,38 +238,128 @@ function timeCell(samples: readonly SynthSample[]): string {
   return `${seconds(best(times))} / ${seconds(median(times))}`;
 }
 
+const medianOf = (samples: readonly SynthSample[], key: "wallMs" | "maxRssKiB") =>
+  median(samples.map((sample) => sample[key]));
+
 function scaleTable(rows: readonly ScaleRow[]): string {
   return table(
     [
       "nodes",
       "app synth best / median",
       "baseline best / median",
-      "time ratio (median)",
-      "app max RSS",
-      "baseline max RSS",
-      "memory ratio",
+      "floor best / median",
+      "time: app ÷ baseline",
+      "time: app ÷ floor",
+      "app / baseline / floor max RSS",
+      "RSS: app ÷ baseline",
+      "RSS: app ÷ floor",
+      "config load (share of app synth)",
       "app bytes/node",
-      "baseline bytes/node",
-      "app output identical across runs",
+      "app output identical across runs (and floor's)",
     ],
-    rows.map(({ nodes, app, baseline }) => {
-      const appTime = median(app.map((sample) => sample.wallMs));
-      const baselineTime = median(baseline.map((sample) => sample.wallMs));
-      const appRss = median(app.map((sample) => sample.maxRssKiB));
-      const baselineRss = median(baseline.map((sample) => sample.maxRssKiB));
+    rows.map((row) => {
+      const [app, baseline, floor] = [row.app, row.baseline, row.floor].map((samples) =>
+        medianOf(samples, "wallMs"),
+      );
+      const [appRss, baselineRss, floorRss] = [row.app, row.baseline, row.floor].map((samples) =>
+        medianOf(samples, "maxRssKiB"),
+      );
+      const load = median(row.configLoadMs);
+      const digests = new Set([...row.app, ...row.floor].map((sample) => sample.digest));
       return [
-        integer(nodes),
-        timeCell(app),
-        timeCell(baseline),
-        ratio(appTime, baselineTime),
-        mebibytes(appRss),
-        mebibytes(baselineRss),
+        integer(row.nodes),
+        timeCell(row.app),
+        timeCell(row.baseline),
+        timeCell(row.floor),
+        ratio(app, baseline),
+        ratio(app, floor),
+        `${mebibytes(appRss)} / ${mebibytes(baselineRss)} / ${mebibytes(floorRss)}`,
         ratio(appRss, baselineRss),
-        integer(app[0].bytes / nodes),
-        integer(baseline[0].bytes / nodes),
-        new Set(app.map((sample) => sample.digest)).size === 1 ? "yes" : "**no**",
+        ratio(appRss, floorRss),
+        `${seconds(load)} (${((100 * load) / app).toFixed(0)} %)`,
+        integer(row.app[0].bytes / row.nodes),
+        digests.size === 1 ? "yes" : "**no**",
       ];
     }),
+  );
+}
+
+/** From the smallest to the largest fleet measured: linear is the ratio of the node counts. */
+function growthTable(rows: readonly ScaleRow[]): string {
+  if (rows.length < 2) return "";
+  const [first, last] = [rows[0], rows[rows.length - 1]];
+  const grow = (samples: (row: ScaleRow) => readonly SynthSample[], key: "wallMs" | "maxRssKiB") =>
+    `${(medianOf(samples(last), key) / medianOf(samples(first), key)).toFixed(1)}×`;
+  const appRatio = (row: ScaleRow) => medianOf(row.app, "wallMs") / medianOf(row.baseline, "wallMs");
+  return table(
+    [
+      `${integer(first.nodes)} → ${integer(last.nodes)} nodes (linear: ${last.nodes / first.nodes}×)`,
+      "app",
+      "baseline",
+      "floor",
+    ],
+    [
+      [
+        "synth time",
+        grow((row) => row.app, "wallMs"),
+        grow((row) => row.baseline, "wallMs"),
+        grow((row) => row.floor, "wallMs"),
+      ],
+      [
+        "max RSS",
+        grow((row) => row.app, "maxRssKiB"),
+        grow((row) => row.baseline, "maxRssKiB"),
+        grow((row) => row.floor, "maxRssKiB"),
+      ],
+      [
+        "time ratio app ÷ baseline",
+        `${appRatio(first).toFixed(2)}× → ${appRatio(last).toFixed(2)}× (${(100 * (appRatio(last) / appRatio(first) - 1)).toFixed(0)} %)`,
+        "",
+        "",
+      ],
+    ],
+  );
+}
+
+interface TerraformRow {
+  readonly nodes: number;
+  readonly app: TerraformTiming;
+  readonly baseline: TerraformTiming;
+}
+
+function measureTerraform(binary: string, rows: readonly ScaleRow[]): TerraformRow[] {
+  return rows
+    .filter((row) => TERRAFORM_NODES.includes(row.nodes))
+    .map((row) => {
+      const timeout = TERRAFORM_TIMEOUT_S * 1000;
+      progress(`terraform: ${row.nodes} nodes, app`);
+      const app = timeTerraform(binary, row.appStack, path.join(workDir, `tf-app-${row.nodes}`), timeout);
+      progress(`terraform: ${row.nodes} nodes, baseline`);
+      const baseline = timeTerraform(
+        binary,
+        row.baselineStack,
+        path.join(workDir, `tf-baseline-${row.nodes}`),
+        timeout,
+      );
+      return { nodes: row.nodes, app, baseline };
+    });
+}
+
+function terraformTable(rows: readonly TerraformRow[]): string {
+  const cell = (ms: number | undefined) =>
+    ms === undefined ? `> ${TERRAFORM_TIMEOUT_S} s (stopped)` : seconds(ms);
+  const quotient = (a: number | undefined, b: number | undefined) =>
+    a === undefined || b === undefined ? "–" : ratio(a, b);
+  return table(
+    ["nodes", "app validate", "baseline validate", "app plan", "baseline plan", "plan: app ÷ baseline"],
+    rows.map(({ nodes, app, baseline }) => [
+      integer(nodes),
+      cell(app.validateMs),
+      cell(baseline.validateMs),
+      cell(app.planMs),
+      cell(baseline.planMs),
+      quotient(app.planMs, baseline.planMs),
+    ]),
   );
 }
 
@@ -252,10 +390,11 @@ function machineHeader(): string {
     `Machine: ${cpus[0]?.model ?? "unknown CPU"}, ${cpus.length} cores, ` +
       `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}, ${os.platform()} ${os.arch()}, ` +
       `${new Date().toISOString().slice(0, 16)}Z.`,
-    `Synth: median and best of ${REPETITIONS} fresh processes (\`node --import tsx\`), app and baseline ` +
-      `alternating; wall time measured around the process, max RSS inside it at exit. Upstreams: ` +
-      `${BENCH_UPSTREAMS.join(", ")}. Baseline: a bare cdktf stack with one \`null_resource\` ` +
-      `(one trigger) per node.`,
+    `Synth: median and best of ${REPETITIONS} fresh processes (\`node --import tsx\`), app, baseline and ` +
+      `floor alternating; wall time measured around the process, max RSS inside it at exit. Upstreams: ` +
+      `${BENCH_UPSTREAMS.join(", ")}; rollout rolling, batches of 10. Baseline: a bare cdktf stack with one ` +
+      `\`null_resource\` (one trigger) per node. Floor: the app's config load plus its cdk.tf.json written ` +
+      `with plain \`JSON.stringify\` (no cdktf). Config load: \`loadConfig\` timed inside a process.`,
   ].join("\n");
 }
 
@@ -272,12 +411,21 @@ async function section(title: string, body: () => Promise<string>): Promise<stri
 
 async function main(): Promise<void> {
   const exampleConfig = EXAMPLE_CONFIGS.find((file) => existsSync(file));
+  const rows: ScaleRow[] = [];
   const sections = [
-    await section("Synth at scale: harbor-mirror vs bare cdktf", async () => {
-      const rows: ScaleRow[] = [];
+    await section("Synth at scale: harbor-mirror vs bare cdktf and vs the floor", async () => {
       for (const nodes of NODE_COUNTS) rows.push(await measureScale(nodes));
-      return scaleTable(rows);
+      return [scaleTable(rows), growthTable(rows)].filter(Boolean).join("\n\n");
     }),
+    await section(
+      "Terraform (`null_resource` as built-in `terraform_data`, delivery part only)",
+      async () => {
+        const binary = terraformBinary();
+        if (!binary) throw new Error("neither terraform nor tofu is on PATH");
+        if (TERRAFORM_NODES.length === 0) throw new Error("BENCH_TERRAFORM_NODES=0");
+        return terraformTable(measureTerraform(binary, rows));
+      },
+    ),
     await section(`Cold start of synth (example config, median of ${COLD_START_REPETITIONS})`, async () => {
       if (!exampleConfig) throw new Error(`no example config at ${EXAMPLE_CONFIGS.join(" or ")}`);
       return coldStartTable(await measureColdStart(exampleConfig));

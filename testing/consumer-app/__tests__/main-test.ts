@@ -16,7 +16,7 @@ describe("the consumer's stack with harbor-mirror", () => {
 
   it("delivers registries.yaml to the consumer's VMs", () => {
     expect(synthesized).toHaveResourceWithProperties(resource.Resource, {
-      connection: expect.objectContaining({ host: expect.stringContaining("null_resource.vm-server-1") }),
+      for_each: { "server-1": { host: expect.stringContaining("null_resource.vm-server-1") } },
     });
   });
 });
