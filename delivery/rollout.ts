@@ -138,20 +138,27 @@ export function rolloutDependencies(steps: readonly RolloutStep[]): Map<string, 
 
 /**
  * Content-defined chunks of `sortedNames`: a run starts at every name whose hash is 0 modulo
- * `size` (every name when `size` is 1; `size` names per run on average) and is keyed by it; the
+ * `size` (`size` × RUNS_PER_BATCH when `bounded`; every name when `size` is 1) and is keyed by it; the
  * names before the first such name form the run "head". Adding a name moves no other name, unless
  * the added name starts a run: then the names after it in its run join it. `bounded`: runs longer
  * than `size` are cut into pieces keyed `<run>+2`, `<run>+3`… (`+` cannot occur in a node name),
  * so no chunk exceeds `size`; then the names after an added one inside its run may also shift to
  * the next piece. With `size` 1 nothing ever moves.
  */
+/**
+ * Bounded chunks: a run is this many batches long on average, so that most pieces are full (the
+ * rollout takes few more steps than by position) while an insert shifts only the pieces after it
+ * inside its run (a few nodes, against every later node by position).
+ */
+const RUNS_PER_BATCH = 8;
+
 export function stableChunks(sortedNames: readonly string[], size: number, bounded: boolean): KeyedNames[] {
   const chunks: { key: string; names: string[] }[] = [];
   let run = "head";
   let piece = 0;
   for (const name of sortedNames) {
     const current = chunks[chunks.length - 1];
-    if (size === 1 || nameHash(name) % size === 0) {
+    if (size === 1 || nameHash(name) % (bounded ? size * RUNS_PER_BATCH : size) === 0) {
       run = name;
       piece = 1;
       chunks.push({ key: run, names: [name] });

@@ -365,13 +365,18 @@ function restartLines(review: ReviewJson): string[] {
 interface StepRun {
   readonly first: number;
   readonly last: number;
-  readonly size: number;
+  /** Largest and smallest step of the run. */
+  size: number;
+  minSize: number;
   readonly role: string;
   readonly nodes: string[];
   restarting: number;
 }
 
-/** Consecutive steps of the same size and role fold into one line. */
+/**
+ * Consecutive steps of the same role fold into one line, with the range of their sizes: batches
+ * are cut by content (delivery/rollout.ts), so their sizes vary up to the batch size.
+ */
 function stepRunLines(review: ReviewJson): string[] {
   const roleOf = new Map(
     review.head.nodeKinds.flatMap((kind) => kind.nodes.map((node) => [node, kind.role] as const)),
@@ -381,20 +386,20 @@ function stepRunLines(review: ReviewJson): string[] {
   review.head.rollout.steps.forEach((step, index) => {
     const roles = [...new Set(step.map((node) => roleOf.get(node) ?? "?"))].join("+");
     const previous = runs[runs.length - 1];
-    const run =
-      previous && previous.size === step.length && previous.role === roles && previous.last === index - 1
-        ? previous
-        : undefined;
+    const run = previous && previous.role === roles && previous.last === index - 1 ? previous : undefined;
     const target = run ?? {
       first: index,
       last: index,
       size: step.length,
+      minSize: step.length,
       role: roles,
       nodes: [],
       restarting: 0,
     };
     if (!run) runs.push(target);
     (target as { last: number }).last = index;
+    target.size = Math.max(target.size, step.length);
+    target.minSize = Math.min(target.minSize, step.length);
     target.nodes.push(...step);
     target.restarting += step.filter((node) => restarting.has(node)).length;
   });
@@ -403,7 +408,11 @@ function stepRunLines(review: ReviewJson): string[] {
     const steps = run.first === run.last ? `step ${run.first + 1}` : `steps ${run.first + 1}–${run.last + 1}`;
     const ranges = nameRanges(run.nodes);
     const names = ranges.length <= 4 ? ranges.map(rangeText).join(", ") : collapsedNames(run.nodes);
-    return `- ${steps}: ${run.role}s, ${run.size.toLocaleString("en")} per step — ${names}; ${run.restarting.toLocaleString("en")} restart`;
+    const sizes =
+      run.minSize === run.size
+        ? run.size.toLocaleString("en")
+        : `${run.minSize.toLocaleString("en")}–${run.size.toLocaleString("en")}`;
+    return `- ${steps}: ${run.role}s, ${sizes} per step — ${names}; ${run.restarting.toLocaleString("en")} restart`;
   });
 }
 

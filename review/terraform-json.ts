@@ -1,8 +1,8 @@
 /**
  * The review facts of a synthesized stack (`cdk.tf.json`), for a base that is a previous synth
  * output: the Harbor resources by type, the registries file from its Terraform local, the nodes
- * from their `null_resource`s (construct path `…/Node-<name>`, triggers, `depends_on`, the
- * installer's command line). A cdk.tf.json holds the compiled rules only, so the user's rules are
+ * from their `null_resource`s (construct path `…/Node-<name>`, or `…/Group-<key>` with `for_each`
+ * over its nodes; triggers, `depends_on`, the installer's command line). A cdk.tf.json holds the compiled rules only, so the user's rules are
  * `null` there. Pure.
  */
 import {
@@ -120,14 +120,48 @@ interface NodeResource {
   readonly name: string;
   readonly address: string;
   readonly resource: Json;
+  /** The node's triggers with its `each.value.<x>` filled in (grouped layout). */
+  readonly triggers: Json;
 }
 
+/**
+ * One entry per node: a resource per node (`…/Node-<name>`, the earlier layout) or one instance of
+ * a group resource (`…/Group-<key>` with `for_each` over its nodes).
+ */
 function nodeResourcesOf(resources: TerraformJson["resource"] & object): NodeResource[] {
   return Object.entries(resources.null_resource ?? {}).flatMap(([id, resource]) => {
     const path = String(((resource["//"] as Json | undefined)?.metadata as Json | undefined)?.path ?? "");
+    const address = `null_resource.${id}`;
+    const triggers = (resource.triggers as Json | undefined) ?? {};
     const name = /\/Node-([^/]+)$/.exec(path)?.[1];
-    return name === undefined ? [] : [{ name, address: `null_resource.${id}`, resource }];
+    if (name !== undefined) return [{ name, address, resource, triggers }];
+    if (!/\/Group-[^/]+$/.test(path)) return [];
+    return Object.entries((resource.for_each as Record<string, Json> | undefined) ?? {}).map(
+      ([node, value]) => ({
+        name: node,
+        address,
+        resource,
+        triggers: Object.fromEntries(
+          Object.entries(triggers).map(([key, expression]) => [
+            key,
+            String(expression).replace(/\$\{each\.value\.([A-Za-z0-9_]+)\}/g, (_, attribute: string) =>
+              String(value[attribute]),
+            ),
+          ]),
+        ),
+      }),
+    );
   });
+}
+
+/** The triggers of a file, in either layout: path and the expression naming the file's local. */
+function fileTriggers(triggers: Json, locals: Record<string, string>, id: "registries" | "ca") {
+  const legacy = id === "registries" ? ["path", "content_sha256"] : ["ca_path", "ca_sha256"];
+  if (triggers[legacy[1]] !== undefined) return { path: triggers[legacy[0]], content: triggers[legacy[1]] };
+  const digest = /^\$\{local\.([A-Za-z0-9_-]+)\}$/.exec(String(triggers[`${id}_digest`]))?.[1];
+  // The keyed digest's local: sha256(join("", [<ssh key>, local.<file>])), the file being the last local.
+  const file = [...String(locals[digest ?? ""] ?? "").matchAll(/local\.([A-Za-z0-9_-]+)/g)].pop()?.[1];
+  return { path: triggers[`${id}_path`], content: file === undefined ? undefined : `\${local.${file}}` };
 }
 
 /** `${nonsensitive(sensitive(sha256(local.X)))}` → the text local X renders, following `${local.Y}` chains. */
@@ -153,7 +187,7 @@ function registriesTextOf(
   locals: Record<string, string>,
 ): string | undefined {
   const [first] = nodeResourcesOf(resources);
-  const expression = first ? (first.resource.triggers as Json).content_sha256 : undefined;
+  const expression = first ? fileTriggers(first.triggers, locals, "registries").content : undefined;
   if (expression !== undefined) return hashedLocalText(expression, locals);
   const template = Object.entries(locals).find(([name]) =>
     name.startsWith("HarborMirror_Registries_template"),
@@ -163,7 +197,7 @@ function registriesTextOf(
 
 function caPathOf(resources: TerraformJson["resource"] & object): string | null {
   const [first] = nodeResourcesOf(resources);
-  const path = first ? (first.resource.triggers as Json).ca_path : undefined;
+  const path = first ? (first.triggers.ca_path ?? undefined) : undefined;
   return path === undefined ? null : String(path);
 }
 
@@ -174,19 +208,15 @@ function nodeKindsOf(
   const kinds = new Map<string, { role: string; unit: string; files: NodeFileFacts[]; nodes: string[] }>();
   const byName = new Map(nodeResourcesOf(resources).map((node) => [node.name, node]));
   for (const name of naturalSort(byName.keys())) {
-    const triggers = byName.get(name)!.resource.triggers as Json;
+    const triggers = byName.get(name)!.triggers;
     const unit = String(triggers.unit);
+    const ca = fileTriggers(triggers, locals, "ca");
+    const registries = fileTriggers(triggers, locals, "registries");
     const files: NodeFileFacts[] = [
-      ...(triggers.ca_path === undefined
+      ...(ca.path === undefined
         ? []
-        : [
-            {
-              path: String(triggers.ca_path),
-              sha256: hashOf(triggers.ca_sha256, locals),
-              restartOnChange: false,
-            },
-          ]),
-      { path: String(triggers.path), sha256: hashOf(triggers.content_sha256, locals), restartOnChange: true },
+        : [{ path: String(ca.path), sha256: hashOf(ca.content, locals), restartOnChange: false }]),
+      { path: String(registries.path), sha256: hashOf(registries.content, locals), restartOnChange: true },
     ];
     const role = /agent$/.test(unit) ? "agent" : "server";
     const key = JSON.stringify([role, unit, files]);
@@ -207,12 +237,14 @@ function hashOf(expression: unknown, locals: Record<string, string>): string {
 /** Steps from `depends_on`: a node's step is one after the step of the nodes it waits for. */
 function rolloutStepsOf(resources: TerraformJson["resource"] & object): string[][] {
   const nodes = nodeResourcesOf(resources);
-  const nameByAddress = new Map(nodes.map((node) => [node.address, node.name]));
+  const namesByAddress = new Map<string, string[]>();
+  for (const node of nodes)
+    namesByAddress.set(node.address, [...(namesByAddress.get(node.address) ?? []), node.name]);
   const waitsFor = new Map(
     nodes.map((node) => [
       node.name,
       ((node.resource.depends_on as string[] | undefined) ?? []).flatMap(
-        (address) => nameByAddress.get(address) ?? [],
+        (address) => namesByAddress.get(address) ?? [],
       ),
     ]),
   );

@@ -180,7 +180,15 @@ const ADDED: DeliveryNode = { name: "agent-21", role: "agent", host: "10.0.1.21"
             port: sshd.port,
           };
           const workDir = new TerraformDir({ ssh_private_key: sshd.clientPrivateKey, robot_secret: SECRET });
-          workDir.write(asTerraformData(synth({ nodes: [{ ...node, registriesPath: path }] }, true)));
+          workDir.write(
+            asTerraformData(
+              // The node is this machine: its file lives in the test's temporary tree, declared here.
+              synth(
+                { nodes: [{ ...node, registriesPath: path }], extraNodeDirectories: [join(root, "node")] },
+                true,
+              ),
+            ),
+          );
           workDir.ok(["init"]);
           const plan = workDir.ok(["plan", "-out=plan.bin"]);
           // A plan file holds every input variable's value, sensitive or not (Terraform's own
