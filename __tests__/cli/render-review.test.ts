@@ -125,7 +125,7 @@ describe("harbor-mirror review --base --images", () => {
       expect(result.status).toBe(0);
       expect(summaryOf(path.join(path.dirname(out), "review.json"))).toEqual({
         bypassesHarbor: ["registry.example.com/team/app:1.0"],
-        changesSource: ["docker.io/team/0"],
+        changesSource: ["docker.io/team/a"],
         replacesProxyProject: ["quay.io"],
         cacheLost: ["quay.io"],
         blockedByPreventDestroy: ["quay.io"],
