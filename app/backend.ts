@@ -13,6 +13,8 @@ import {
   S3BackendConfig,
   TerraformStack,
 } from "cdktf";
+import { backendProblems } from "../delivery/terraform-backend";
+import { errorAt, throwIfErrors, type Diagnostic } from "../registries/diagnostics";
 
 export type BackendType = "local" | "s3" | "pg" | "remote";
 
@@ -34,7 +36,9 @@ function remoteWorkspaces(options: Readonly<Record<string, unknown>>) {
     : new NamedRemoteWorkspace(workspaces.name ?? "harbor-mirror");
 }
 
+/** Throws `ValidationError` (at `backend.<key>`) for an unknown key or an option that would put credentials in cdk.tf.json. */
 export function configureBackend(stack: TerraformStack, stackName: string, backend: BackendSettings): void {
+  throwIfErrors(credentialProblems(backend), stack.node.path);
   switch (backend.type) {
     case "local":
       new LocalBackend(stack, { path: localStatePath(stackName), ...backend.options });
@@ -52,4 +56,11 @@ export function configureBackend(stack: TerraformStack, stackName: string, backe
       });
       return;
   }
+}
+
+/** The cdktf backend's rules: known keys only, no credential anywhere in the options. */
+function credentialProblems(backend: BackendSettings): Diagnostic[] {
+  return backendProblems(backend.type, backend.options).map((problem) =>
+    errorAt(problem.code, ["backend", ...problem.at], problem.message),
+  );
 }

@@ -1,20 +1,29 @@
 /**
- * The app's stack: a validated `harbor-mirror.yaml` mapped onto the constructs. Secrets enter
- * only here, as sensitive Terraform variables named by the configuration.
+ * The app's stack: a decoded `harbor-mirror.yaml` mapped onto the constructs, key for key (the
+ * config's keys are named like the props). Secrets enter only here, as sensitive Terraform
+ * variables named by the configuration. The constructs check every value; the stack collects the
+ * errors of all of them before throwing, so one run reports every problem of the file.
  */
-import { readFileSync } from "node:fs";
-import { TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
+import { Lazy, TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
 import { provider as nullProvider } from "@cdktf/provider-null";
-import type { HarborMirrorConfig, UpstreamConfig } from "../config/schema";
+import { DEFAULT_SSH_KEY_VARIABLE, type HarborMirrorConfig, type UpstreamConfig } from "../config/schema";
 import { HarborMirror, HarborMirrorDeliveryProps } from "../constructs/harbor-mirror";
 import { HarborProvider } from "../constructs/harbor-provider";
 import type { HarborProxyCacheProps, UpstreamProps } from "../constructs/harbor-proxy-cache";
+import type { HarborProviderType } from "../harbor/upstreams";
 import { pinProviderSources } from "../constructs/provider-sources";
-import type { OrderedRewrite } from "../registries/model";
 import { RolloutStrategy } from "../constructs/rollout-strategy";
 import { claimVariable } from "../constructs/stack-variables";
-import { VARIABLE_ROLES, type VariableUse } from "../delivery/terraform-variables";
+import { reportWarnings } from "../constructs/warnings";
+import { VARIABLE_ROLES } from "../delivery/terraform-variables";
+import {
+  throwIfErrors,
+  ValidationError,
+  warningAt,
+  type Diagnostic,
+  type KeyPath,
+} from "../registries/diagnostics";
 import { configureBackend } from "./backend";
 
 export const STACK_NAME = "harbor-mirror";
@@ -23,8 +32,7 @@ export const CLOUD_CONFIG_OUTPUT = "registries_cloud_config";
 
 export class HarborMirrorStack extends TerraformStack {
   readonly mirror: HarborMirror;
-  /** PEM text of Harbor's CA file delivered to the nodes, when `harbor.caCertFile` is set. */
-  readonly caCertPem?: string;
+  private readonly problems: Diagnostic[] = [];
 
   constructor(
     scope: Construct,
@@ -32,33 +40,33 @@ export class HarborMirrorStack extends TerraformStack {
     readonly config: HarborMirrorConfig,
   ) {
     super(scope, id);
-    configureBackend(this, id, config.backend);
-    const harbor = new HarborProvider(this, "Harbor", {
-      url: config.harbor.url,
-      insecureApi: config.harbor.insecureApi,
-      allowInsecureHttp: config.harbor.allowHttp,
-    });
+    this.attempt(() => configureBackend(this, id, config.backend));
+    const harbor = this.attempt(
+      () =>
+        new HarborProvider(this, "Harbor", {
+          url: config.harbor.url,
+          insecureApi: config.harbor.insecureApi,
+          allowInsecureHttp: config.harbor.allowInsecureHttp,
+        }),
+    );
     // Without nodes nothing is delivered, and the stack needs no null provider.
     const delivers = config.nodes.length > 0;
-    this.caCertPem =
-      config.harbor.caCertFile === undefined ? undefined : readFileSync(config.harbor.caCertFile, "utf8");
     if (delivers) new nullProvider.NullProvider(this, "null");
-    this.mirror = new HarborMirror(this, "HarborMirror", {
-      proxyCache: {
-        harborUrl: config.harbor.url,
-        allowInsecureHttp: config.harbor.allowHttp,
-        upstreams: config.upstreams.map((upstream, index) => this.upstreamProps(upstream, index)),
-        rewrites: rewritesOf(config.rewrites),
-        projects: config.projects,
-        access: config.access,
-        ...(config.access === "robot" ? this.robotProps() : {}),
-        protectProjects: config.protectProjects,
-        retention: config.retention,
-        caCertNodePath: config.harbor.caCertFile === undefined ? undefined : config.harbor.caCertNodePath,
-        provider: harbor.provider,
-      },
-      delivery: delivers ? this.deliveryProps() : undefined,
-    });
+    // The SSH key's variable is claimed first: a later name that clashes with it is the one reported.
+    const delivery = delivers ? this.deliveryProps() : undefined;
+    const proxyCache = this.proxyCacheProps(harbor);
+    const mirror = this.attempt(
+      () =>
+        new HarborMirror(this, "HarborMirror", {
+          proxyCache,
+          delivery,
+          distribution: config.distribution,
+          caCertFile: config.harbor.caCertFile,
+        }),
+    );
+    throwIfErrors(this.problems);
+    this.mirror = mirror!;
+    if (!delivers) this.warnAboutUnusedSsh();
     pinProviderSources(this, delivers ? ["harbor", "null"] : ["harbor"]);
     new TerraformOutput(this, CLOUD_CONFIG_OUTPUT, {
       value: this.mirror.cloudConfig({ distribution: config.distribution }),
@@ -68,23 +76,49 @@ export class HarborMirrorStack extends TerraformStack {
     });
   }
 
-  private upstreamProps(upstream: UpstreamConfig, index: number): UpstreamProps {
+  /** Runs one construct's setup; its ValidationError is kept for the end, so later ones still run. */
+  private attempt<T>(build: () => T): T | undefined {
+    try {
+      return build();
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      this.problems.push(...error.diagnostics);
+      return undefined;
+    }
+  }
+
+  private proxyCacheProps(harbor: HarborProvider | undefined): HarborProxyCacheProps {
+    const { config } = this;
     return {
-      registry: upstream.registry,
-      project: upstream.project,
-      provider: upstream.provider,
-      endpointUrl: upstream.endpointUrl,
-      accessId: upstream.accessId,
+      harborUrl: config.harbor.url,
+      allowInsecureHttp: config.harbor.allowInsecureHttp,
+      upstreams: config.upstreams.map((upstream, index) => this.upstreamProps(upstream, index)),
+      // As decoded: the construct refuses a rule with both or neither of replace and keep.
+      rewrites: config.rewrites as HarborProxyCacheProps["rewrites"],
+      projects: config.projects,
+      access: config.access,
+      ...this.robotProps(),
+      protectProjects: config.protectProjects,
+      retention: config.retention,
+      caCertNodePath: config.harbor.caCertNodePath,
+      provider: harbor?.provider,
+    };
+  }
+
+  private upstreamProps(upstream: UpstreamConfig, index: number): UpstreamProps {
+    const { accessSecretVar, ...rest } = upstream;
+    return {
+      ...rest,
+      provider: upstream.provider as HarborProviderType | undefined,
       accessSecret:
-        upstream.accessSecretVar === undefined
+        accessSecretVar === undefined
           ? undefined
-          : this.sensitiveVariable(upstream.accessSecretVar, `Upstream secret of ${upstream.registry}`, {
-              role: VARIABLE_ROLES.upstreamSecret,
-              path: ["upstreams", index, "accessSecretVar"],
-            }),
-      storageQuotaGiB: upstream.storageQuotaGiB,
-      proxySpeedKb: upstream.proxySpeedKb,
-      localOnNotFound: upstream.localOnNotFound,
+          : this.sensitiveVariable(
+              accessSecretVar,
+              VARIABLE_ROLES.upstreamSecret,
+              ["upstreams", index, "accessSecretVar"],
+              `Upstream secret of ${upstream.registry}`,
+            ),
     };
   }
 
@@ -95,56 +129,62 @@ export class HarborMirrorStack extends TerraformStack {
       robotSecret:
         secretVar === undefined
           ? undefined
-          : this.sensitiveVariable(secretVar, "Secret of the pull robot (write-only)", {
-              role: VARIABLE_ROLES.robotSecret,
-              path: ["robot", "secretVar"],
-            }),
+          : this.sensitiveVariable(
+              secretVar,
+              VARIABLE_ROLES.robotSecret,
+              ["robot", "secretVar"],
+              "Secret of the pull robot (write-only)",
+            ),
       robotSecretVersion: secretVersion,
     };
   }
 
   private deliveryProps(): HarborMirrorDeliveryProps {
     const { config } = this;
+    const { privateKeyVar, ...ssh } = config.ssh;
     return {
       nodes: config.nodes,
-      distribution: config.distribution,
       extraNodeDirectories: config.extraNodeDirectories,
       ssh: {
-        privateKey: this.sensitiveVariable(config.ssh.privateKeyVar, "SSH private key for the nodes", {
-          role: VARIABLE_ROLES.sshPrivateKey,
-          path: ["ssh", "privateKeyVar"],
-        }),
-        bastionHost: config.ssh.bastionHost,
-        bastionUser: config.ssh.bastionUser,
-        bastionPort: config.ssh.bastionPort,
-        hostKey: config.ssh.hostKey,
+        ...ssh,
+        privateKey: this.sensitiveVariable(
+          privateKeyVar,
+          VARIABLE_ROLES.sshPrivateKey,
+          ["ssh", "privateKeyVar"],
+          "SSH private key for the nodes",
+        ),
       },
-      rollout:
+      rollout: this.attempt(() =>
         config.rollout.strategy === "parallel"
           ? RolloutStrategy.parallel()
           : RolloutStrategy.rolling({ batchSize: config.rollout.batchSize }),
-      caCertPem: this.caCertPem,
+      ),
     };
   }
 
   /** One variable per name, even when several upstreams share it; the stack's registry refuses a name of two roles. */
-  private sensitiveVariable(name: string, description: string, use: Omit<VariableUse, "name">): string {
-    claimVariable(this, { name, ...use });
+  private sensitiveVariable(name: string, role: string, path: KeyPath, description: string): string {
+    const claimed = this.attempt(() => {
+      claimVariable(this, { name, role, path });
+      return true;
+    });
+    // A stand-in token, so the constructs check the rest; the stack throws before synth.
+    if (!claimed) return Lazy.stringValue({ produce: () => "" });
     const existing = this.node.tryFindChild(name) as TerraformVariable | undefined;
     const variable =
       existing ?? new TerraformVariable(this, name, { type: "string", sensitive: true, description });
     return variable.stringValue;
   }
-}
 
-/** The config's rules as the construct takes them: `{ match, replace }` or `{ match, keep: true }`. */
-function rewritesOf(rewrites: HarborMirrorConfig["rewrites"]): Record<string, OrderedRewrite[]> {
-  return Object.fromEntries(
-    Object.entries(rewrites).map(([registry, rules]) => [
-      registry,
-      rules.map(({ match, replace, keep }): OrderedRewrite =>
-        keep === true ? { match, keep } : { match, replace: replace as string },
-      ),
-    ]),
-  );
+  private warnAboutUnusedSsh(): void {
+    const { privateKeyVar, ...connection } = this.config.ssh;
+    if (
+      privateKeyVar === DEFAULT_SSH_KEY_VARIABLE &&
+      Object.values(connection).every((value) => value === undefined)
+    )
+      return;
+    reportWarnings(this, [
+      warningAt("ssh-without-nodes", ["ssh"], "is set but nodes is empty: nothing is delivered"),
+    ]);
+  }
 }

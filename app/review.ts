@@ -6,8 +6,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { AnnotationMetadataEntryType, TerraformBackend, TerraformStack } from "cdktf";
-import { IConstruct } from "constructs";
+import { TerraformBackend, TerraformStack } from "cdktf";
+import { warningsIn } from "../constructs/warnings";
 import { formatDiagnostic, type Diagnostic } from "../registries/diagnostics";
 import { reviewJsonText, type BuiltReview } from "../review/build";
 import { REVIEW_KIND, REVIEW_SCHEMA_VERSION, type ReviewJson } from "../review/compare";
@@ -21,48 +21,34 @@ export const REVIEW_FILE_NAME = "review.md";
 export const REVIEW_JSON_FILE_NAME = "review.json";
 
 export interface MirrorReviewFactsOptions {
-  /** What the configuration loader warned about (the app's own input). @default none */
-  readonly configWarnings?: readonly Diagnostic[];
-  /** The configuration file the warnings are about. @default - none */
+  /**
+   * Every warning, located where the user wrote the setting (the app locates them in its configuration file).
+   * @default - the warnings the constructs of the mirror's stack reported, with their construct path
+   */
+  readonly warnings?: readonly Diagnostic[];
+  /** The configuration file the warnings are located in. @default - none */
   readonly configFile?: string;
 }
 
 /**
  * The review facts of `mirror` within its stack: the stack's backend, Harbor's CA file, and every
- * warning (the configuration's, the constructs' annotations, the registries file's).
+ * warning (the constructs', the registries file's).
  */
 export function mirrorReviewFacts(mirror: HarborMirror, options: MirrorReviewFactsOptions = {}): ReviewFacts {
   const stack = TerraformStack.of(mirror);
-  const configWarnings = options.configWarnings ?? [];
+  const warnings = options.warnings ?? warningsIn(stack);
   return reviewFactsOf(mirror, {
     backend: stack.node.children.find(
       (child): child is TerraformBackend => child instanceof TerraformBackend,
     ),
     caCertPem: mirror.caCert?.content,
     warnings: [
-      ...configWarnings.map((warning) => formatDiagnostic(warning, options.configFile)),
-      ...constructWarnings(stack, new Set(configWarnings.map((warning) => warning.message))),
+      ...warnings.map((warning) => formatDiagnostic(warning, options.configFile)),
       ...mirror.registries.rendered.warnings.map(
         (warning) => `registries.yaml: ${formatDiagnostic(warning)}`,
       ),
     ],
   });
-}
-
-/**
- * Warnings the constructs attached with `Annotations.addWarning`, with the construct path; those
- * the configuration loader already reported (with a line number) are not repeated.
- */
-function constructWarnings(root: IConstruct, alreadyReported: ReadonlySet<string>): string[] {
-  return root.node
-    .findAll()
-    .flatMap((construct) =>
-      construct.node.metadata
-        .filter(
-          (entry) => entry.type === AnnotationMetadataEntryType.WARN && !alreadyReported.has(entry.data),
-        )
-        .map((entry) => `${construct.node.path}: ${entry.data}`),
-    );
 }
 
 /** A base that is not one of the three kinds of file the review reads. */

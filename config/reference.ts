@@ -1,20 +1,41 @@
 /**
- * Renders the `harbor-mirror.yaml` reference (docs/configuration.md) from the schema itself, so
- * the documentation cannot drift from what the loader accepts.
+ * The two documents derived from the zod schema: the editor schema (`harbor-mirror.schema.json`,
+ * zod's own JSON Schema output) and the reference (docs/configuration.md), rendered from that same
+ * JSON Schema, so neither can drift from what the loader accepts.
  */
+import { z } from "zod";
 import { defaultUpstream } from "../harbor/upstreams";
-import { CREDENTIAL_SOURCES, CREDENTIAL_WORDS, harborMirrorSchema } from "./schema";
-import type { Field, Presence, Rule, Spec } from "./schema-kit";
+import { CREDENTIAL_SOURCES, CREDENTIAL_WORDS } from "./load";
+import { harborMirrorSchema } from "./schema";
 
-interface Row {
-  readonly key: string;
-  readonly type: string;
-  readonly presence: string;
-  readonly doc: string;
-  readonly example: string;
+export const EDITOR_SCHEMA_FILE = "harbor-mirror.schema.json";
+
+/** A JSON Schema node as zod writes it, with the project's own `.meta()` keys. */
+interface JsonSchema {
+  readonly type?: string;
+  readonly const?: unknown;
+  readonly enum?: readonly unknown[];
+  readonly default?: unknown;
+  readonly description?: string;
+  readonly example?: string;
+  readonly defaultText?: string;
+  readonly keyLabel?: string;
+  readonly properties?: Readonly<Record<string, JsonSchema>>;
+  readonly required?: readonly string[];
+  readonly items?: JsonSchema;
+  readonly additionalProperties?: JsonSchema | boolean;
 }
 
-// Hosts that show every branch of the default-provider table (config.md).
+/** What an editor validates `harbor-mirror.yaml` against: what may be written (defaults optional). */
+export function editorSchema(): Record<string, unknown> {
+  return z.toJSONSchema(harborMirrorSchema, { io: "input" }) as Record<string, unknown>;
+}
+
+export function renderEditorSchema(): string {
+  return `${JSON.stringify(editorSchema(), null, 2)}\n`;
+}
+
+// Hosts that show every branch of the default-provider table.
 const SAMPLE_REGISTRIES = [
   "docker.io",
   "ghcr.io",
@@ -28,7 +49,7 @@ const SAMPLE_REGISTRIES = [
 ];
 
 export function renderConfigReference(): string {
-  const rules = rulesOf(harborMirrorSchema, "");
+  const root = editorSchema() as JsonSchema;
   return [
     "# `harbor-mirror.yaml` reference",
     "",
@@ -36,22 +57,13 @@ export function renderConfigReference(): string {
     "",
     "The file is read from `./harbor-mirror.yaml`, or from the path in `HARBOR_MIRROR_CONFIG`. Every key",
     "that is not required has a default. An unknown key, a wrong type or an invalid value is an error naming",
-    "the key path, line, column, value and what is allowed; all errors are reported at once.",
+    "the file, line, column, key path, value and what is allowed; nothing is written then. The values are",
+    "checked by the constructs they configure; every input they refuse, with its rule code, is listed in",
+    "[bad-inputs.md](bad-inputs.md). Editors can check the file as you type: see [editors.md](editors.md).",
     "",
     "## Keys",
     "",
-    table(
-      ["key", "type", "default", "description", "example"],
-      keyRows(harborMirrorSchema, "").map(rowCells),
-    ),
-    "",
-    "## Rules across keys",
-    "",
-    ...bullets(rules.filter(({ rule }) => rule.severity === "error")),
-    "",
-    "## Warnings (legal but risky)",
-    "",
-    ...bullets(rules.filter(({ rule }) => rule.severity === "warning")),
+    table(["key", "type", "default", "description", "example"], keyRows(root, "", true).map(rowCells)),
     "",
     "## Default provider and endpoint by registry host",
     "",
@@ -66,89 +78,62 @@ export function renderConfigReference(): string {
   ].join("\n");
 }
 
-function keyRows(spec: Spec<unknown>, prefix: string): Row[] {
-  const shape = spec.shape;
-  switch (shape.kind) {
-    case "scalar":
-      return [];
-    case "list":
-      return keyRows(shape.item, `${prefix}[]`);
-    case "map":
-      return keyRows(shape.value, `${prefix}.${shape.keyLabel}`);
-    case "object": {
-      const rows = Object.entries(shape.fields).flatMap(([name, field]) => {
-        const key = prefix ? `${prefix}.${name}` : name;
-        return [fieldRow(key, field), ...keyRows(field.spec, key)];
-      });
-      const passthrough = shape.passthrough;
-      const extra = {
-        key: `${prefix}.<other keys>`,
-        type: "any",
-        presence: "—",
-        doc: passthrough?.doc ?? "",
-        example: "",
-      };
-      return passthrough ? [...rows, extra] : rows;
-    }
-  }
+interface Row {
+  readonly key: string;
+  readonly type: string;
+  readonly presence: string;
+  readonly doc: string;
+  readonly example: string;
 }
 
-function fieldRow(key: string, field: Field<unknown, unknown>): Row {
+function keyRows(schema: JsonSchema, prefix: string, isRequired: boolean): Row[] {
+  const own = prefix ? [rowOf(prefix, schema, isRequired)] : [];
+  return [...own, ...childRows(schema, prefix)];
+}
+
+function childRows(schema: JsonSchema, prefix: string): Row[] {
+  if (schema.type === "array" && schema.items) return childRows(schema.items, `${prefix}[]`);
+  if (schema.type !== "object") return [];
+  const properties = Object.entries(schema.properties ?? {});
+  if (properties.length === 0 && typeof schema.additionalProperties === "object") {
+    return childRows(schema.additionalProperties, `${prefix}.${schema.keyLabel ?? "<key>"}`);
+  }
+  const rows = properties.flatMap(([name, child]) =>
+    keyRows(child, prefix ? `${prefix}.${name}` : name, schema.required?.includes(name) ?? false),
+  );
+  return rows;
+}
+
+function rowOf(key: string, schema: JsonSchema, isRequired: boolean): Row {
   return {
     key,
-    type: field.spec.type,
-    presence: presenceText(field.presence, field.spec),
-    doc: field.doc,
-    example: field.example ?? "",
+    type: typeText(schema),
+    presence: presenceText(schema, isRequired),
+    doc: schema.description ?? "",
+    example: schema.example ?? "",
   };
 }
 
-function presenceText(presence: Presence<unknown>, spec: Spec<unknown>): string {
-  switch (presence.kind) {
-    case "required":
-      return "**required**";
-    case "optional":
-      return "not set";
-    case "empty":
-      return spec.shape.kind === "list"
-        ? "`[]`"
-        : spec.shape.kind === "map"
-          ? "`{}`"
-          : "defaults of its keys";
-    case "default":
-      return `\`${String(presence.value)}\``;
-    case "derived":
-      return presence.describe;
+function typeText(schema: JsonSchema): string {
+  if (schema.const !== undefined) return `\`${String(schema.const)}\``;
+  if (schema.enum) return schema.enum.map((value) => `\`${String(value)}\``).join(" | ");
+  if (schema.type === "array")
+    return `list of ${schema.items?.type === "object" ? "mappings" : typeText(schema.items ?? {})}`;
+  if (schema.type === "object") {
+    const value = schema.additionalProperties;
+    if (!schema.properties && typeof value === "object")
+      return `mapping \`${schema.keyLabel ?? "<key>"}\` → ${typeText(value)}`;
+    return "mapping";
   }
+  return schema.type ?? "any";
 }
 
-interface PlacedRule {
-  readonly key: string;
-  readonly rule: Rule<never>;
-}
-
-function rulesOf(spec: Spec<unknown>, key: string): PlacedRule[] {
-  const shape = spec.shape;
-  const placed = (rules: readonly Rule<never>[]) => rules.map((rule) => ({ key, rule }));
-  switch (shape.kind) {
-    case "scalar":
-      return [];
-    case "list":
-      return [...placed(shape.rules), ...rulesOf(shape.item, `${key}[]`)];
-    case "map":
-      return rulesOf(shape.value, `${key}.${shape.keyLabel}`);
-    case "object":
-      return [
-        ...Object.entries(shape.fields).flatMap(([name, field]) =>
-          rulesOf(field.spec, key ? `${key}.${name}` : name),
-        ),
-        ...placed(shape.rules),
-      ];
-  }
-}
-
-function bullets(rules: readonly PlacedRule[]): string[] {
-  return rules.map(({ key, rule }) => `- ${key ? `${code(key)}: ` : ""}${rule.doc}`);
+function presenceText(schema: JsonSchema, isRequired: boolean): string {
+  if (isRequired) return "**required**";
+  if (schema.defaultText) return schema.defaultText;
+  if (schema.type === "object" && schema.properties) return "defaults of its keys";
+  if (schema.default === undefined) return "not set";
+  return `\`${JSON.stringify(schema.default).replace(/^"(.*)"$/, "$1")}\``;
 }
 
 function defaultRow(registry: string): string[] {

@@ -3,25 +3,36 @@
  * delivery to nodes. Each piece stays usable on its own; this only wires what one exposes into
  * the next, so nothing is derived twice.
  */
+import { readFileSync, statSync } from "node:fs";
 import { Construct } from "constructs";
-import { errorAt, ValidationError } from "../registries/diagnostics";
+import { caBundleProblem } from "../delivery/checks";
+import { defaultCaCertPath, Distribution } from "../delivery/nodes";
+import { errorAt, throwIfErrors, type Diagnostic } from "../registries/diagnostics";
 import { HarborProxyCache, HarborProxyCacheProps } from "./harbor-proxy-cache";
 import { cloudConfigOf } from "./cloud-init";
 import { NodeFileOptions, RegistriesContent } from "./registries-content";
 import { DeliveryCaCert, RegistriesDelivery, RegistriesDeliveryProps } from "./registries-delivery";
 
-/** Delivery settings; the content and the CA path come from the proxy cache. */
-export interface HarborMirrorDeliveryProps extends Omit<RegistriesDeliveryProps, "content" | "caCert"> {
-  /**
-   * PEM text of Harbor's CA certificate, written to the proxy cache's `caCertNodePath` on every node.
-   * @default - no CA file is delivered; nodes trust Harbor through their system store
-   */
-  readonly caCertPem?: string;
-}
+/** Delivery settings; the content, the CA file and the distribution come from the mirror. */
+export type HarborMirrorDeliveryProps = Omit<RegistriesDeliveryProps, "content" | "caCert" | "distribution">;
 
 export interface HarborMirrorProps {
-  /** The Harbor side: upstreams, access, rewrites, retention (see `HarborProxyCache`). */
+  /**
+   * The proxy cache. Its `caCertNodePath` defaults to `/etc/rancher/<distribution>/harbor-ca.pem`
+   * when `caCertFile` is given.
+   */
   readonly proxyCache: HarborProxyCacheProps;
+  /**
+   * The nodes' Kubernetes distribution: default paths on the nodes and the units that restart.
+   * @default "rke2"
+   */
+  readonly distribution?: Distribution;
+  /**
+   * Local PEM file with Harbor's CA certificate(s), read at synth time; registries.yaml names it as
+   * `configs.<harbor host>.tls.ca_file`, and every delivered node receives it at that path.
+   * @default - no CA file; nodes trust Harbor through their system store
+   */
+  readonly caCertFile?: string;
   /**
    * How registries.yaml reaches the nodes.
    * @default - the file is rendered but not delivered (no nodes)
@@ -36,15 +47,18 @@ export class HarborMirror extends Construct {
   readonly registries: RegistriesContent;
   /** The per-node resources, when `delivery` names at least one node. */
   readonly delivery?: RegistriesDelivery;
-  /** Harbor's CA file on the nodes (`delivery.caCertPem` at `proxyCache.caCertNodePath`), when set. */
+  /** Harbor's CA file on the nodes (`caCertFile` at `proxyCache.caCertNodePath`), when set. */
   readonly caCert?: DeliveryCaCert;
-  private readonly distribution: NodeFileOptions["distribution"];
+  private readonly distribution: Distribution;
 
   constructor(scope: Construct, id: string, props: HarborMirrorProps) {
     super(scope, id);
-    this.caCert = caCertOf(props, this.node.path);
-    this.distribution = props.delivery?.distribution;
-    this.proxyCache = new HarborProxyCache(this, "Cache", props.proxyCache);
+    this.distribution = props.distribution ?? "rke2";
+    this.caCert = caCertOf(props, this.distribution, this.node.path);
+    this.proxyCache = new HarborProxyCache(this, "Cache", {
+      ...props.proxyCache,
+      ...(this.caCert ? { caCertNodePath: this.caCert.path } : {}),
+    });
     this.registries = new RegistriesContent(this, "Registries", {
       spec: this.proxyCache.registriesSpec,
       applyTimeTokens: this.proxyCache.applyTimeTokens,
@@ -52,6 +66,7 @@ export class HarborMirror extends Construct {
     if (props.delivery && props.delivery.nodes.length > 0) {
       this.delivery = new RegistriesDelivery(this, "Delivery", {
         ...props.delivery,
+        distribution: this.distribution,
         content: this.registries.content,
         caCert: this.caCert,
       });
@@ -60,8 +75,8 @@ export class HarborMirror extends Construct {
 
   /**
    * A `#cloud-config` user-data document (a Terraform string) for a new node: Harbor's CA (when
-   * `delivery.caCertPem` is set) and registries.yaml, each `0600 root:root`, so RKE2/K3s finds
-   * them at first start. The distribution defaults to `delivery.distribution`. Sensitive when
+   * `caCertFile` is set) and registries.yaml, each `0600 root:root`, so RKE2/K3s finds
+   * them at first start. The distribution defaults to the mirror's `distribution`. Sensitive when
    * `registries.holdsSecret`; later changes reach the node by the SSH delivery.
    */
   cloudConfig(options: NodeFileOptions = {}): string {
@@ -72,19 +87,28 @@ export class HarborMirror extends Construct {
   }
 }
 
-function caCertOf(props: HarborMirrorProps, construct: string): RegistriesDeliveryProps["caCert"] {
-  const pem = props.delivery?.caCertPem;
-  const path = props.proxyCache.caCertNodePath;
-  if (pem === undefined) return undefined;
-  if (path === undefined) {
-    throw ValidationError.inConstruct(construct, [
-      errorAt(
-        "ca-cert-without-node-path",
-        ["delivery", "caCertPem"],
-        "is set but proxyCache.caCertNodePath is not: set caCertNodePath to the path nodes read the CA from " +
-          "(it becomes configs.<harbor host>.tls.ca_file)",
-      ),
-    ]);
+/** The CA file's content and node path, when one is given; its problems as a ValidationError. */
+function caCertOf(
+  props: HarborMirrorProps,
+  distribution: Distribution,
+  construct: string,
+): RegistriesDeliveryProps["caCert"] {
+  if (props.caCertFile === undefined) return undefined;
+  const read = readCaCertFile(props.caCertFile);
+  throwIfErrors(read.problems, construct);
+  return { content: read.content, path: props.proxyCache.caCertNodePath ?? defaultCaCertPath(distribution) };
+}
+
+function readCaCertFile(file: string): { content: string; problems: Diagnostic[] } {
+  const keyPath = ["caCertFile"];
+  if (!statSync(file, { throwIfNoEntry: false })?.isFile()) {
+    const message = `must name an existing file (looked for ${file})`;
+    return { content: "", problems: [errorAt("ca-cert-file-missing", keyPath, message)] };
   }
-  return { content: pem, path };
+  const content = readFileSync(file, "utf8");
+  const problem = caBundleProblem(content);
+  const problems = problem
+    ? [errorAt("ca-not-certificates", keyPath, `must be a PEM certificate file: ${file} ${problem}`)]
+    : [];
+  return { content, problems };
 }

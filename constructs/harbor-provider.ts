@@ -7,10 +7,11 @@ import { TerraformVariable, Token } from "cdktf";
 import { Construct } from "constructs";
 import { provider } from "../.gen/providers/harbor";
 import { harborUrlProblem, parseHarborUrl } from "../harbor/url";
-import { errorAt, ValidationError } from "../registries/diagnostics";
+import { errorAt, ValidationError, warningAt } from "../registries/diagnostics";
 import { BUILT_IN_VARIABLES } from "../delivery/terraform-variables";
 import { claimVariable } from "./stack-variables";
 import { terraformString } from "./terraform-string";
+import { reportWarnings } from "./warnings";
 
 export interface HarborProviderProps {
   /**
@@ -45,6 +46,11 @@ export class HarborProvider extends Construct {
   constructor(scope: Construct, id: string, props: HarborProviderProps) {
     super(scope, id);
     const url = Token.isUnresolved(props.url) ? props.url : literalUrl(props, this.node.path);
+    if (props.insecureApi) {
+      const message =
+        "is true: Terraform will not verify Harbor's certificate (admin credentials exposed to a man in the middle)";
+      reportWarnings(this, [warningAt("harbor-insecure-api", ["insecureApi"], message)]);
+    }
     this.username = optionalSecretVariable(this, HARBOR_USERNAME_VARIABLE, "Harbor admin user name");
     this.password = optionalSecretVariable(this, HARBOR_PASSWORD_VARIABLE, "Harbor admin password");
     this.provider = new provider.HarborProvider(this, "harbor", {

@@ -4,10 +4,15 @@
  * robot account; plus the description of what nodes need (`registriesSpec`), consumed by the
  * registries engine. Terraform addresses derive from registry hosts, never from list positions.
  */
-import { Annotations, Fn, Op, Precondition, TerraformOutput, TerraformProvider, Token } from "cdktf";
+import { Fn, Op, Precondition, TerraformOutput, TerraformProvider, Token } from "cdktf";
 import { Construct } from "constructs";
 import { project, registry, retentionPolicy, robotAccount } from "../.gen/providers/harbor";
-import { projectNameProblem, robotNameProblem } from "../harbor/naming";
+import {
+  DEFAULT_ROBOT_NAME,
+  DEFAULT_ROBOT_SECRET_VERSION,
+  projectNameProblem,
+  robotNameProblem,
+} from "../harbor/naming";
 import {
   proxySpeedProblem,
   retentionWarnings,
@@ -36,11 +41,14 @@ import { compileRuleList, targetProjectsOf, type CompiledRule } from "../registr
 import {
   Diagnostic,
   errorAt,
-  formatPath,
   KeyPath,
   throwIfErrors,
   ValidationError,
+  warningAt,
 } from "../registries/diagnostics";
+import { docs } from "../registries/docs";
+import { checkPositiveInteger } from "../delivery/checks";
+import { reportWarnings } from "./warnings";
 import {
   ApplyTimeHost,
   ApplyTimeValue,
@@ -188,16 +196,21 @@ export const HARBOR_HOST_ID = "harbor_host";
  * validates and resolves literal values; the rendered file carries the real URL and host instead.
  */
 export const HARBOR_STAND_IN_HOST = "harbor.apply-time.invalid";
-export const DEFAULT_ROBOT_NAME = "harbor-mirror-pull";
 
 /** The proxy-cache rule that sends every repository of a registry into its project (config.md). */
 const PROXY_RULE_MATCH = "^(.*)$";
 
-interface ResolvedUpstream {
+/** An upstream with every default applied: what Harbor is told. */
+export interface ProxiedUpstream {
   readonly registry: string;
   readonly project: string;
   readonly provider: string;
   readonly endpointUrl: string;
+}
+
+interface ResolvedUpstream extends ProxiedUpstream {
+  /** Position in `props.upstreams`, for messages about the setting. */
+  readonly index: number;
   readonly props: UpstreamProps;
 }
 
@@ -218,6 +231,8 @@ interface HarborLocation {
 }
 
 export class HarborProxyCache extends Construct {
+  /** The upstreams with their defaults applied, in registry order. */
+  readonly upstreams: readonly ProxiedUpstream[];
   /** Per upstream registry, in registry order: Harbor root endpoint + user rules + proxy rule. */
   readonly mirrors: readonly OrderedMirror[];
   /**
@@ -245,6 +260,12 @@ export class HarborProxyCache extends Construct {
     super(scope, id);
     const harbor = harborLocation(validateProps(props, this.node.path), props);
     const upstreams = resolveUpstreams(props.upstreams);
+    this.upstreams = upstreams.map(({ registry, project, provider, endpointUrl }) => ({
+      registry,
+      project,
+      provider,
+      endpointUrl,
+    }));
     this.harborHost = harbor.host;
     this.warn(upstreams, props, harbor.spec);
     this.projects = Object.fromEntries(
@@ -356,27 +377,32 @@ export class HarborProxyCache extends Construct {
     const proxyProjects = new Set(upstreams.map((upstream) => upstream.project));
     const plain = new Set((props.projects ?? []).map((entry) => entry.name));
     const reachable = new Set<string>();
-    const annotations = Annotations.of(this);
+    const warnings: Diagnostic[] = [];
     for (const upstream of upstreams) {
       const custom = (this.compiledRules[upstream.registry] ?? []).slice(0, -1);
       for (const compiled of custom) {
-        const key = formatPath(["rewrites", upstream.registry, compiled.priority, "match"]);
+        const key = ["rewrites", upstream.registry, compiled.priority, "match"];
         const targets = targetProjectsOf(compiled);
         if (targets.kind === "unbounded") {
-          annotations.addWarning(
-            `${key}: the Harbor project this rule sends repositories to depends on the repository, so ` +
-              "harbor-mirror cannot tell which projects nodes need; write the project part of replace literally " +
-              "(e.g. `production/$1`) or as a group of fixed names (`(rancher|longhornio)`)",
+          warnings.push(
+            warningAt(
+              "rewrite-target-unbounded",
+              key,
+              "the Harbor project this rule sends repositories to depends on the repository, so " +
+                "harbor-mirror cannot tell which projects nodes need; write the project part of replace literally " +
+                "(e.g. `production/$1`) or as a group of fixed names (`(rancher|longhornio)`)",
+            ),
           );
           continue;
         }
         for (const name of targets.projects) {
           if (plain.has(name)) reachable.add(name);
           else if (!proxyProjects.has(name))
-            annotations.addWarning(unmanagedProjectWarning(key, name, props));
+            warnings.push(warningAt("rewrite-target-unmanaged", key, unmanagedProjectWarning(name, props)));
         }
       }
     }
+    reportWarnings(this, warnings);
     return [...reachable].sort();
   }
 
@@ -401,7 +427,10 @@ export class HarborProxyCache extends Construct {
       })),
       ...(props.robotSecret === undefined
         ? {}
-        : { secretWo: props.robotSecret, secretWoVersion: props.robotSecretVersion ?? 1 }),
+        : {
+            secretWo: props.robotSecret,
+            secretWoVersion: props.robotSecretVersion ?? DEFAULT_ROBOT_SECRET_VERSION,
+          }),
     });
     new TerraformOutput(this, "RobotFullName", {
       description: "Login name of the pull robot (contains $: quote it in shells)",
@@ -411,48 +440,81 @@ export class HarborProxyCache extends Construct {
   }
 
   private warn(upstreams: readonly ResolvedUpstream[], props: HarborProxyCacheProps, url: HarborUrl): void {
-    const annotations = Annotations.of(this);
-    for (const upstream of upstreams) {
-      if (isHarborProviderType(upstream.provider)) {
-        upstreamWarnings(upstream.registry, upstream.provider).forEach((warning) =>
-          annotations.addWarning(warning),
-        );
-      }
-      storageQuotaWarnings(upstream.registry, upstream.props.storageQuotaGiB ?? -1).forEach((warning) =>
-        annotations.addWarning(warning),
+    const warnings = upstreams.flatMap((upstream) => {
+      const path = ["upstreams", upstream.index];
+      const versioned = isHarborProviderType(upstream.provider)
+        ? upstreamWarnings(upstream.registry, upstream.provider).map((warning) =>
+            warningAt("upstream-provider-version", [...path, "provider"], warning),
+          )
+        : [];
+      const localOnNotFound = upstream.props.localOnNotFound
+        ? [
+            warningAt(
+              "upstream-local-on-not-found",
+              [...path, "localOnNotFound"],
+              "needs Harbor 2.15.1 or later",
+            ),
+          ]
+        : [];
+      const quota = storageQuotaWarnings(upstream.registry, upstream.props.storageQuotaGiB ?? -1).map(
+        (warning) => warningAt("cache-safety", [...path, "storageQuotaGiB"], warning),
       );
-      if (upstream.props.localOnNotFound) {
-        annotations.addWarning(
-          `upstream ${upstream.registry}: localOnNotFound needs Harbor 2.15.1 or later (harbor.md §2.3)`,
-        );
-      }
-    }
-    retentionWarnings(props.retention ?? HARBOR_DEFAULT_PROXY_RETENTION).forEach((warning) =>
-      annotations.addWarning(`retention: ${warning}`),
+      return [...versioned, ...quota, ...localOnNotFound];
+    });
+    warnings.push(
+      ...retentionWarnings(props.retention ?? HARBOR_DEFAULT_PROXY_RETENTION).map((warning) =>
+        warningAt("cache-safety", ["retention", "daysSinceLastPull"], warning),
+      ),
     );
     if (url.root.startsWith("http:")) {
-      annotations.addWarning(`harborUrl ${url.root}: registry traffic to Harbor is not encrypted`);
-    }
-    if (props.access === "robot") {
-      annotations.addWarning(
-        "access robot: authenticated pulls through rewrites need RKE2 v1.29.11 / v1.30.7 / v1.31.3 or later " +
-          "(rke2-registries.md §9); older nodes request a token without the project and fail",
-      );
-      annotations.addWarning(
-        "access robot: pods that set imagePullSecrets replace the node's registries.yaml credentials for that " +
-          "pull, Harbor mirror included (rke2-registries.md §5, k3s#8026)",
+      warnings.push(
+        warningAt(
+          "harbor-url-http",
+          ["harborUrl"],
+          `${url.root} is http://: registry traffic to Harbor is not encrypted`,
+        ),
       );
     }
+    warnings.push(...accessWarnings(props.access ?? "public"));
+    reportWarnings(this, warnings);
   }
+}
+
+function accessWarnings(access: HarborAccess): Diagnostic[] {
+  if (access === "public") {
+    return [
+      warningAt(
+        "access-public",
+        ["access"],
+        "is public: the proxy projects allow anonymous pulls by anyone who can reach Harbor",
+      ),
+    ];
+  }
+  return [
+    warningAt(
+      "robot-rewrite-auth-version",
+      ["access"],
+      "is robot: authenticated pulls through rewrites need RKE2 v1.29.11 / v1.30.7 / v1.31.3 or later; " +
+        `older nodes request a token without the project and fail (${docs("registries.md#credentials-and-rewrites")})`,
+    ),
+    warningAt(
+      "robot-pull-secrets-override",
+      ["access"],
+      "is robot: pods that set imagePullSecrets replace the node's registries.yaml credentials for that pull, " +
+        `Harbor mirror included (${docs("registries.md#credentials-and-rewrites")})`,
+    ),
+  ];
 }
 
 /** Upstreams with defaults applied, sorted by registry so that output never depends on input order. */
 function resolveUpstreams(upstreams: readonly UpstreamProps[]): ResolvedUpstream[] {
-  return [...upstreams]
-    .sort((a, b) => (a.registry < b.registry ? -1 : a.registry > b.registry ? 1 : 0))
-    .map((props) => {
+  return upstreams
+    .map((props, index) => ({ props, index }))
+    .sort((a, b) => (a.props.registry < b.props.registry ? -1 : a.props.registry > b.props.registry ? 1 : 0))
+    .map(({ props, index }) => {
       const defaults = defaultUpstream(props.registry);
       return {
+        index,
         registry: props.registry,
         project: props.project ?? defaultProjectName(props.registry),
         provider: props.provider ?? defaults.provider,
@@ -519,13 +581,13 @@ function compileMirrorRules(
   return compiled;
 }
 
-function unmanagedProjectWarning(key: string, name: string, props: HarborProxyCacheProps): string {
+function unmanagedProjectWarning(name: string, props: HarborProxyCacheProps): string {
   const consequence =
     props.access === "robot"
       ? "the robot gets no pull permission there, so nodes are refused and fall back to the upstream"
       : "it must exist and be public, or nodes are refused and fall back to the upstream";
   return (
-    `${key}: sends repositories to Harbor project ${JSON.stringify(name)}, which harbor-mirror does not manage: ` +
+    `sends repositories to Harbor project ${JSON.stringify(name)}, which harbor-mirror does not manage: ` +
     `${consequence}; declare it under \`projects\` (harbor-mirror then creates it and grants the robot pull)`
   );
 }
@@ -656,6 +718,9 @@ function validateUpstreams(
     const path = ["upstreams", index] as const;
     const registryProblem = upstreamHostProblem(upstream.registry, harborHost);
     if (registryProblem) report(registryProblem.code, [...path, "registry"], registryProblem.message);
+    // A bad registry makes a bad default project: the registry's error says it all.
+    if (!registryProblem || upstream.project !== undefined)
+      validateProjectName(upstream, path, projectOwners, report);
     const first = registryOwners.get(upstream.registry);
     if (first !== undefined) {
       report(
@@ -664,7 +729,6 @@ function validateUpstreams(
         `${JSON.stringify(upstream.registry)} is already the registry of upstreams[${first}]: each registry is proxied once`,
       );
     } else registryOwners.set(upstream.registry, index);
-    validateProjectName(upstream, path, projectOwners, report);
     validateUpstreamSettings(upstream, path, report);
   });
 }
@@ -756,7 +820,7 @@ function validateUpstreamSettings(upstream: UpstreamProps, path: KeyPath, report
     report(
       "upstream-access-pair",
       [...path, "accessId"],
-      "is required with accessSecret: the upstream user name or key ID",
+      "is required when the upstream's secret is set: the user name or key ID it belongs to",
     );
   }
   const secretProblem = secretTokenProblem(accessSecret);
@@ -816,6 +880,11 @@ function validateAccess(props: HarborProxyCacheProps, report: Report) {
   }
   const secretProblem = secretTokenProblem(props.robotSecret);
   if (secretProblem) report("secret-literal", ["robotSecret"], secretProblem);
+  if (props.robotSecretVersion !== undefined && !isToken(props.robotSecretVersion)) {
+    for (const problem of checkPositiveInteger(props.robotSecretVersion, ["robotSecretVersion"])) {
+      report(problem.code, ["robotSecretVersion"], problem.message);
+    }
+  }
   if (access !== "robot") {
     const robotOnly = (["robotName", "robotSecret", "robotSecretVersion"] as const).filter(
       (key) => props[key] !== undefined,

@@ -58,7 +58,7 @@ export class RegistriesContent extends Construct {
 
   constructor(scope: Construct, id: string, props: RegistriesContentProps) {
     super(scope, id);
-    this.rendered = renderRegistriesSpec(props.spec);
+    this.rendered = renderedIn(this.node.path, props.spec);
     this.displayText = displayRendered(this.rendered);
     this.holdsSecret = holdsCredentials(this.rendered.file);
     const template = new TerraformLocal(this, "template", escapeTemplateLiteral(this.rendered.text));
@@ -99,6 +99,16 @@ export class RegistriesContent extends Construct {
       this.node.path,
     );
     return options.registriesPath ?? defaultRegistriesPath(options.distribution ?? "rke2");
+  }
+}
+
+/** The rendered spec; its problems (e.g. a rewrite rule) marked as found by this construct. */
+function renderedIn(construct: string, spec: RegistriesSpec): RenderedRegistries {
+  try {
+    return renderRegistriesSpec(spec);
+  } catch (error) {
+    if (error instanceof ValidationError) throw ValidationError.inConstruct(construct, error.diagnostics);
+    throw error;
   }
 }
 

@@ -14,9 +14,12 @@
 import { Fn, TerraformLocal, TerraformStack, Token } from "cdktf";
 import { Construct } from "constructs";
 import { resource } from "@cdktf/provider-null";
-import { Diagnostic, errorAt, KeyPath, throwIfErrors } from "../registries/diagnostics";
+import { Diagnostic, errorAt, KeyPath, throwIfErrors, warningAt } from "../registries/diagnostics";
+import { reportWarnings } from "./warnings";
 import {
   caBundleProblem,
+  checkHostKey,
+  checkLinuxUser,
   checkNodeName,
   checkOneOf,
   checkPositiveInteger,
@@ -170,6 +173,7 @@ export class RegistriesDelivery extends Construct {
     this.distribution = props.distribution ?? "rke2";
     this.restartTimeoutSeconds = props.restartTimeoutSeconds ?? DEFAULT_RESTART_TIMEOUT_SECONDS;
     throwIfErrors(this.validate(), this.node.path);
+    reportWarnings(this, this.warnings());
     this.nodeFiles = this.renderNodeFiles();
     throwIfErrors(this.validateFiles(), this.node.path);
     this.installer = new TerraformLocal(this, "installer", escapeTemplateLiteral(INSTALLER_SCRIPT)).asString;
@@ -377,6 +381,13 @@ export class RegistriesDelivery extends Construct {
     stack.addOverride("moved", moves);
   }
 
+  private warnings(): Diagnostic[] {
+    const parallel = (this.props.rollout ?? RolloutStrategy.rolling()).policy.kind === "parallel";
+    if (!parallel || !this.props.nodes.some((node) => node.role === "server")) return [];
+    const message = "is parallel: all server nodes (the control plane) restart at the same time";
+    return [warningAt("rollout-parallel-servers", ["rollout"], message)];
+  }
+
   private validate(): Diagnostic[] {
     return [
       ...this.validateNodes(),
@@ -416,6 +427,7 @@ export class RegistriesDelivery extends Construct {
         ...checkLiteralPath(node.registriesPath, [...path, "registriesPath"]),
         ...resolvedOnly(node.port, (port) => problemAt("port-invalid", [...path, "port"], portProblem(port))),
         ...resolvedOnly(node.host, (host) => problemAt("host-invalid", [...path, "host"], hostProblem(host))),
+        ...resolvedOnly(node.user, (user) => checkLinuxUser(user, [...path, "user"])),
       ];
       const first = firstIndex.get(node.name);
       if (first !== undefined) {
@@ -438,13 +450,21 @@ export class RegistriesDelivery extends Construct {
   }
 
   protected validateSsh(): Diagnostic[] {
-    const { bastionHost, bastionPort } = this.props.ssh;
+    const { ssh } = this.props;
+    const bastionOnly = (["bastionUser", "bastionPort"] as const).filter(
+      (key) => ssh[key] !== undefined && ssh.bastionHost === undefined,
+    );
     const hosts = [
-      ...resolvedOnly(bastionHost, (host) =>
+      ...resolvedOnly(ssh.bastionHost, (host) =>
         problemAt("host-invalid", ["ssh", "bastionHost"], hostProblem(host)),
       ),
-      ...resolvedOnly(bastionPort, (port) =>
+      ...resolvedOnly(ssh.bastionPort, (port) =>
         problemAt("port-invalid", ["ssh", "bastionPort"], portProblem(port)),
+      ),
+      ...resolvedOnly(ssh.bastionUser, (user) => checkLinuxUser(user, ["ssh", "bastionUser"])),
+      ...resolvedOnly(ssh.hostKey, (key) => checkHostKey(key, ["ssh", "hostKey"])),
+      ...bastionOnly.map((key) =>
+        errorAt("ssh-bastion-setting-without-host", ["ssh", key], "needs ssh.bastionHost"),
       ),
     ];
     if (Token.isUnresolved(this.props.ssh.privateKey)) return hosts;

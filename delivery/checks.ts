@@ -111,3 +111,34 @@ export function checkOneOf(value: string, allowed: readonly string[], path: KeyP
     ),
   ];
 }
+
+export function checkLinuxUser(value: string, path: KeyPath): Diagnostic[] {
+  if (/^[a-z_][a-z0-9_-]*$/.test(value)) return [];
+  return [
+    errorAt("user-invalid", path, `${JSON.stringify(value)} must be a Linux user name ([a-z_][a-z0-9_-]*)`),
+  ];
+}
+
+const SSH_KEY_TYPES = [
+  "ssh-ed25519",
+  "ssh-rsa",
+  "ecdsa-sha2-nistp256",
+  "ecdsa-sha2-nistp384",
+  "ecdsa-sha2-nistp521",
+  "sk-ssh-ed25519@openssh.com",
+  "sk-ecdsa-sha2-nistp256@openssh.com",
+];
+
+/** A pinned host key as ssh-keyscan prints it, without the host name. */
+export function checkHostKey(value: string, path: KeyPath): Diagnostic[] {
+  const [type, key, ...rest] = value.split(" ");
+  const valid = SSH_KEY_TYPES.includes(type) && /^[A-Za-z0-9+/]+={0,2}$/.test(key ?? "") && rest.length === 0;
+  if (valid) return [];
+  return [
+    errorAt(
+      "host-key-invalid",
+      path,
+      `must be "<type> <base64 key>" as ssh-keyscan prints it (without the host name); types: ${SSH_KEY_TYPES.join(", ")}`,
+    ),
+  ];
+}

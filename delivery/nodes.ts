@@ -59,3 +59,8 @@ const NATURAL = new Intl.Collator("en", { numeric: true, sensitivity: "variant" 
 export function compareNodeNames(a: string, b: string): number {
   return NATURAL.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
 }
+
+/** Where Harbor's CA certificate goes on a node when no path is given: next to registries.yaml. */
+export function defaultCaCertPath(distribution: Distribution): string {
+  return `/etc/rancher/${distribution}/harbor-ca.pem`;
+}

@@ -33,3 +33,8 @@ export function projectNameProblem(name: string): string | undefined {
 export function robotNameProblem(name: string): string | undefined {
   return patternProblem("robot name", name);
 }
+
+/** The pull robot's short name when none is given. */
+export const DEFAULT_ROBOT_NAME = "harbor-mirror-pull";
+/** `secret_wo_version` of a given robot secret until it is raised to push a new one. */
+export const DEFAULT_ROBOT_SECRET_VERSION = 1;

@@ -156,10 +156,32 @@ function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** A rule either rewrites (`replace`) or keeps the repository (`keep: true`); JavaScript and YAML can give both or neither. */
+function targetProblem(rule: OrderedRewrite, rulePath: KeyPath): Diagnostic | undefined {
+  const { replace, keep } = rule as { readonly replace?: unknown; readonly keep?: unknown };
+  if (replace !== undefined && keep !== undefined) {
+    return error(
+      "rewrite-target-missing",
+      [...rulePath, "keep"],
+      "is set together with replace: a rule either rewrites (replace) or keeps the repository (keep: true)",
+    );
+  }
+  if (replace === undefined && keep !== true) {
+    return error(
+      "rewrite-target-missing",
+      [...rulePath, "replace"],
+      "is required (or keep: true, to pass the repositories this rule matches to Harbor unchanged)",
+    );
+  }
+  return undefined;
+}
+
 type Checked = { readonly language: RuleLanguage } | { readonly diagnostic: Diagnostic };
 
 /** §4.2, §4.8 and the replacement rules: what one rule must satisfy on its own. */
 function checkRule(rule: OrderedRewrite, rulePath: KeyPath, trusted: boolean): Checked {
+  const target = targetProblem(rule, rulePath);
+  if (target) return { diagnostic: target };
   const texts: [string, string][] = [["match", rule.match]];
   if (!isPassThrough(rule) && !trusted) texts.push(["replace", rule.replace]);
   for (const [field, text] of texts) {

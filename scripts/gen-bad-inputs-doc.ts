@@ -1,14 +1,14 @@
 /**
  * Writes docs/bad-inputs.md, the catalogue of rejected inputs, from the one table the tests use
- * (testing/bad-inputs.ts). The errors on the page are the ones the loader and the §8 validator
- * actually produce, so the page goes stale (and its test fails) when a message changes.
+ * (testing/bad-inputs.ts). The errors on the page are the ones the app and the registries.yaml
+ * validator actually produce, so the page goes stale (and its test fails) when a message changes.
  * Usage: `npx tsx scripts/gen-bad-inputs-doc.ts`. Output goes through the repository's prettier.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { parseConfig } from "../config/load";
+import { buildApp } from "../app/build";
 import { errorsOf, formatDiagnostic, ValidationError, type Diagnostic } from "../registries/diagnostics";
 import { validateRegistriesYaml } from "../registries/validate";
 import { BAD_INPUTS, writeConfigFixtures, type BadInput, type BadInputFile } from "../testing/bad-inputs";
@@ -30,13 +30,18 @@ export function producedErrors(input: BadInput, configDir: string): string[] {
   });
 }
 
+/** Everything the app reports for the file: the loader's errors and the constructs'. */
 function configDiagnostics(text: string, configDir: string): readonly Diagnostic[] {
+  const outdir = mkdtempSync(path.join(tmpdir(), "harbor-mirror-bad-input-"));
   try {
-    parseConfig(text, "harbor-mirror.yaml", configDir);
+    writeFileSync(path.join(configDir, "harbor-mirror.yaml"), text);
+    buildApp({ configPath: "harbor-mirror.yaml", cwd: configDir, outdir });
     return [];
   } catch (error) {
     if (error instanceof ValidationError) return error.diagnostics;
     throw error;
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
   }
 }
 

@@ -13,6 +13,9 @@ import {
   Testing,
   Tokenization,
 } from "cdktf";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parse } from "yaml";
 import { HarborMirror } from "../../constructs/harbor-mirror";
 import { RegistriesContent } from "../../constructs/registries-content";
@@ -135,18 +138,12 @@ describe("RegistriesContent.cloudConfig", () => {
 });
 
 function mirrorWithCa(stack: TerraformStack): HarborMirror {
+  const caCertFile = join(mkdtempSync(join(tmpdir(), "hm-cloud-init-")), "ca.pem");
+  writeFileSync(caCertFile, CA_PEM);
   return new HarborMirror(stack, "Mirror", {
-    proxyCache: {
-      harborUrl: HARBOR,
-      upstreams: [{ registry: "docker.io" }],
-      caCertNodePath: "/etc/rancher/k3s/harbor-ca.pem",
-    },
-    delivery: {
-      distribution: "k3s",
-      nodes: [],
-      ssh: { privateKey: new TerraformVariable(stack, "key", { sensitive: true }).stringValue },
-      caCertPem: CA_PEM,
-    },
+    proxyCache: { harborUrl: HARBOR, upstreams: [{ registry: "docker.io" }] },
+    distribution: "k3s",
+    caCertFile,
   });
 }
 

@@ -2,6 +2,9 @@
  * The composite wires what each piece exposes into the next (architecture.md), checked with
  * cdktf's own jest matchers on a synthesized stack.
  */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Testing, TerraformStack, TerraformVariable } from "cdktf";
 import { resource } from "@cdktf/provider-null";
 import { project, provider, registry } from "../../.gen/providers/harbor";
@@ -53,12 +56,30 @@ describe("HarborMirror", () => {
     });
   });
 
-  it("refuses a CA certificate without the node path the registries file points at", () => {
-    expect(() =>
-      synthesize((stack) => ({
+  it("delivers the CA file next to registries.yaml of the distribution, and points the file at it", () => {
+    const dir = mkdtempSync(join(tmpdir(), "harbor-mirror-ca-"));
+    const caCertFile = join(dir, "ca.pem");
+    writeFileSync(caCertFile, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+    try {
+      const synthesized = synthesize((stack) => ({
         proxyCache,
-        delivery: { ...nodes(stack), caCertPem: "-----BEGIN CERTIFICATE-----" },
-      })),
-    ).toThrow(/delivery\.caCertPem: is set but proxyCache\.caCertNodePath is not/);
+        distribution: "k3s",
+        caCertFile,
+        delivery: nodes(stack),
+      }));
+      expect(synthesized).toHaveResourceWithProperties(resource.Resource, {
+        triggers: expect.objectContaining({ ca_path: "/etc/rancher/k3s/harbor-ca.pem", unit: "k3s" }),
+      });
+      const locals = Object.values(JSON.parse(synthesized).locals as Record<string, string>);
+      expect(locals).toContainEqual(expect.stringContaining('"ca_file": "/etc/rancher/k3s/harbor-ca.pem"'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses a CA file that is not a PEM certificate", () => {
+    expect(() =>
+      synthesize(() => ({ proxyCache, caCertFile: join(__dirname, "..", "..", "package.json") })),
+    ).toThrow(/caCertFile: must be a PEM certificate file/);
   });
 });

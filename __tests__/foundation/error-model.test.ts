@@ -66,17 +66,9 @@ describe("constructs report bad props as ValidationError with code, key path and
       build: (stack: TerraformStack) =>
         new HarborMirror(stack, "Mirror", {
           proxyCache: { harborUrl: "https://harbor.example.com", upstreams: [{ registry: "docker.io" }] },
-          delivery: {
-            nodes: [{ name: "a", host: "192.0.2.1", role: "server" }],
-            ssh: { privateKey: secret(stack) },
-            caCertPem: "-----BEGIN CERTIFICATE-----",
-          },
+          caCertFile: "/nonexistent/harbor-ca.pem",
         }),
-      expected: {
-        code: "ca-cert-without-node-path",
-        keyPath: ["delivery", "caCertPem"],
-        construct: "test/Mirror",
-      },
+      expected: { code: "ca-cert-file-missing", keyPath: ["caCertFile"], construct: "test/Mirror" },
     },
     {
       construct: "RolloutStrategy",

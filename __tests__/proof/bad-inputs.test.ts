@@ -4,7 +4,7 @@
  * what is allowed — and a rejected configuration writes nothing.
  *
  * Speed: the real app (`tsx main.ts`, a child process of ~1.5 s) runs for every fifth
- * harbor-mirror.yaml case (13 of 61) and the real `harbor-mirror validate` CLI for every fifth
+ * harbor-mirror.yaml case and the real `harbor-mirror validate` CLI for every fifth
  * registries.yaml case; the rest go through the same code in-process (`buildApp`, which main.ts
  * calls, with the same out dir check; and `validateRegistriesYaml`, which the CLI calls).
  */
@@ -55,12 +55,12 @@ function reportedError(output: string, input: BadInput): string | undefined {
   });
 }
 
-/** The message of the ValidationError `build` throws, as main.ts prints it. */
-function rejectionOf(build: () => unknown): string {
+/** The ValidationError `build` throws; its message is what main.ts prints. */
+function rejectionOf(build: () => unknown): ValidationError {
   try {
     build();
   } catch (error) {
-    if (error instanceof ValidationError) return error.message;
+    if (error instanceof ValidationError) return error;
     throw error;
   }
   throw new Error("expected a ValidationError");
@@ -116,8 +116,13 @@ describe("harbor-mirror.yaml: the app rejects it, names the line, writes nothing
       const { dir, file } = caseDirectory(input);
       const outdir = join(dir, "cdktf.out");
       const rejection = rejectionOf(() => buildApp({ configPath: file, outdir }));
-      expect(reportedError(rejection, input)).toBeDefined();
-      expectRedacted(rejection, input);
+      expect(reportedError(rejection.message, input)).toBeDefined();
+      expectRedacted(rejection.message, input);
+      if (input.code !== undefined) {
+        expect(rejection.diagnostics).toContainEqual(
+          expect.objectContaining({ path: input.path, code: input.code }),
+        );
+      }
       expect(writtenFiles(outdir)).toEqual([]);
     },
   );

@@ -4,11 +4,11 @@
  * retention or quota setting that would empty or block the cache draws a warning at its key and
  * line (legal settings: the build still succeeds).
  */
-import { parseConfig } from "../../config/load";
-import { formatDiagnostic } from "../../registries/diagnostics";
+import { buildApp } from "../../app/build";
+import { formatDiagnostic, type Diagnostic } from "../../registries/diagnostics";
 import { HEAD, VALID } from "../../testing/bad-inputs";
 import { exampleConfig, stackJsonIn, synthInProcess, writeConfig } from "../../testing/config-variants";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -16,22 +16,33 @@ import { join } from "node:path";
 const WARNED: readonly { rule: string; yaml: string; warning: string }[] = [
   { rule: "a retention shorter than Harbor's 7-day default empties the cache of weekly images",
     yaml: VALID + "retention:\n  daysSinceLastPull: 1\n",
-    warning: "harbor-mirror.yaml:7:3 retention.daysSinceLastPull: daysSinceLastPull 1: artifacts not pulled within 1 day(s) are deleted" },
+    warning: "harbor-mirror.yaml:7:22 retention.daysSinceLastPull: daysSinceLastPull 1: artifacts not pulled within 1 day(s) are deleted" },
   { rule: "a storage quota blocks pulls once full (no eviction)",
     yaml: HEAD + "upstreams:\n  - registry: docker.io\n    storageQuotaGiB: 50\n",
-    warning: "harbor-mirror.yaml:6:5 upstreams[0].storageQuotaGiB: upstream docker.io: storageQuotaGiB 50: once the cache holds 50 GiB Harbor rejects further pulls" },
+    warning: "harbor-mirror.yaml:6:22 upstreams[0].storageQuotaGiB: upstream docker.io: storageQuotaGiB 50: once the cache holds 50 GiB Harbor rejects further pulls" },
 ];
+
+/** The warnings the app prints for the file, located (the constructs find them). */
+function appWarnings(yaml: string): readonly Diagnostic[] {
+  const dir = mkdtempSync(join(tmpdir(), "hm-cache-safety-warn-"));
+  try {
+    writeFileSync(join(dir, "harbor-mirror.yaml"), yaml);
+    return buildApp({ configPath: "harbor-mirror.yaml", cwd: dir, outdir: join(dir, "out") }).warnings;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 describe("cache safety warnings (harbor.md §6.2)", () => {
   it.each(WARNED)("warns: $rule", ({ yaml, warning }) => {
-    const { warnings } = parseConfig(yaml);
+    const warnings = appWarnings(yaml);
     expect(warnings.map((item) => formatDiagnostic(item, "harbor-mirror.yaml"))).toContainEqual(
       expect.stringContaining(warning),
     );
   });
 
   it("stays quiet on Harbor's defaults (7 days, no quota)", () => {
-    const { warnings } = parseConfig(VALID);
+    const warnings = appWarnings(VALID);
     expect(warnings.filter((item) => /retention|storageQuota/.test(item.path))).toEqual([]);
   });
 });

@@ -89,8 +89,8 @@ export class CompositionStack extends TerraformStack {
         // The construct-level customization: team images come from a curated project, not the cache.
         rewrites: { "docker.io": [{ match: "^acme/(.*)$", replace: "acme-approved/$1" }] },
       },
+      distribution: "rke2",
       delivery: {
-        distribution: "rke2",
         nodes: CLUSTER_VMS.map((vm) => ({
           name: vm.name,
           role: vm.role,
