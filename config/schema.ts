@@ -56,7 +56,8 @@ const harbor = z.strictObject({
   }),
   caCertNodePath: documented(text().optional(), {
     description: "Where the CA certificate is written on each node.",
-    defaultText: "`/etc/rancher/<distribution>/harbor-ca.pem`",
+    defaultText:
+      "`/etc/rancher/<distribution>/harbor-ca.pem` (containerd: `/etc/containerd/certs.d/harbor-ca.pem`)",
     example: "/etc/rancher/rke2/harbor-ca.pem",
   }),
 });
@@ -161,7 +162,7 @@ const node = z.strictObject({
   port: documented(integer().default(22), { description: "SSH port.", example: "22" }),
   registriesPath: documented(text().optional(), {
     description: "Where registries.yaml is written on the node.",
-    defaultText: "`/etc/rancher/<distribution>/registries.yaml`",
+    defaultText: "`/etc/rancher/<distribution>/registries.yaml` (rke2, k3s; containerd nodes take none)",
     example: "/etc/rancher/rke2/registries.yaml",
   }),
 });
@@ -265,7 +266,9 @@ export const harborMirrorSchema = z
         "Plain Harbor projects harbor-mirror creates for rewrite rules to send repositories to (see docs/rewrite-rules.md).",
     }),
     distribution: documented(z.enum(DISTRIBUTIONS).default("rke2"), {
-      description: "rke2 or k3s: sets default file paths and service names on nodes.",
+      description:
+        "rke2 or k3s: nodes get registries.yaml (default paths and service names follow); containerd: plain " +
+        "containerd nodes (kubeadm and others) get one hosts.toml per upstream, see docs/containerd.md.",
       example: "rke2",
     }),
     nodes: z.array(node).default([]).meta({

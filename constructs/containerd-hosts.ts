@@ -16,6 +16,7 @@ import {
 } from "../registries/containerd-hosts";
 import { errorAt, ValidationError } from "../registries/diagnostics";
 import type { RegistriesSpec } from "../registries/model";
+import type { INodeFileRenderer } from "./node-files";
 
 export interface ContainerdHostsProps {
   /** Mirrors with ordered rules and configs, e.g. `HarborProxyCache.registriesSpec`. */
@@ -45,7 +46,7 @@ export interface ContainerdHostsFile {
   readonly restartOnChange: false;
 }
 
-export class ContainerdHosts extends Construct {
+export class ContainerdHosts extends Construct implements INodeFileRenderer {
   readonly rendered: RenderedContainerdHosts;
   /** In directory order. */
   readonly files: readonly ContainerdHostsFile[];
@@ -62,6 +63,11 @@ export class ContainerdHosts extends Construct {
     const ids = fileIds(this.rendered.files);
     this.files = this.rendered.files.map((file, index) => this.nodeFile(file, ids[index], props));
     for (const warning of this.rendered.warnings) Annotations.of(this).addWarning(warning.message);
+  }
+
+  /** The same files for every node: RegistriesDelivery installs them in one transaction. */
+  renderFiles(): readonly ContainerdHostsFile[] {
+    return this.files;
   }
 
   private nodeFile(file: HostsTomlFile, id: string, props: ContainerdHostsProps): ContainerdHostsFile {

@@ -1,13 +1,15 @@
 /**
- * The whole product as one construct: Harbor proxy cache → registries.yaml (rendered once) →
- * delivery to nodes. Each piece stays usable on its own; this only wires what one exposes into
- * the next, so nothing is derived twice.
+ * The whole product as one construct: Harbor proxy cache → the nodes' files (RKE2/K3s
+ * registries.yaml, or one hosts.toml per upstream for plain containerd; rendered once) → delivery
+ * to nodes. Each piece stays usable on its own; this only wires what one exposes into the next, so
+ * nothing is derived twice.
  */
 import { readFileSync, statSync } from "node:fs";
 import { Construct } from "constructs";
 import { caBundleProblem } from "../delivery/checks";
-import { defaultCaCertPath, Distribution } from "../delivery/nodes";
+import { defaultCaCertPath, Distribution, readsRegistriesYaml } from "../delivery/nodes";
 import { errorAt, throwIfErrors, type Diagnostic } from "../registries/diagnostics";
+import { ContainerdHosts } from "./containerd-hosts";
 import { HarborProxyCache, HarborProxyCacheProps } from "./harbor-proxy-cache";
 import { cloudConfigOf } from "./cloud-init";
 import { NodeFileOptions, RegistriesContent } from "./registries-content";
@@ -23,19 +25,20 @@ export interface HarborMirrorProps {
    */
   readonly proxyCache: HarborProxyCacheProps;
   /**
-   * The nodes' Kubernetes distribution: default paths on the nodes and the units that restart.
+   * What the nodes run: `rke2`/`k3s` get registries.yaml, `containerd` (kubeadm and other plain
+   * containerd nodes) one hosts.toml per upstream under /etc/containerd/certs.d, with no restart.
    * @default "rke2"
    */
   readonly distribution?: Distribution;
   /**
    * Local PEM file with Harbor's CA certificate(s), read at synth time; registries.yaml names it as
-   * `configs.<harbor host>.tls.ca_file`, and every delivered node receives it at that path.
+   * `configs.<harbor host>.tls.ca_file` (hosts.toml as `ca`), and every delivered node receives it at that path.
    * @default - no CA file; nodes trust Harbor through their system store
    */
   readonly caCertFile?: string;
   /**
-   * How registries.yaml reaches the nodes.
-   * @default - the file is rendered but not delivered (no nodes)
+   * How the files reach the nodes.
+   * @default - the files are rendered but not delivered (no nodes)
    */
   readonly delivery?: HarborMirrorDeliveryProps;
 }
@@ -43,8 +46,10 @@ export interface HarborMirrorProps {
 export class HarborMirror extends Construct {
   /** The Harbor resources and the registries spec. */
   readonly proxyCache: HarborProxyCache;
-  /** The rendered file (`content`, `displayText`, `holdsSecret`). */
+  /** The registries.yaml of RKE2/K3s nodes (rendered for every distribution: review and CLI read it). */
   readonly registries: RegistriesContent;
+  /** Set for `distribution: "containerd"`: the hosts.toml files the nodes receive instead of registries.yaml. */
+  readonly containerdHosts?: ContainerdHosts;
   /** The per-node resources, when `delivery` names at least one node. */
   readonly delivery?: RegistriesDelivery;
   /** Harbor's CA file on the nodes (`caCertFile` at `proxyCache.caCertNodePath`), when set. */
@@ -63,11 +68,18 @@ export class HarborMirror extends Construct {
       spec: this.proxyCache.registriesSpec,
       applyTimeTokens: this.proxyCache.applyTimeTokens,
     });
+    if (!readsRegistriesYaml(this.distribution)) {
+      throwIfErrors(registriesPathsOf(props), this.node.path);
+      this.containerdHosts = new ContainerdHosts(this, "ContainerdHosts", {
+        spec: this.proxyCache.registriesSpec,
+        applyTimeTokens: this.proxyCache.applyTimeTokens,
+      });
+    }
     if (props.delivery && props.delivery.nodes.length > 0) {
       this.delivery = new RegistriesDelivery(this, "Delivery", {
         ...props.delivery,
         distribution: this.distribution,
-        content: this.registries.content,
+        ...(this.containerdHosts ? { files: [this.containerdHosts] } : { content: this.registries.content }),
         caCert: this.caCert,
       });
     }
@@ -81,8 +93,12 @@ export class HarborMirror extends Construct {
    */
   cloudConfig(options: NodeFileOptions = {}): string {
     const distribution = options.distribution ?? this.distribution;
-    const registries = this.registries.cloudInitWriteFile({ ...options, distribution });
     const files = this.caCert ? [this.caCert] : [];
+    // containerd nodes read hosts.toml, not registries.yaml: their first boot gets those files.
+    if (!readsRegistriesYaml(distribution) && this.containerdHosts) {
+      return cloudConfigOf(this, [...files, ...this.containerdHosts.files]);
+    }
+    const registries = this.registries.cloudInitWriteFile({ ...options, distribution });
     return cloudConfigOf(this, [...files, { path: registries.path, content: this.registries.content }]);
   }
 }
@@ -111,4 +127,20 @@ function readCaCertFile(file: string): { content: string; problems: Diagnostic[]
     ? [errorAt("ca-not-certificates", keyPath, `must be a PEM certificate file: ${file} ${problem}`)]
     : [];
   return { content, problems };
+}
+
+/** containerd nodes receive no registries.yaml: a registries path there is a mistake, not a no-op. */
+function registriesPathsOf(props: HarborMirrorProps): Diagnostic[] {
+  return (props.delivery?.nodes ?? []).flatMap((node, index) =>
+    node.registriesPath === undefined
+      ? []
+      : [
+          errorAt(
+            "containerd-registries-path",
+            ["delivery", "nodes", index, "registriesPath"],
+            `${JSON.stringify(node.registriesPath)} does not apply to distribution containerd: its nodes ` +
+              "receive hosts.toml files under /etc/containerd/certs.d, not registries.yaml",
+          ),
+        ],
+  );
 }

@@ -2,8 +2,11 @@
  * What the node's distribution and role decide: the systemd unit to restart and the default
  * location of `registries.yaml` (rke2-registries.md §1, §6).
  */
+import { posix } from "node:path";
+import { DEFAULT_HOSTS_DIR } from "../registries/containerd-hosts";
 
-export const DISTRIBUTIONS = ["rke2", "k3s"] as const;
+/** RKE2 and K3s read registries.yaml; plain containerd reads hosts.toml (docs/containerd.md). */
+export const DISTRIBUTIONS = ["rke2", "k3s", "containerd"] as const;
 export type Distribution = (typeof DISTRIBUTIONS)[number];
 
 export const NODE_ROLES = ["server", "agent"] as const;
@@ -12,6 +15,8 @@ export type NodeRole = (typeof NODE_ROLES)[number];
 const SERVICE_UNITS: Record<Distribution, Record<NodeRole, string>> = {
   rke2: { server: "rke2-server", agent: "rke2-agent" },
   k3s: { server: "k3s", agent: "k3s-agent" },
+  // Never restarted by harbor-mirror: containerd reads hosts.toml on every pull.
+  containerd: { server: "containerd", agent: "containerd" },
 };
 
 /** The unit that reads registries.yaml at start (§6: a restart is required for changes to apply). */
@@ -21,10 +26,12 @@ export function serviceUnit(distribution: Distribution, role: NodeRole): string 
 
 /**
  * The units of the distribution's other roles: installed while `serviceUnit` is not, they show
- * the node's role is wrong, rather than a node whose RKE2/K3s is not installed yet.
+ * the node's role is wrong, rather than a node whose RKE2/K3s is not installed yet. None for
+ * containerd, whose one unit serves both roles.
  */
 export function siblingUnits(distribution: Distribution, role: NodeRole): string[] {
-  return NODE_ROLES.filter((other) => other !== role).map((other) => serviceUnit(distribution, other));
+  const own = serviceUnit(distribution, role);
+  return NODE_ROLES.map((other) => serviceUnit(distribution, other)).filter((unit) => unit !== own);
 }
 
 /**
@@ -35,7 +42,20 @@ export function siblingUnits(distribution: Distribution, role: NodeRole): string
 export const CONFIG_DIRECTORIES: Readonly<Record<Distribution, string>> = {
   rke2: "/etc/rancher/rke2/",
   k3s: "/etc/rancher/k3s/",
+  containerd: "/etc/containerd/",
 };
+
+/** Where Harbor's CA goes unless configured: next to the files that name it. */
+export function defaultCaCertPath(distribution: Distribution): string {
+  return distribution === "containerd"
+    ? posix.join(DEFAULT_HOSTS_DIR, "harbor-ca.pem")
+    : `/etc/rancher/${distribution}/harbor-ca.pem`;
+}
+
+/** RKE2 and K3s read registries.yaml; plain containerd nodes get hosts.toml files instead. */
+export function readsRegistriesYaml(distribution: Distribution): boolean {
+  return distribution !== "containerd";
+}
 
 /** §1: RKE2 `/etc/rancher/rke2/registries.yaml`, K3s `/etc/rancher/k3s/registries.yaml`. */
 export function defaultRegistriesPath(distribution: Distribution): string {
@@ -58,9 +78,4 @@ const NATURAL = new Intl.Collator("en", { numeric: true, sensitivity: "variant" 
  */
 export function compareNodeNames(a: string, b: string): number {
   return NATURAL.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
-}
-
-/** Where Harbor's CA certificate goes on a node when no path is given: next to registries.yaml. */
-export function defaultCaCertPath(distribution: Distribution): string {
-  return `/etc/rancher/${distribution}/harbor-ca.pem`;
 }

@@ -1,6 +1,6 @@
 /**
  * The example configuration and the variants the proof suite synthesizes (robot access with
- * upstream credentials; k3s with a parallel rollout and a private CA), plus an in-process synth
+ * upstream credentials; k3s with a parallel rollout and a private CA; plain containerd), plus an in-process synth
  * that does exactly what `main.ts` does, for tests that synthesize many times.
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -11,7 +11,7 @@ import { STACK_NAME } from "../app/harbor-mirror-stack";
 import { REPO_ROOT } from "./run-app";
 
 export type ConfigObject = Record<string, unknown>;
-export type VariantName = "example" | "robot" | "k3s-parallel";
+export type VariantName = "example" | "robot" | "k3s-parallel" | "containerd";
 
 export const EXAMPLE_CONFIG = path.join(REPO_ROOT, "harbor-mirror.yaml");
 
@@ -30,6 +30,7 @@ export function variantConfig(name: VariantName): ConfigObject {
   const config = exampleConfig();
   if (name === "robot") return robotVariant(config);
   if (name === "k3s-parallel") return k3sParallelVariant(config);
+  if (name === "containerd") return containerdVariant(config);
   return config;
 }
 
@@ -53,6 +54,16 @@ function k3sParallelVariant(config: ConfigObject): ConfigObject {
     ...config,
     distribution: "k3s",
     rollout: { strategy: "parallel" },
+    harbor: { ...(config.harbor as ConfigObject), caCertFile: `./${CA_FILE_NAME}` },
+  };
+}
+
+/** Plain containerd nodes with a private CA; without the custom rule, which containerd cannot express. */
+function containerdVariant(config: ConfigObject): ConfigObject {
+  return {
+    ...config,
+    distribution: "containerd",
+    rewrites: {},
     harbor: { ...(config.harbor as ConfigObject), caCertFile: `./${CA_FILE_NAME}` },
   };
 }

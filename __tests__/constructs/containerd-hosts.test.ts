@@ -1,10 +1,16 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 /**
  * The containerd target's construct: one node file per upstream from HarborProxyCache's spec,
- * Terraform values only where Harbor's URL is a token, refusals at the construct.
+ * Terraform values only where Harbor's URL is a token, refusals at the construct; and HarborMirror
+ * delivering those files instead of registries.yaml.
  */
 import { Testing, TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
 import { ContainerdHosts } from "../../constructs/containerd-hosts";
+import { HarborMirror, HarborMirrorProps } from "../../constructs/harbor-mirror";
 import { HarborProxyCache, HarborProxyCacheProps } from "../../constructs/harbor-proxy-cache";
+import { defaultCaCertPath } from "../../delivery/nodes";
 import { ValidationError } from "../../registries/diagnostics";
 
 function hostsFor(props: (stack: TerraformStack) => HarborProxyCacheProps) {
@@ -71,5 +77,71 @@ describe("ContainerdHosts", () => {
       "containerd-rewrite-unsupported",
     ]);
     expect(diagnostics.every((diagnostic) => diagnostic.construct === "test/Hosts")).toBe(true);
+  });
+});
+
+describe("HarborMirror with distribution containerd", () => {
+  /** A PEM file on disk, as HarborMirror reads its CA from a file. */
+  function caCertFile(): string {
+    const file = join(mkdtempSync(join(tmpdir(), "hm-ca-")), "harbor-ca.pem");
+    writeFileSync(file, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+    return file;
+  }
+
+  function mirrorFor(extra: Partial<HarborMirrorProps> = {}, nodeExtra: Record<string, unknown> = {}) {
+    const stack = new TerraformStack(Testing.app(), "test");
+    const key = new TerraformVariable(stack, "key", { type: "string", sensitive: true }).stringValue;
+    const mirror = new HarborMirror(stack, "Mirror", {
+      proxyCache: {
+        harborUrl: "https://harbor.example.com",
+        upstreams: [{ registry: "docker.io" }, { registry: "quay.io" }],
+        caCertNodePath: defaultCaCertPath("containerd"),
+      },
+      distribution: "containerd",
+      delivery: {
+        nodes: [
+          { name: "cp-1", host: "192.0.2.10", role: "server", ...nodeExtra },
+          { name: "worker-1", host: "192.0.2.21", role: "agent" },
+        ],
+        ssh: { privateKey: key },
+      },
+      caCertFile: caCertFile(),
+      ...extra,
+    });
+    return { stack, mirror };
+  }
+
+  it("every node receives the CA and one hosts.toml per upstream, no registries.yaml, nothing restarts", () => {
+    const { mirror } = mirrorFor();
+    for (const name of ["cp-1", "worker-1"]) {
+      expect(mirror.delivery!.targets.get(name)!.files).toEqual([
+        { id: "ca", path: "/etc/containerd/certs.d/harbor-ca.pem", restartOnChange: false },
+        {
+          id: "hosts_docker_io",
+          path: "/etc/containerd/certs.d/docker.io/hosts.toml",
+          restartOnChange: false,
+        },
+        { id: "hosts_quay_io", path: "/etc/containerd/certs.d/quay.io/hosts.toml", restartOnChange: false },
+      ]);
+    }
+    expect(mirror.containerdHosts!.files[0].content).toContain(
+      'ca = "/etc/containerd/certs.d/harbor-ca.pem"',
+    );
+  });
+
+  it("the synthesized stack holds each hosts.toml once, as a local, and no registries.yaml upload", () => {
+    const { stack } = mirrorFor();
+    const synthesized = JSON.parse(Testing.synth(stack));
+    const locals = Object.keys(synthesized.locals);
+    expect(
+      locals.filter((name) => /file_hosts_docker_io$|file_hosts_docker_io_[0-9A-F]+$/.test(name)),
+    ).toHaveLength(1);
+    expect(locals.some((name) => /file_registries/.test(name))).toBe(false);
+  });
+
+  it("refuses a node registries path, which containerd nodes would never read", () => {
+    expect(() => mirrorFor({}, { registriesPath: "/etc/rancher/rke2/registries.yaml" })).toThrow(
+      /delivery\.nodes\[0\]\.registriesPath: "\/etc\/rancher\/rke2\/registries\.yaml" does not apply to distribution containerd/,
+    );
   });
 });

@@ -124,7 +124,7 @@ describe("determinism", () => {
 
   // manifest.json is left out here: cdktf records the stack trace of every warning in it, so an
   // in-process synth carries its caller's call site. The real-app test above covers it.
-  it.each(["example", "robot", "k3s-parallel"] as const)(
+  it.each(["example", "robot", "k3s-parallel", "containerd"] as const)(
     "in-process synth of %s twice: cdk.tf.json, review.md and review.json byte-identical",
     (variant) => {
       const configFile = writeConfig(path.join(root, variant), variantConfig(variant));

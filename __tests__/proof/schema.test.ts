@@ -19,7 +19,7 @@ import {
 } from "../../testing/config-variants";
 import { checkAgainstProviderSchemas, HARBOR_SCHEMA, NULL_SCHEMA } from "../../testing/schema-conformance";
 
-const VARIANTS: readonly VariantName[] = ["example", "robot", "k3s-parallel"];
+const VARIANTS: readonly VariantName[] = ["example", "robot", "k3s-parallel", "containerd"];
 
 const root = mkdtempSync(path.join(tmpdir(), "harbor-mirror-proof-schema-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -1,4 +1,7 @@
-/** `harbor-mirror render [--config <file>]`: the registries.yaml the configuration delivers to nodes. */
+/**
+ * `harbor-mirror render [--config <file>]`: the registries.yaml the configuration delivers to
+ * nodes, or with `distribution: containerd` each hosts.toml, headed by its path on the node.
+ */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,10 +10,11 @@ import { defineCommand, EXIT_OK, printDiagnostics } from "../command-kit";
 
 export const command = defineCommand({
   name: "render",
-  summary: "Print the registries.yaml that the configuration delivers to nodes",
+  summary: "Print the registries.yaml (or hosts.toml files) that the configuration delivers to nodes",
   usage: `Usage: harbor-mirror render [--config <harbor-mirror.yaml>]
 
-Prints the registries.yaml every node receives. Values known only at apply time (the robot
+Prints the registries.yaml every node receives; with distribution: containerd, each hosts.toml,
+after a comment line with its path on the node. Values known only at apply time (the robot
 account's name and secret) are shown as placeholders, never as values.
 
 Options:
@@ -22,8 +26,13 @@ Options:
     const scratch = mkdtempSync(join(tmpdir(), "harbor-mirror-render-"));
     try {
       const { stack, warnings, configFile } = buildApp({ configPath: values.config, outdir: scratch });
-      printDiagnostics(warnings, configFile);
-      process.stdout.write(stack.mirror.registries.displayText);
+      const hosts = stack.mirror.containerdHosts;
+      printDiagnostics([...warnings, ...(hosts?.rendered.warnings ?? [])], configFile);
+      process.stdout.write(
+        hosts
+          ? hosts.files.map((file) => `# ${file.path}\n${file.displayText}`).join("\n")
+          : stack.mirror.registries.displayText,
+      );
       return EXIT_OK;
     } finally {
       rmSync(scratch, { recursive: true, force: true });
