@@ -53,6 +53,10 @@ export function reviewFactsOf(mirror: HarborMirror, options: ReviewFactsOptions 
     nodeKinds: delivery
       ? nodeKindsOf(delivery.targets, {
           registriesSha256: sha256Hex(registries.rendered.text),
+          containerdHosts: mirror.containerdHosts?.files.map((file) => ({
+            path: file.path,
+            sha256: sha256Hex(file.displayText),
+          })),
           ca:
             options.caCertPem !== undefined && caCertNodePath !== null
               ? { path: caCertNodePath, sha256: sha256Hex(options.caCertPem) }
@@ -143,6 +147,8 @@ function robotOf(robot: robotAccount.RobotAccount): RobotFacts {
 
 interface KindFiles {
   readonly registriesSha256: string;
+  /** containerd nodes receive these hosts.toml files instead of registries.yaml. */
+  readonly containerdHosts?: readonly { readonly path: string; readonly sha256: string }[];
   readonly ca?: { readonly path: string; readonly sha256: string };
 }
 
@@ -152,7 +158,9 @@ function nodeKindsOf(targets: ReadonlyMap<string, NodeTarget>, files: KindFiles)
     const target = targets.get(name)!;
     const nodeFiles: NodeFileFacts[] = [
       ...(files.ca ? [{ path: files.ca.path, sha256: files.ca.sha256, restartOnChange: false }] : []),
-      { path: target.registriesPath, sha256: files.registriesSha256, restartOnChange: true },
+      ...(files.containerdHosts
+        ? files.containerdHosts.map((file) => ({ ...file, restartOnChange: false }))
+        : [{ path: target.registriesPath, sha256: files.registriesSha256, restartOnChange: true }]),
     ];
     const key = JSON.stringify([target.role, target.unit, nodeFiles]);
     const kind = kinds.get(key) ?? { role: target.role, unit: target.unit, files: nodeFiles, nodes: [] };

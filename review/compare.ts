@@ -95,12 +95,13 @@ export interface RestartPlan {
   };
   /**
    * Nodes whose unit restarts: every node without a base; else new nodes, nodes whose restarting
-   * files or unit change, and every node when the robot's credentials change.
+   * files or unit change, and every node when the robot's credentials change. Never a node that
+   * has no restarting file (containerd reads its hosts.toml on every pull).
    */
   readonly restarting: readonly string[];
   readonly added: readonly string[];
   readonly removed: readonly string[];
-  /** Nodes that get a new file that does not restart (the CA alone). */
+  /** Nodes that get new files that do not restart (the CA alone, or containerd's hosts.toml). */
   readonly redelivered: readonly string[];
   readonly unchanged: number;
   /** Indexes (0-based) into `rollout.steps` of the change of the steps with a restarting node. */
@@ -435,15 +436,18 @@ function restartPlan(base: ReviewFacts | null, head: ReviewFacts, newCredentials
   for (const [name, state] of after) {
     const previous = before ? before.get(name) : undefined;
     if (before && !previous) added.push(name);
+    // A node without restarting files (containerd reads hosts.toml per pull) never restarts.
+    const canRestart = state.restartKey !== "[]";
     if (
-      !before ||
-      !previous ||
-      newCredentials ||
-      previous.unit !== state.unit ||
-      previous.restartKey !== state.restartKey
+      canRestart &&
+      (!before ||
+        !previous ||
+        newCredentials ||
+        previous.unit !== state.unit ||
+        previous.restartKey !== state.restartKey)
     ) {
       restarting.push(name);
-    } else if (previous.otherKey !== state.otherKey) redelivered.push(name);
+    } else if (!previous || previous.otherKey !== state.otherKey) redelivered.push(name);
     else unchanged++;
   }
   const removed = before ? [...before.keys()].filter((name) => !after.has(name)) : [];
