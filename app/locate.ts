@@ -93,6 +93,9 @@ const TO_CONFIG: Readonly<Record<string, ToConfig>> = {
   [`${STACK_NAME}/HarborMirror/Cache`]: proxyCacheToConfig,
   [`${STACK_NAME}/HarborMirror/Registries`]: registriesToConfig,
   [`${STACK_NAME}/HarborMirror/Delivery`]: deliveryToConfig,
+  // Its rewrite and distribution paths are the config's; robot credentials come from `access`.
+  [`${STACK_NAME}/HarborMirror/ContainerdHosts`]: (keyPath) =>
+    keyPath[0] === "configs" ? ["access"] : keyPath,
   "RolloutStrategy.rolling": (keyPath) => ["rollout", ...keyPath],
 };
 

@@ -6,7 +6,7 @@
  * no character a TOML basic string would escape.
  */
 import { createHash } from "node:crypto";
-import { Annotations, Fn, TerraformLocal } from "cdktf";
+import { Fn, TerraformLocal } from "cdktf";
 import { Construct } from "constructs";
 import { escapeTemplateLiteral } from "../delivery/terraform-template";
 import {
@@ -17,6 +17,7 @@ import {
 import { errorAt, ValidationError } from "../registries/diagnostics";
 import type { RegistriesSpec } from "../registries/model";
 import type { INodeFileRenderer } from "./node-files";
+import { reportWarnings } from "./warnings";
 
 export interface ContainerdHostsProps {
   /** Mirrors with ordered rules and configs, e.g. `HarborProxyCache.registriesSpec`. */
@@ -62,7 +63,7 @@ export class ContainerdHosts extends Construct implements INodeFileRenderer {
     }
     const ids = fileIds(this.rendered.files);
     this.files = this.rendered.files.map((file, index) => this.nodeFile(file, ids[index], props));
-    for (const warning of this.rendered.warnings) Annotations.of(this).addWarning(warning.message);
+    reportWarnings(this, this.rendered.warnings);
   }
 
   /** The same files for every node: RegistriesDelivery installs them in one transaction. */
