@@ -51,17 +51,10 @@ export function reviewFactsOf(mirror: HarborMirror, options: ReviewFactsOptions 
       standIns: standInsOf(proxyCache.registriesSpec.applyTimeHosts ?? []),
     },
     nodeKinds: delivery
-      ? nodeKindsOf(delivery.targets, {
-          registriesSha256: sha256Hex(registries.rendered.text),
-          containerdHosts: mirror.containerdHosts?.files.map((file) => ({
-            path: file.path,
-            sha256: sha256Hex(file.displayText),
-          })),
-          ca:
-            options.caCertPem !== undefined && caCertNodePath !== null
-              ? { path: caCertNodePath, sha256: sha256Hex(options.caCertPem) }
-              : undefined,
-        })
+      ? nodeKindsOf(
+          delivery.targets,
+          fileHashesOf(mirror, options.caCertPem === undefined ? undefined : sha256Hex(options.caCertPem)),
+        )
       : [],
     rollout: {
       steps: (delivery?.rolloutSteps ?? []).map((step) => naturalSort(step)),
@@ -145,23 +138,27 @@ function robotOf(robot: robotAccount.RobotAccount): RobotFacts {
   };
 }
 
-interface KindFiles {
-  readonly registriesSha256: string;
-  /** containerd nodes receive these hosts.toml files instead of registries.yaml. */
-  readonly containerdHosts?: readonly { readonly path: string; readonly sha256: string }[];
-  readonly ca?: { readonly path: string; readonly sha256: string };
+/** The SHA-256 of each node file's displayed text, by the file id RegistriesDelivery gives it. */
+function fileHashesOf(mirror: HarborMirror, caSha256: string | undefined): Map<string, string> {
+  const hashes = new Map<string, string>([["registries", sha256Hex(mirror.registries.rendered.text)]]);
+  if (caSha256 !== undefined) hashes.set("ca", caSha256);
+  for (const file of mirror.containerdHosts?.files ?? []) hashes.set(file.id, sha256Hex(file.displayText));
+  return hashes;
 }
 
-function nodeKindsOf(targets: ReadonlyMap<string, NodeTarget>, files: KindFiles): NodeKindFacts[] {
+/** Nodes grouped by what they receive: each target's own file list, as delivery installs it. */
+function nodeKindsOf(
+  targets: ReadonlyMap<string, NodeTarget>,
+  hashes: ReadonlyMap<string, string>,
+): NodeKindFacts[] {
   const kinds = new Map<string, { role: string; unit: string; files: NodeFileFacts[]; nodes: string[] }>();
   for (const name of naturalSort(targets.keys())) {
     const target = targets.get(name)!;
-    const nodeFiles: NodeFileFacts[] = [
-      ...(files.ca ? [{ path: files.ca.path, sha256: files.ca.sha256, restartOnChange: false }] : []),
-      ...(files.containerdHosts
-        ? files.containerdHosts.map((file) => ({ ...file, restartOnChange: false }))
-        : [{ path: target.registriesPath, sha256: files.registriesSha256, restartOnChange: true }]),
-    ];
+    const nodeFiles: NodeFileFacts[] = target.files.map((file) => ({
+      path: file.path,
+      sha256: hashes.get(file.id) ?? "",
+      restartOnChange: file.restartOnChange,
+    }));
     const key = JSON.stringify([target.role, target.unit, nodeFiles]);
     const kind = kinds.get(key) ?? { role: target.role, unit: target.unit, files: nodeFiles, nodes: [] };
     kind.nodes.push(name);
