@@ -8,7 +8,7 @@ export const BENCH_UPSTREAMS = ["docker.io", "quay.io", "gcr.io", "k8s.gcr.io", 
 const SERVER_COUNT = 3;
 
 /**
- * A harbor-mirror.yaml (config.md, version 1) like the example one, with six upstreams and `nodeCount`
+ * A harbor-mirror.yaml (version 1) like the example one, with six upstreams and `nodeCount`
  * nodes (three servers, the rest agents).
  */
 export function benchConfigYaml(nodeCount: number): string {

@@ -39,7 +39,7 @@ const APP_ENTRY = path.resolve(REPO_ROOT, process.env.BENCH_APP_ENTRY ?? "main.t
 const BASELINE_ENTRY = path.join(__dirname, "baseline-app.ts");
 const FLOOR_ENTRY = path.join(__dirname, "floor-app.ts");
 const CONFIG_LOAD_ENTRY = path.join(__dirname, "config-load.ts");
-/** config.md: the example configuration; the first that exists is used. */
+/** The example configuration; the first that exists is used. */
 const EXAMPLE_CONFIGS = ["harbor-mirror.yaml", "examples/harbor-mirror.yaml"].map((file) =>
   path.join(REPO_ROOT, file),
 );
@@ -205,7 +205,7 @@ interface ResolverResult {
   readonly mirrored: number;
 }
 
-/** Renders the six-upstream registries.yaml with the CLI (cli.md `render`), then resolves IMAGE_MIX. */
+/** Renders the six-upstream registries.yaml with the CLI (`render`), then resolves IMAGE_MIX. */
 async function measureResolver(): Promise<ResolverResult> {
   const configFile = path.join(workDir, "harbor-mirror-resolver.yaml");
   const registriesFile = path.join(workDir, "registries.yaml");

@@ -1,6 +1,6 @@
 /**
  * What pipelines wait for: `terraform validate` and `terraform plan` of a synthesized stack, with
- * its `null_resource`s swapped for the built-in `terraform_data` (nothing to download; scale.md)
+ * its `null_resource`s swapped for the built-in `terraform_data` (nothing to download)
  * and everything else that needs a provider left out. Each command is bounded by a timeout, and a
  * run that hits it is reported as such rather than waited for.
  */

@@ -1,5 +1,5 @@
 /**
- * The `harbor-mirror` command line (contract: shared spec cli.md). Each command lives in
+ * The `harbor-mirror` command line (README "Command line"). Each command lives in
  * `cli/commands/<name>.ts` and exports `run(argv): Promise<number>` (the exit code) and `usage`.
  * Exit codes: 0 success, 1 invalid input or failed check, 2 usage error.
  */

@@ -1,6 +1,6 @@
 /**
  * The `harbor` provider block, with the two choices harbor-mirror makes for safety: TLS verification
- * on (the provider defaults to `insecure = true`, harbor.md §2.1), and admin credentials only from
+ * on (the provider defaults to `insecure = true`, docs/harbor.md#the-providers-tls-default), and admin credentials only from
  * sensitive Terraform variables, never literals.
  */
 import { TerraformVariable, Token } from "cdktf";

@@ -69,12 +69,12 @@ export interface UpstreamProps {
   readonly project?: string;
   /**
    * Harbor provider type of the upstream endpoint.
-   * @default by registry host (config.md table; `defaultUpstream`)
+   * @default by registry host (docs/configuration.md#default-provider-and-endpoint-by-registry-host; `defaultUpstream`)
    */
   readonly provider?: HarborProviderType;
   /**
    * Upstream URL Harbor pulls from.
-   * @default by registry host (config.md table; `defaultUpstream`)
+   * @default by registry host (docs/configuration.md#default-provider-and-endpoint-by-registry-host; `defaultUpstream`)
    */
   readonly endpointUrl?: string;
   /**
@@ -197,7 +197,7 @@ export const HARBOR_HOST_ID = "harbor_host";
  */
 export const HARBOR_STAND_IN_HOST = "harbor.apply-time.invalid";
 
-/** The proxy-cache rule that sends every repository of a registry into its project (config.md). */
+/** The proxy-cache rule that sends every repository of a registry into its project. */
 const PROXY_RULE_MATCH = "^(.*)$";
 
 /** An upstream with every default applied: what Harbor is told. */
@@ -236,7 +236,8 @@ export class HarborProxyCache extends Construct {
   /** Per upstream registry, in registry order: Harbor root endpoint + user rules + proxy rule. */
   readonly mirrors: readonly OrderedMirror[];
   /**
-   * Keyed by the Harbor host (auth/TLS are looked up by the endpoint host, rke2-registries.md §5);
+   * Keyed by the Harbor host (auth/TLS are looked up by the endpoint host,
+   * docs/registries.md#auth-and-tls-are-looked-up-by-the-endpoint-host);
    * by `HARBOR_STAND_IN_HOST` when `harborUrl` is a token.
    */
   readonly configs: Readonly<Record<string, RegistryConfig>>;
@@ -341,8 +342,8 @@ export class HarborProxyCache extends Construct {
           nDaysSinceLastPull: retention.daysSinceLastPull,
           repoMatching: "**",
           tagMatching: "**",
-          // containerd pulls by digest, so most cached artifacts are untagged in Harbor (harbor.md
-          // §6.2): the rule must cover them, or recently pulled images are deleted and the cache
+          // containerd pulls by digest, so most cached artifacts are untagged in Harbor
+          // (docs/harbor.md#untagged-artifacts-and-pull-by-digest): the rule must cover them, or recently pulled images are deleted and the cache
           // empties. True is the provider's default; stated so no default can silently change it.
           untaggedArtifacts: true,
         },
@@ -419,7 +420,7 @@ export class HarborProxyCache extends Construct {
         "harbor-mirror: pull-only access to the proxy-cache projects and the rules' target projects",
       duration: -1,
       // Exactly the proxy projects, then the plain projects rewrite rules reach, pull only
-      // (harbor.md §2.4): in registry order, then by name, like everything else.
+      // (docs/harbor.md#robot-accounts-and-their-permissions): in registry order, then by name, like everything else.
       permissions: [...upstreams.map((upstream) => upstream.project), ...plainProjects].map((namespace) => ({
         kind: "project",
         namespace: terraformString(namespace),
@@ -644,14 +645,14 @@ function applyTimeUrlChecks(pattern: string, host: string, props: HarborProxyCac
       errorMessage:
         `harborUrl must be Harbor's root URL ${allowed}host[:port] in lower case, with no path, trailing ` +
         "slash, query or credentials: nodes use it as mirror endpoint and key their configs by its host " +
-        "(rke2-registries.md §5, §10).",
+        `(${docs("registries.md#a-path-in-an-endpoint-is-the-api-root")}).`,
     },
     {
       condition: Op.not(Fn.contains(registries, hostOrEmpty)),
       errorMessage:
         `harborUrl's host must not be one of the upstream registries (${registries.join(", ")}): a mirror ` +
         "whose endpoint is its own registry is folded into the default endpoint and its rewrites are " +
-        "dropped (rke2-registries.md §10 pitfall 1).",
+        `dropped (${docs("registries.md#an-endpoint-equal-to-the-default-loses-its-rewrites")}).`,
     },
   ];
 }

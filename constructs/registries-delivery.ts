@@ -3,7 +3,7 @@
  * nodes over SSH, one transaction per node (`delivery/remote-script`: verify, change-only, atomic,
  * restart, rollback).
  *
- * Layout (scale.md): one `null_resource` per group of about GROUP_SIZE nodes of one rollout
+ * Layout: one `null_resource` per group of about GROUP_SIZE nodes of one rollout
  * step, `for_each` over a map of those nodes holding only what differs per node (host and whatever
  * differs inside the group: user, port, paths); scripts, contents and hashes are written once per
  * group or once per stack. Each node keeps one plan address, `null_resource.<group>["<node>"]`,
@@ -294,7 +294,7 @@ export class RegistriesDelivery extends Construct {
         {
           type: "remote-exec",
           inline: [toTerraform(this.installLines(staging, staged, unit, group.role, values).join("\n"))],
-          // Terraform uploads inline scripts mode 777 (scale.md): this one carries the uploads'
+          // Terraform uploads inline scripts mode 777: this one carries the uploads'
           // hashes, so it runs from a private directory, where nobody else can read it.
           connection: {
             ...connection,

@@ -1,6 +1,6 @@
 /**
  * What the node's distribution and role decide: the systemd unit to restart and the default
- * location of `registries.yaml` (rke2-registries.md §1, §6).
+ * location of `registries.yaml` (docs/registries.md#where-the-file-lives-and-when-it-is-read).
  */
 import { posix } from "node:path";
 import { DEFAULT_HOSTS_DIR } from "../registries/containerd-hosts";
@@ -19,7 +19,7 @@ const SERVICE_UNITS: Record<Distribution, Record<NodeRole, string>> = {
   containerd: { server: "containerd", agent: "containerd" },
 };
 
-/** The unit that reads registries.yaml at start (§6: a restart is required for changes to apply). */
+/** The unit that reads registries.yaml at start (a restart is required for changes to apply). */
 export function serviceUnit(distribution: Distribution, role: NodeRole): string {
   return SERVICE_UNITS[distribution][role];
 }
@@ -35,7 +35,7 @@ export function siblingUnits(distribution: Distribution, role: NodeRole): string
 }
 
 /**
- * The directory each distribution reads its configuration from (§1), with a trailing "/": node
+ * The directory each distribution reads its configuration from, with a trailing "/": node
  * files go under it (or under a declared extra directory, `delivery/node-paths`). One row per
  * distribution, so a new node kind adds its own.
  */
@@ -57,7 +57,7 @@ export function readsRegistriesYaml(distribution: Distribution): boolean {
   return distribution !== "containerd";
 }
 
-/** §1: RKE2 `/etc/rancher/rke2/registries.yaml`, K3s `/etc/rancher/k3s/registries.yaml`. */
+/** RKE2 `/etc/rancher/rke2/registries.yaml`, K3s `/etc/rancher/k3s/registries.yaml`. */
 export function defaultRegistriesPath(distribution: Distribution): string {
   return `${CONFIG_DIRECTORIES[distribution]}registries.yaml`;
 }

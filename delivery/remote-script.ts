@@ -2,7 +2,7 @@
  * The POSIX sh scripts that run on a node (under dash and bash alike) to put uploaded files in
  * place as one transaction: verify every upload, change nothing when no file changed, write
  * every changed file next to its target, rename them all, restart the unit and roll every file
- * back when anything fails (prior-art.md, "Combined delivery recipe").
+ * back when anything fails.
  *
  * The scripts are lists of lines because Terraform's `remote-exec` `inline` joins its lines with
  * "\n" into one script, which Terraform uploads world-readable (mode 777): the inline scripts

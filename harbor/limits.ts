@@ -1,10 +1,10 @@
 /**
- * Numeric limits of a proxy project (harbor.md §2.3) and the settings that would empty or block a
- * pull-through cache (§6.2). Pure: the configuration and `HarborProxyCache` both apply them.
+ * Numeric limits of a proxy project and the settings that would empty or block a pull-through
+ * cache (docs/harbor.md#quotas-and-speed-limits, docs/harbor.md#retention). Pure: the configuration and `HarborProxyCache` both apply them.
  */
 import type { RetentionSettings } from "./retention";
 
-/** Harbor multiplies the GiB quota by 2^30 into a signed 64-bit byte count (harbor.md §2.3). */
+/** Harbor multiplies the GiB quota by 2^30 into a signed 64-bit byte count. */
 export const STORAGE_QUOTA_MAX_GIB = 2 ** 33 - 1;
 
 /** -1 (unlimited) or a whole number from 1 to `max`; never a fraction the provider would round. */
@@ -38,7 +38,7 @@ export function retentionWarnings(retention: RetentionSettings): string[] {
   ];
 }
 
-/** A full project quota rejects pulls and nothing is evicted (harbor.md §6.2). */
+/** A full project quota rejects pulls and nothing is evicted. */
 export function storageQuotaWarnings(registry: string, gib: number): string[] {
   if (gib === -1) return [];
   return [

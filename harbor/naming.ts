@@ -1,5 +1,5 @@
 /**
- * Harbor's naming rules for projects and robot accounts (spec harbor.md §2.4, §3.4, §3.5).
+ * Harbor's naming rules for projects and robot accounts (docs/harbor.md#names-of-projects-and-robots).
  * Pure functions: they return a message naming the value and the rule, or undefined when valid.
  */
 
@@ -15,7 +15,7 @@ function patternProblem(kind: string, name: string): string | undefined {
   return `${kind} ${JSON.stringify(name)} is not a valid Harbor name: allowed are ${NAME_RULE}`;
 }
 
-/** Harbor §3.4: regex above, length 1–255. */
+/** Harbor: regex above, length 1–255. */
 export function projectNameProblem(name: string): string | undefined {
   if (name.length > PROJECT_NAME_MAX_LENGTH) {
     return (
@@ -27,7 +27,7 @@ export function projectNameProblem(name: string): string | undefined {
 }
 
 /**
- * Harbor §2.4/§3.5: the short robot name (without the `robot$` prefix) follows the project regex.
+ * Harbor: the short robot name (without the `robot$` prefix) follows the project regex.
  * A name carrying the prefix or a `+` is rejected by the same regex, which is what Harbor does.
  */
 export function robotNameProblem(name: string): string | undefined {

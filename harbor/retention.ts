@@ -1,4 +1,5 @@
-/** Harbor retention policy values (harbor.md §2.5, §3.3, §3.6). */
+/** Harbor retention policy values (docs/harbor.md#retention). */
+import { docs } from "../registries/docs";
 
 export interface RetentionSettings {
   readonly daysSinceLastPull: number;
@@ -7,8 +8,8 @@ export interface RetentionSettings {
 }
 
 /**
- * What Harbor does silently for every new proxy project (`defaultDaysToRetentionForProxyCacheProject`,
- * harbor.md §3.3); declared explicitly so the behaviour is visible in code and plans.
+ * What Harbor does silently for every new proxy project (`defaultDaysToRetentionForProxyCacheProject`);
+ * declared explicitly so the behaviour is visible in code and plans.
  */
 export const HARBOR_DEFAULT_PROXY_RETENTION: RetentionSettings = { daysSinceLastPull: 7, schedule: "Daily" };
 
@@ -51,7 +52,7 @@ export function retentionScheduleProblem(schedule: string): string | undefined {
   const allowed = `allowed: ${NAMED_SCHEDULES.join(", ")} or a 6-field cron with seconds first, e.g. "0 0 3 * * *"`;
   const named = NAMED_SCHEDULES.find((name) => name.toLowerCase() === schedule.toLowerCase());
   if (named) {
-    return `must be written ${JSON.stringify(named)}: Harbor reads it back capitalised, so other spellings cause a permanent plan diff (harbor.md §3.6)`;
+    return `must be written ${JSON.stringify(named)}: Harbor reads it back capitalised, so other spellings cause a permanent plan diff (${docs("harbor.md#schedule-spelling")})`;
   }
   const fields = schedule.trim().split(/\s+/);
   if (fields.length !== CRON_FIELDS.length) {

@@ -1,10 +1,11 @@
 /**
  * Harbor upstream (registry endpoint) types and the defaults harbor-mirror picks per registry host
- * (spec config.md "Default provider type and endpoint by registry host"; harbor.md §3.1, §3.2).
+ * (docs/configuration.md#default-provider-and-endpoint-by-registry-host, docs/harbor.md#proxy-cache-upstream-types).
  */
+import { docs } from "../registries/docs";
 
 /**
- * Types Harbor accepts as a proxy-cache upstream (harbor.md §3.1/§3.2). quay is kept because
+ * Types Harbor accepts as a proxy-cache upstream. quay is kept because
  * Harbor ≤ 2.13 permits it and 2.14+ can be configured to; `upstreamWarnings` explains.
  */
 const PROXY_CAPABLE_TYPES = [
@@ -20,7 +21,7 @@ const PROXY_CAPABLE_TYPES = [
   "jfrog",
 ] as const;
 
-/** The terraform provider's `provider_name` aliases (harbor.md §3.2): the proxy-capable ones and the rest. */
+/** The terraform provider's `provider_name` aliases: the proxy-capable ones and the rest. */
 export const HARBOR_PROVIDER_TYPES = [
   ...PROXY_CAPABLE_TYPES,
   "gitlab",
@@ -60,7 +61,7 @@ function isGoogleHost(host: string): boolean {
   return host === "gcr.io" || host.endsWith(".gcr.io") || host.endsWith(".pkg.dev");
 }
 
-/** config.md table: the provider type and endpoint used when an upstream does not name them. */
+/** The provider type and endpoint used when an upstream does not name them. */
 export function defaultUpstream(registry: string): UpstreamDefaults {
   const host = registry.toLowerCase();
   const exact = EXACT_HOST_DEFAULTS[host];
@@ -75,14 +76,14 @@ export function upstreamWarnings(registry: string, provider: HarborProviderType)
   if (provider === "quay") {
     warnings.push(
       `upstream ${registry}: Harbor 2.14+ does not permit provider type "quay" as a proxy-cache upstream ` +
-        `by default (harbor.md §3.1); add quay to PERMITTED_REGISTRY_TYPES_FOR_PROXY_CACHE or use ` +
+        `by default (${docs("harbor.md#proxy-cache-upstream-types")}); add quay to PERMITTED_REGISTRY_TYPES_FOR_PROXY_CACHE or use ` +
         `provider "docker-registry"`,
     );
   }
   if (provider === "docker-registry" && registry.toLowerCase() === "quay.io") {
     warnings.push(
       `upstream ${registry}: proxying quay.io through the generic "docker-registry" type is unconfirmed ` +
-        `(harbor.md §3.1, harbor#21795); test a pull before relying on it`,
+        `(${docs("harbor.md#proxy-cache-upstream-types")}, goharbor/harbor#21795); test a pull before relying on it`,
     );
   }
   if (provider === "alibaba") {
@@ -98,7 +99,7 @@ const REGISTRY_HOST = new RegExp(`^${DNS_LABEL}(?:[.]${DNS_LABEL})*(?::([0-9]{1,
 
 /**
  * A registry host as it appears in image names and as the `mirrors` key: lower-case DNS labels
- * and an optional port (matching on nodes is case-sensitive, rke2-registries.md §3.2).
+ * and an optional port (matching on nodes is case-sensitive).
  */
 export function registryHostProblem(host: string): string | undefined {
   if (host !== host.toLowerCase()) return "must be lowercase (registry names are matched case-sensitively)";

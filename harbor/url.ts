@@ -1,14 +1,16 @@
 /**
  * URLs Harbor deals in: its own external URL, which nodes use as the mirror endpoint (it must be
  * the Harbor root, because a path in an endpoint sets the registry API root, not a repository
- * prefix: rke2-registries.md §10 pitfall 4; auth and TLS are keyed by its host, §5), and the
- * upstream endpoint URLs of registry endpoints (harbor.md §2.2: HTTP(S) only).
+ * prefix; auth and TLS are keyed by its host), and the upstream endpoint URLs of registry
+ * endpoints (HTTP(S) only): docs/registries.md#a-path-in-an-endpoint-is-the-api-root,
+ * docs/harbor.md#registry-endpoint-urls.
  *
  * Problems are phrased without the value ("must be …"), so each caller shows the value its own
  * way; a URL holding credentials is never echoed by anyone.
  */
 
 import { errorAt, KeyPath, ValidationError } from "../registries/diagnostics";
+import { docs } from "../registries/docs";
 
 export interface HarborUrl {
   /** `scheme://host[:port]`, without path: the mirror endpoint written to nodes. */
@@ -47,7 +49,7 @@ export function urlShapeProblem(url: string, options: { readonly root: boolean }
   if (options.root && parsed.pathname !== "/") {
     return (
       `${HTTP_URL} without a path (Harbor's root, e.g. https://harbor.example.com): a path in a mirror ` +
-      "endpoint becomes the registry API root and breaks authenticated pulls (rke2-registries.md §10)"
+      `endpoint becomes the registry API root and breaks authenticated pulls (${docs("registries.md#a-path-in-an-endpoint-is-the-api-root")})`
     );
   }
   return undefined;

@@ -1,14 +1,14 @@
 /**
  * Compiles a mirror's ORDERED rewrite rules into the `rewrite` map RKE2/K3s expects, so that the
- * result does not depend on the random order in which containerd tries map entries (spec
- * rke2-registries.md §4.3: the first rule that changes the subject wins).
+ * result does not depend on the random order in which containerd tries map entries (the
+ * first rule that changes the subject wins: docs/registries.md#rewrites).
  *
  * Each rule may still match what no earlier rule matches: its own language minus theirs. A rule
  * that overlaps no earlier rule is written as it is. An overlapping rule is narrowed on its
  * automaton (refa): the earlier rules' languages are complemented and intersected with each
  * top-level segment of the rule (the capture groups and the runs between them), so every group
  * keeps capturing exactly what it captured before, and the narrowed segments are written back as
- * RE2 without a backslash (§4.8). Where the narrowing cannot keep the groups, the rule is refused
+ * RE2 without a backslash (docs/registries.md#backslashes-and-quotes-break-hoststoml). Where the narrowing cannot keep the groups, the rule is refused
  * with a repository both rules match. Pass-through (`keep`) rules are never written: they only
  * take their repositories away from later rules, so those reach Harbor unchanged. Finally the
  * written patterns are proved pairwise disjoint on their automata.
@@ -178,7 +178,7 @@ function targetProblem(rule: OrderedRewrite, rulePath: KeyPath): Diagnostic | un
 
 type Checked = { readonly language: RuleLanguage } | { readonly diagnostic: Diagnostic };
 
-/** §4.2, §4.8 and the replacement rules: what one rule must satisfy on its own. */
+/** What one rule must satisfy on its own: RE2, no backslash or quote, a valid replacement. */
 function checkRule(rule: OrderedRewrite, rulePath: KeyPath, trusted: boolean): Checked {
   const target = targetProblem(rule, rulePath);
   if (target) return { diagnostic: target };

@@ -1,5 +1,5 @@
 /**
- * The containerd target (spec containerd-hosts.md): the same registries spec as the RKE2/K3s
+ * The containerd target (docs/containerd.md): the same registries spec as the RKE2/K3s
  * file, written as one `<hosts dir>/<registry>/hosts.toml` per upstream, the form plain
  * containerd ≥ 1.5 reads when its CRI `config_path` is set. Upstream containerd has no rewrite
  * rules, so a mirror reaches its Harbor project by the host's path instead: the proxy rule

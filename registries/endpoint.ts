@@ -1,5 +1,5 @@
 /**
- * Endpoint normalization exactly as K3s `normalizeEndpointAddress` does it (rke2-registries.md §3.3),
+ * Endpoint normalization exactly as K3s `normalizeEndpointAddress` does it (docs/registries.md#how-an-endpoint-is-written),
  * including the quirks of Go's `net/url.Parse` that decide whether an endpoint is valid at all.
  * Pure: no I/O, no cdktf.
  */
@@ -21,7 +21,7 @@ export type EndpointResult = { ok: true; endpoint: NormalizedEndpoint } | { ok: 
 
 /**
  * The parts of a URL as Go's `url.Parse` splits them. The validator needs the parts K3s keeps but
- * containerd drops or misparses (userinfo, query, fragment, opaque) to reject them (§3.3 step 6).
+ * containerd drops or misparses (userinfo, query, fragment, opaque) to reject them.
  */
 export interface GoUrl {
   readonly scheme: string;
@@ -38,14 +38,14 @@ export interface GoUrl {
 
 export type GoUrlResult = { ok: true; url: GoUrl } | { ok: false; error: string };
 
-/** containerd's `DefaultHost`: the only host it rewrites (§3.3 step 4). */
+/** containerd's `DefaultHost`: the only host it rewrites. */
 const DOCKER_HUB = "docker.io";
 const DOCKER_HUB_DEFAULT_HOST = "registry-1.docker.io";
 const DEFAULT_API_ROOT = "/v2";
 
-/** K3s `normalizeEndpointAddress` without an embedded-registry address (§3.3). */
+/** K3s `normalizeEndpointAddress` without an embedded-registry address. */
 export function normalizeEndpointAddress(address: string): EndpointResult {
-  // K3s prefixes `//` so that host-only forms parse as an authority, not as a path (§3.3 step 1).
+  // K3s prefixes `//` so that host-only forms parse as an authority, not as a path.
   const parsed = parseGoUrl(address.includes("://") ? address : `//${address}`);
   if (!parsed.ok) return parsed;
   const scheme = parsed.url.scheme || defaultScheme(parsed.url.host);
@@ -57,7 +57,7 @@ export function normalizeEndpointAddress(address: string): EndpointResult {
 }
 
 /**
- * The default endpoint K3s derives from a `mirrors` or `configs` key (§3.2 steps 1–2). The wildcard
+ * The default endpoint K3s derives from a `mirrors` or `configs` key. The wildcard
  * `"*"` has no default URL (it means "the registry actually pulled"), so it is an error here.
  */
 export function defaultEndpointFor(registryKey: string): EndpointResult {
@@ -88,7 +88,7 @@ export function hostnameOf(host: string): string {
   return withoutPort.startsWith("[") && withoutPort.endsWith("]") ? withoutPort.slice(1, -1) : withoutPort;
 }
 
-/** containerd rule: localhost or loopback with a port other than 443 → plain HTTP (§3.3 step 3). */
+/** containerd rule: localhost or loopback with a port other than 443 → plain HTTP. */
 function defaultScheme(host: string): string {
   const port = portOf(host);
   return isLocalhost(host) && port !== "" && port !== "443" ? "http" : "https";

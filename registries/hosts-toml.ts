@@ -1,8 +1,8 @@
-/** The one rule about text that RKE2/K3s paste into hosts.toml (rke2-registries.md §4.8). */
+/** The one rule about text that RKE2/K3s paste into hosts.toml (docs/registries.md#backslashes-and-quotes-break-hoststoml). */
 
 /**
  * What breaks a pattern or replacement once RKE2 pastes it unescaped between double quotes in
- * hosts.toml (§4.8): a backslash becomes a TOML escape, a double quote ends the string, and a
+ * hosts.toml: a backslash becomes a TOML escape, a double quote ends the string, and a
  * control character (a newline, a tab) is not allowed in a TOML basic string at all. `undefined`
  * when the text is safe.
  */

@@ -1,7 +1,7 @@
 /**
  * The per-registry host model RKE2/K3s writes to `certs.d/<registry>/hosts.toml`: a port of K3s
- * `getHostConfigs` (spec rke2-registries.md §3.2, fixtures: k3s `config_test.go`), with the
- * embedded registry's injection (§3.6, k3s `spegel.InjectMirror`) when it is enabled.
+ * `getHostConfigs` (fixtures: k3s `config_test.go`), with the embedded registry's injection
+ * (k3s `spegel.InjectMirror`) when it is enabled. Behaviour: docs/registries.md#mirrors-endpoints-and-the-default-endpoint.
  */
 import type { Diagnostic } from "./diagnostics";
 import {
@@ -21,7 +21,7 @@ export interface AppliedConfig {
 /** A `[host."<url>"]` table: a mirror endpoint, tried in file order. */
 export interface MirrorEndpoint extends AppliedConfig {
   readonly endpoint: NormalizedEndpoint;
-  /** The mirror's whole `rewrite` map, copied to every endpoint (§3.2 step 3). */
+  /** The mirror's whole `rewrite` map, copied to every endpoint. */
   readonly rewrites: Readonly<Record<string, string>>;
 }
 
@@ -33,7 +33,7 @@ export interface MirrorEndpoint extends AppliedConfig {
 export interface DefaultEndpoint extends AppliedConfig {
   readonly kind: "url" | "pulled-registry" | "none";
   readonly endpoint?: NormalizedEndpoint;
-  /** Rewrites of a last mirror endpoint folded into the default: containerd never applies them (§3.2 step 4). */
+  /** Rewrites of a last mirror endpoint folded into the default: containerd never applies them. */
   readonly foldedRewrites?: Readonly<Record<string, string>>;
 }
 
@@ -52,7 +52,7 @@ export interface HostConfigs {
   readonly warnings: readonly Diagnostic[];
 }
 
-/** The embedded registry (Spegel) of `embedded-registry: true` (§3.6). */
+/** The embedded registry (Spegel) of `embedded-registry: true` (docs/registries.md#the-embedded-registry). */
 export interface EmbeddedRegistry {
   /** `<node-internal-ip>:<port>`: RKE2 port 9345, K3s 6443. */
   readonly address: string;
@@ -61,7 +61,7 @@ export interface EmbeddedRegistry {
 }
 
 export interface HostOptions {
-  /** RKE2/K3s `disable-default-registry-endpoint` (§3.2 step 2). @default false */
+  /** RKE2/K3s `disable-default-registry-endpoint`. @default false */
   readonly disableDefaultEndpoint?: boolean;
   /** Set when the embedded registry is enabled. @default - disabled */
   readonly embeddedRegistry?: EmbeddedRegistry;
@@ -77,7 +77,7 @@ interface MutableEntry {
   mirrors: MirrorEndpoint[];
 }
 
-/** K3s `getHostConfigs` (§3.2 steps 1–5). */
+/** K3s `getHostConfigs`. */
 export function getHostConfigs(file: RegistriesFile, options: HostOptions = {}): HostConfigs {
   const injected = options.embeddedRegistry ? withEmbeddedRegistry(file, options.embeddedRegistry) : file;
   const context: BuildContext = {
@@ -112,7 +112,7 @@ interface BuildContext {
 }
 
 /**
- * `spegel.InjectMirror` (§3.6): the embedded registry becomes the first endpoint of every
+ * `spegel.InjectMirror`: the embedded registry becomes the first endpoint of every
  * non-localhost mirror, and gets a configs entry with the cluster TLS files.
  */
 function withEmbeddedRegistry(file: RegistriesFile, embedded: EmbeddedRegistry): RegistriesFile {
@@ -124,7 +124,7 @@ function withEmbeddedRegistry(file: RegistriesFile, embedded: EmbeddedRegistry):
   return { mirrors, configs: { ...file.configs, [embedded.address]: { tls: embedded.tls } } };
 }
 
-/** `normalizeEndpointAddress` with K3s's exception: the embedded registry is always https (§3.3 step 3). */
+/** `normalizeEndpointAddress` with K3s's exception: the embedded registry is always https. */
 function normalizeFor(address: string, context: BuildContext): EndpointResult {
   return normalizeEndpointAddress(address === context.embeddedAddress ? `https://${address}` : address);
 }
@@ -176,7 +176,7 @@ function newMirrorEntry(key: string, options: HostOptions, context: BuildContext
   return entry;
 }
 
-/** §3.2 steps 3–4: endpoints in order; invalid and duplicate ones skipped; a trailing default is folded. */
+/** Endpoints in order; invalid and duplicate ones skipped; a trailing default is folded. */
 function addMirrorEndpoints(key: string, mirror: Mirror, entry: MutableEntry, context: BuildContext): void {
   const endpoints = mirror.endpoint ?? [];
   const seen = new Set<string>();
@@ -206,7 +206,7 @@ function addMirrorEndpoints(key: string, mirror: Mirror, entry: MutableEntry, co
     }
     seen.add(endpoint.url);
     const applied = configForHost(context.configs, registryNameOf(endpoint));
-    // The embedded registry serves images under their original names: never rewritten (§3.6).
+    // The embedded registry serves images under their original names: never rewritten.
     const rewrites = endpoint.host === context.embeddedAddress ? {} : (mirror.rewrite ?? {});
     const isLast = index === endpoints.length - 1;
     if (isLast && entry.default?.endpoint?.url === endpoint.url) {
@@ -222,7 +222,7 @@ function registryNameOf(endpoint: NormalizedEndpoint): string {
   return endpoint.host === DOCKER_HUB_DEFAULT_HOST ? DOCKER_HUB : endpoint.host;
 }
 
-/** §3.2 step 5: an entry without mirrors whose default carries nothing produces no hosts.toml. */
+/** An entry without mirrors whose default carries nothing produces no hosts.toml. */
 function withoutEmptyEntries(entries: Map<string, MutableEntry>): Record<string, HostEntry> {
   const hosts: Record<string, HostEntry> = {};
   for (const directory of [...entries.keys()].sort()) {

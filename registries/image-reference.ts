@@ -1,14 +1,14 @@
 /**
- * Image-name normalization as the CRI does it before any mirror lookup (spec rke2-registries.md
- * §4.1): distribution/reference `ParseDockerRef` (v0.5.0+). The repository path computed here is
+ * Image-name normalization as the CRI does it before any mirror lookup
+ * (docs/registries.md#rewrites): distribution/reference `ParseDockerRef` (v0.5.0+). The repository path computed here is
  * the subject of every rewrite rule.
  */
 
 /** A normalized image reference. */
 export interface ImageReference {
-  /** Registry host as used for the `certs.d` directory lookup (§3.4): `docker.io`, `quay.io`, `host:5000`. */
+  /** Registry host as used for the `certs.d` directory lookup: `docker.io`, `quay.io`, `host:5000`. */
   readonly registry: string;
-  /** Repository path without host, tag or digest: the rewrite subject (§4.1). */
+  /** Repository path without host, tag or digest: the rewrite subject. */
   readonly repository: string;
   readonly tag?: string;
   readonly digest?: string;

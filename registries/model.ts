@@ -1,5 +1,5 @@
 /**
- * The typed model of RKE2/K3s `registries.yaml` (spec rke2-registries.md §2) and of the
+ * The typed model of RKE2/K3s `registries.yaml` (docs/registries.md#keys-rke2-and-k3s-know) and of the
  * ordered mirror description harbor-mirror compiles into it. Pure types: no cdktf, no I/O.
  */
 
@@ -22,13 +22,13 @@ export function isApplyTimeValue(value: unknown): value is ApplyTimeValue {
   return typeof value === "object" && value !== null && (value as ApplyTimeValue).kind === "apply-time";
 }
 
-/** `mirrors.<registry>` (§2). `rewrite` is a map: containerd tries its rules in random order (§4.3). */
+/** `mirrors.<registry>`. `rewrite` is a map: containerd tries its rules in random order. */
 export interface Mirror {
   readonly endpoint?: readonly string[];
   readonly rewrite?: Readonly<Record<string, string>>;
 }
 
-/** `configs.<host>.auth` (§2, §5). */
+/** `configs.<host>.auth`. */
 export interface RegistryAuth {
   readonly username?: RegistryString;
   readonly password?: RegistryString;
@@ -36,7 +36,7 @@ export interface RegistryAuth {
   readonly identity_token?: RegistryString;
 }
 
-/** `configs.<host>.tls` (§2, §5). */
+/** `configs.<host>.tls`. */
 export interface RegistryTls {
   readonly ca_file?: string;
   readonly cert_file?: string;
@@ -44,13 +44,13 @@ export interface RegistryTls {
   readonly insecure_skip_verify?: boolean;
 }
 
-/** `configs.<host>` (§2): keyed by the host of the server actually contacted (§5). */
+/** `configs.<host>`: keyed by the host of the server actually contacted. */
 export interface RegistryConfig {
   readonly auth?: RegistryAuth;
   readonly tls?: RegistryTls;
 }
 
-/** The whole file (§2). Keys are registry hosts (`host[:port]`) or `"*"`. */
+/** The whole file. Keys are registry hosts (`host[:port]`) or `"*"`. */
 export interface RegistriesFile {
   readonly mirrors?: Readonly<Record<string, Mirror | null>>;
   readonly configs?: Readonly<Record<string, RegistryConfig | null>>;
@@ -94,7 +94,7 @@ export function ruleTarget(rule: OrderedRewrite): string {
 
 /**
  * A mirror as harbor-mirror describes it before compilation: rules in priority order.
- * The renderer compiles `rewrites` into an order-independent `rewrite` map (§4.3).
+ * The renderer compiles `rewrites` into an order-independent `rewrite` map.
  */
 export interface OrderedMirror {
   /** Registry host as it appears in image names (`docker.io`) or `"*"`. */
@@ -115,7 +115,7 @@ export interface ApplyTimeHost {
   readonly standIn: string;
   /** The whole endpoint URL, `https://host[:port]` (or `http://` where allowed). */
   readonly url: ApplyTimeValue;
-  /** `host[:port]` of that URL: the configs key (auth and TLS are looked up by it, §5). */
+  /** `host[:port]` of that URL: the configs key (auth and TLS are looked up by it). */
   readonly host: ApplyTimeValue;
 }
 

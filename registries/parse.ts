@@ -1,7 +1,7 @@
 /**
- * Reads `registries.yaml` the way RKE2/K3s do (`gopkg.in/yaml.v2` v2.4.0 `Unmarshal`, spec
- * rke2-registries.md §1–§2), with one deliberate difference: keys RKE2 silently ignores are errors
- * here (§8), because a typo there means a mirror or credential silently has no effect.
+ * Reads `registries.yaml` the way RKE2/K3s do (`gopkg.in/yaml.v2` v2.4.0 `Unmarshal`,
+ * docs/registries.md#keys-rke2-and-k3s-know), with one deliberate difference: keys RKE2 silently
+ * ignores are errors here, because a typo there means a mirror or credential silently has no effect.
  *
  * The document is parsed with the failsafe schema (every scalar stays a string) and tags are
  * resolved here with yaml.v2's YAML 1.1 rules, so string fields keep their source text
@@ -40,7 +40,7 @@ export interface ParsedRegistries {
   readonly positions: SourcePositions;
 }
 
-/** The keys yaml.v2 maps onto wharfie's structs (§2); matching is exact and case-sensitive. */
+/** The keys yaml.v2 maps onto wharfie's structs; matching is exact and case-sensitive. */
 export const KNOWN_KEYS = {
   file: ["mirrors", "configs", "auths"],
   mirror: ["endpoint", "rewrite"],
@@ -219,7 +219,7 @@ class RegistriesReader {
     return values;
   }
 
-  /** `auths` (§2): parsed by wharfie but used by nobody; checked, warned about, and dropped. */
+  /** `auths`: parsed by wharfie but used by nobody; checked, warned about, and dropped. */
   private readDeprecatedAuths(entry: Entry | undefined): void {
     if (!entry) return;
     this.warn(
@@ -334,7 +334,7 @@ class RegistriesReader {
     }
   }
 
-  /** `endpoint` (§2): a YAML sequence of strings; yaml.v2 fails on anything else, so do we. */
+  /** `endpoint`: a YAML sequence of strings; yaml.v2 fails on anything else, so do we. */
   private readStringList(node: Node | null, path: string): string[] | undefined {
     const target = this.resolve(node);
     if (target === null || isNullScalar(target)) return undefined;
@@ -378,7 +378,7 @@ class RegistriesReader {
     return undefined;
   }
 
-  /** `insecure_skip_verify` (§1): YAML 1.1 plain booleans only; quoted "true" or 1 fail in yaml.v2. */
+  /** `insecure_skip_verify`: YAML 1.1 plain booleans only; quoted "true" or 1 fail in yaml.v2. */
   private readBool(node: Node | null, path: string): boolean | undefined {
     const target = this.resolve(node);
     if (target === null || isNullScalar(target)) return undefined;

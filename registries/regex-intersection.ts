@@ -1,5 +1,5 @@
 /**
- * Which rewrite rules of one mirror can both change the same repository (rke2-registries.md §4.3),
+ * Which rewrite rules of one mirror can both change the same repository (docs/registries.md#rewrites),
  * decided on the rules' automata (refa, see rule-language.ts) for a whole list at once.
  *
  * refa intersects two automata; a list of n rules would need n² intersections. Instead one subset

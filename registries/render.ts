@@ -1,5 +1,5 @@
 /**
- * Serializes a registries file for RKE2/K3s nodes (rke2-registries.md §8 "Rendering") with the
+ * Serializes a registries file for RKE2/K3s nodes with the
  * `yaml` package's Document API: every key and string double-quoted, booleans `true`/`false`,
  * block sequences, stable order, one document, no line folding. Invalid files are refused, so
  * nothing that would break or silently bypass a node's mirror is ever shipped.
@@ -29,7 +29,7 @@ export interface RenderedRegistries {
   readonly text: string;
   /** The file that was rendered (ordered rules already compiled): what the resolver reads. */
   readonly file: RegistriesFile;
-  /** The §8 warnings of `file`; errors make rendering throw instead. */
+  /** The validation warnings of `file`; errors make rendering throw instead. */
   readonly warnings: readonly Diagnostic[];
   /** Each placeholder in `text` (in order of first appearance) and the value it stands for. */
   readonly applyTimeValues: readonly { placeholder: string; value: ApplyTimeValue }[];
@@ -86,7 +86,7 @@ function ruleNotesOf(spec: RegistriesSpec): RuleNotes {
 }
 
 /**
- * Throws ValidationError when the file has any §8 error or a malformed apply-time value. The file
+ * Throws ValidationError when the file has any validation error or a malformed apply-time value. The file
  * is validated with the stand-ins of `applyTimeHosts`; the text carries their placeholders.
  */
 export function renderRegistriesFile(

@@ -1,9 +1,10 @@
 /**
- * The resolution simulator (spec rke2-registries.md §7): what a node with a given registries.yaml
+ * The resolution simulator (docs/registries.md#what-harbor-mirror-resolve-reports): what a node with a given registries.yaml
  * contacts, in order, for one image, and with which repository path, rule and credentials. The
- * result is exactly the `resolve --json` object of cli.md. Pure and cached: safe to call per image.
+ * result is exactly the `resolve --json` object. Pure and cached: safe to call per image.
  */
 import { posix } from "node:path";
+import { docs } from "./docs";
 import { normalizeEndpointAddress, type NormalizedEndpoint } from "./endpoint";
 import {
   configForHost,
@@ -18,7 +19,7 @@ import { parseImageReference, type ImageReference } from "./image-reference";
 import type { RegistriesFile, RegistryConfig } from "./model";
 import { rewriteOutcomes } from "./rewrite";
 
-/** One endpoint containerd tries, in order (cli.md `attempts[]`). */
+/** One endpoint containerd tries, in order (`attempts[]` of `resolve --json`). */
 export interface ResolveAttempt {
   /** API root: `scheme://host[:port]/v2`, or the endpoint's override path. */
   readonly endpoint: string;
@@ -30,11 +31,11 @@ export interface ResolveAttempt {
   readonly rule: string | null;
   /** The `configs` key whose credentials are sent, `null` for anonymous. Never the secret. */
   readonly auth: string | null;
-  /** Sorted possible repositories when several rules rewrite differently (random winner, §4.3). */
+  /** Sorted possible repositories when several rules rewrite differently (random winner). */
   readonly candidates?: readonly string[];
 }
 
-/** cli.md `resolve --json`, one per image. */
+/** `resolve --json`, one per image. */
 export interface ResolveResult {
   readonly image: string;
   readonly reference: string;
@@ -45,7 +46,7 @@ export interface ResolveResult {
   readonly warnings: readonly string[];
 }
 
-/** The node settings that change resolution besides the file (§7 inputs). */
+/** The node settings that change resolution besides the file. */
 export type ResolveOptions = HostOptions;
 
 type Configs = Readonly<Record<string, RegistryConfig | null>>;
@@ -56,7 +57,7 @@ interface Context {
   readonly warnings: Set<string>;
 }
 
-/** Simulates containerd's resolution of `image` on a node with `file` (§7). Throws on an invalid image name. */
+/** Simulates containerd's resolution of `image` on a node with `file`. Throws on an invalid image name. */
 export function resolveImage(
   image: string,
   file: RegistriesFile,
@@ -101,7 +102,7 @@ function hostConfigsOf(file: RegistriesFile, options: ResolveOptions): HostConfi
   return cached;
 }
 
-/** §7 steps 3–4: the registry's own directory, else `_default`, never both (§3.4). */
+/** The registry's own directory, else `_default`, never both. */
 function attemptsFor(hostConfigs: HostConfigs, context: Context): ResolveAttempt[] {
   const entry = hostConfigs.hosts[context.reference.registry] ?? hostConfigs.hosts[WILDCARD_DIRECTORY];
   if (!entry) return [defaultAttempt(builtInDefault(context), context)];
@@ -148,7 +149,7 @@ function defaultAttempt(endpoint: NormalizedEndpoint, context: Context): Resolve
   };
 }
 
-/** §7 step 5: apply the endpoint's rewrites; report every changing rule (§4.3). */
+/** Applies the endpoint's rewrites; reports every changing rule. */
 function mirrorAttempt(
   endpoint: NormalizedEndpoint,
   rewrites: Readonly<Record<string, string>>,
@@ -159,7 +160,7 @@ function mirrorAttempt(
   const { results, invalid } = rewriteOutcomes(rewrites, subject);
   for (const { rule, error } of invalid) {
     context.warnings.add(
-      `${mirrorPath(mirrorKey)}.rewrite: pattern ${JSON.stringify(rule)} does not compile as RE2 and is skipped by containerd (§4.2): ${error}`,
+      `${mirrorPath(mirrorKey)}.rewrite: pattern ${JSON.stringify(rule)} does not compile as RE2 and is skipped by containerd (${docs("registries.md#rewrites")}): ${error}`,
     );
   }
   const base = { endpoint: endpoint.url, auth: authFor(endpoint, context) };
@@ -167,7 +168,7 @@ function mirrorAttempt(
   if (candidates.length > 1) {
     context.warnings.add(
       `${mirrorPath(mirrorKey)}.rewrite: rules ${results.map((result) => JSON.stringify(result.rule)).join(", ")} ` +
-        `rewrite ${JSON.stringify(subject)} differently; containerd applies one of them at random (§4.3)`,
+        `rewrite ${JSON.stringify(subject)} differently; containerd applies one of them at random (${docs("registries.md#rewrites")})`,
     );
     return { endpoint: base.endpoint, repository: null, url: null, rule: null, auth: base.auth, candidates };
   }
@@ -182,7 +183,7 @@ function mirrorAttempt(
   };
 }
 
-/** §4.7: clean-join of the API root, repository, `manifests` and reference; `?ns=` on mirrors of another host. */
+/** Clean-join of the API root, repository, `manifests` and reference; `?ns=` on mirrors of another host. */
 function manifestUrl(
   endpoint: NormalizedEndpoint,
   repository: string,
@@ -195,7 +196,7 @@ function manifestUrl(
   return `${endpoint.scheme}://${endpoint.host}${path}${namespace}`;
 }
 
-/** §5: credentials are looked up by the host actually contacted, never by the mirror key. */
+/** Credentials are looked up by the host actually contacted, never by the mirror key. */
 function authFor(endpoint: NormalizedEndpoint, context: Context): string | null {
   const host = endpoint.host === "registry-1.docker.io" ? "docker.io" : endpoint.host;
   const applied = configForHost(context.configs, host);
@@ -203,7 +204,7 @@ function authFor(endpoint: NormalizedEndpoint, context: Context): string | null 
 }
 
 /**
- * §4.8: rules are written into hosts.toml unescaped. A `"` or an invalid TOML escape makes the
+ * Rules are written into hosts.toml unescaped. A `"` or an invalid TOML escape makes the
  * file unparsable; containerd then ignores the whole directory and uses the plain default host.
  */
 function isUnreadableHostsToml(entry: HostEntry, mirrorKey: string, context: Context): boolean {
@@ -211,13 +212,13 @@ function isUnreadableHostsToml(entry: HostEntry, mirrorKey: string, context: Con
   const broken = texts.filter(breaksTomlBasicString);
   for (const text of texts.filter((value) => value.includes("\\") && !breaksTomlBasicString(value))) {
     context.warnings.add(
-      `${mirrorPath(mirrorKey)}.rewrite: ${JSON.stringify(text)} contains a backslash, which hosts.toml reads as a TOML escape and changes the rule (§4.8)`,
+      `${mirrorPath(mirrorKey)}.rewrite: ${JSON.stringify(text)} contains a backslash, which hosts.toml reads as a TOML escape and changes the rule (${docs("registries.md#backslashes-and-quotes-break-hoststoml")})`,
     );
   }
   if (broken.length === 0) return false;
   context.warnings.add(
     `${mirrorPath(mirrorKey)}.rewrite: ${broken.map((text) => JSON.stringify(text)).join(", ")} ` +
-      `break the generated hosts.toml; containerd ignores all mirrors of ${context.reference.registry} and uses only the default host (§4.8)`,
+      `break the generated hosts.toml; containerd ignores all mirrors of ${context.reference.registry} and uses only the default host (${docs("registries.md#backslashes-and-quotes-break-hoststoml")})`,
   );
   return true;
 }
@@ -241,13 +242,13 @@ function warnAboutFoldedRewrites(entry: HostEntry, mirrorKey: string, context: C
   if (folded.length === 0 || !entry.default?.endpoint) return;
   context.warnings.add(
     `${mirrorPath(mirrorKey)}: the last endpoint equals the default endpoint ${entry.default.endpoint.url}, ` +
-      `so it is folded into the default and its rewrites (${folded.map((rule) => JSON.stringify(rule)).join(", ")}) are never applied (§3.2 step 4, §10.1)`,
+      `so it is folded into the default and its rewrites (${folded.map((rule) => JSON.stringify(rule)).join(", ")}) are never applied (${docs("registries.md#an-endpoint-equal-to-the-default-loses-its-rewrites")})`,
   );
 }
 
 function warnAboutWildcardAuth(context: Context): void {
   if (!context.configs[WILDCARD]?.auth) return;
   context.warnings.add(
-    `configs."*".auth is not supported: containerd looks credentials up by exact host, so these credentials are never sent (§5)`,
+    `configs."*".auth is not supported: containerd looks credentials up by exact host, so these credentials are never sent (${docs("registries.md#auth-and-tls-are-looked-up-by-the-endpoint-host")})`,
   );
 }

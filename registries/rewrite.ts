@@ -1,12 +1,12 @@
 /**
- * Rewrite execution with Go `regexp` semantics (spec rke2-registries.md §4.2–§4.5), on re2js, the
+ * Rewrite execution with Go `regexp` semantics (docs/registries.md#rewrites), on re2js, the
  * JavaScript port of RE2. JavaScript's RegExp is deliberately not used: it accepts lookaround and
  * backreferences that containerd's Go regexp rejects, and its replacement syntax differs from
  * Go's `Regexp.Expand`.
  */
 import { RE2JS } from "re2js";
 
-/** A rewrite pattern compiled as containerd compiles it at pull time (§4.2). */
+/** A rewrite pattern compiled as containerd compiles it at pull time. */
 export type CompiledPattern =
   | { readonly ok: true; readonly pattern: string; readonly regex: RE2JS }
   | { readonly ok: false; readonly pattern: string; readonly error: string };
@@ -19,13 +19,13 @@ export interface GoSubmatch {
   readonly namedGroups: Readonly<Record<string, number>>;
 }
 
-/** One rule of a mirror's `rewrite` map that changes the subject (§4.3). */
+/** One rule of a mirror's `rewrite` map that changes the subject. */
 export interface RewriteResult {
   readonly rule: string;
   readonly repository: string;
 }
 
-/** A rule containerd logs as `Failed to compile rewrite …` and skips (§4.2). */
+/** A rule containerd logs as `Failed to compile rewrite …` and skips. */
 export interface InvalidRewrite {
   readonly rule: string;
   readonly error: string;
@@ -58,7 +58,7 @@ function compileUncached(pattern: string): CompiledPattern {
   }
 }
 
-/** A `$name` or `${name}` group reference of a Go template (§4.5). */
+/** A `$name` or `${name}` group reference of a Go template. */
 export interface GroupReference {
   readonly name: string;
   readonly braced: boolean;
@@ -68,7 +68,7 @@ export interface GroupReference {
 
 export type TemplatePart = { readonly text: string } | { readonly reference: GroupReference };
 
-/** Go `Regexp.Expand` (§4.5): `$1`, `${1}`, `$name`, `${name}`, `$$`; malformed `$` stays literal. */
+/** Go `Regexp.Expand`: `$1`, `${1}`, `$name`, `${name}`, `$$`; malformed `$` stays literal. */
 export function expandGoTemplate(template: string, match: GoSubmatch): string {
   return templateParts(template)
     .map((part) => ("text" in part ? part.text : (groupText(match, part.reference.name) ?? "")))
@@ -133,7 +133,7 @@ export function groupNumber(name: string): number {
 }
 
 /**
- * Go `ReplaceAllString` (§4.4): replaces every non-overlapping match, empty matches included, and
+ * Go `ReplaceAllString`: replaces every non-overlapping match, empty matches included, and
  * follows Go's loop exactly (no replacement for an empty match right after a previous match).
  */
 export function replaceAllGo(
@@ -176,7 +176,7 @@ function nextSearchPosition(subject: string, searchPos: number, matchEnd: number
 }
 
 /**
- * One rule applied as containerd does (§4.3): the rewritten repository, or `undefined` when the
+ * One rule applied as containerd does: the rewritten repository, or `undefined` when the
  * rule does not compile or leaves the subject unchanged (an identity result counts as no match).
  */
 export function applyRewriteRule(pattern: string, replacement: string, subject: string): string | undefined {
@@ -186,7 +186,7 @@ export function applyRewriteRule(pattern: string, replacement: string, subject: 
   return output === subject ? undefined : output;
 }
 
-/** Every rule of a `rewrite` map that would change the subject, in sorted rule order (§4.3). */
+/** Every rule of a `rewrite` map that would change the subject, in sorted rule order. */
 export function rewriteOutcomes(rewrite: Readonly<Record<string, string>>, subject: string): RewriteOutcomes {
   const results: RewriteResult[] = [];
   const invalid: InvalidRewrite[] = [];

@@ -1,11 +1,11 @@
 /**
  * The language of a rewrite rule as finite automata (refa), over the characters a repository path
- * can contain (rke2-registries.md §4.1: `[a-z0-9]`, `.`, `_`, `-`, `/`): the subjects in which the
- * pattern finds a match (containerd calls `ReplaceAllString`, §4.4), and, for a rule anchored at
+ * can contain (`[a-z0-9]`, `.`, `_`, `-`, `/`): the subjects in which the
+ * pattern finds a match (containerd calls `ReplaceAllString`), and, for a rule anchored at
  * both ends, its top-level segments so that a restriction can keep every capture group in place.
  *
  * refa reads JavaScript regex syntax, so the RE2 pattern (already compiled by re2js, and free of
- * backslashes, §4.8) is translated token by token: the two dialects differ in `.` (Go excludes only
+ * backslashes) is translated token by token: the two dialects differ in `.` (Go excludes only
  * `\n`), in named groups and in `]` as the first class member. What cannot be translated exactly
  * (flags, POSIX classes, anchors inside the pattern) is reported, never approximated.
  */
@@ -81,7 +81,7 @@ export function repositoryNfa(jsSource: string): NFA {
 }
 
 // distribution/reference's path grammar: components of lower-case alphanumerics joined by `.`, `_`,
-// `__` or dashes, separated by `/` (§4.1). containerd only ever rewrites such paths.
+// `__` or dashes, separated by `/`. containerd only ever rewrites such paths.
 const COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
 const REPOSITORY_PATH = new RegExp(`^${COMPONENT}(?:/${COMPONENT})*$`);
 
@@ -388,7 +388,7 @@ function jsLiteral(c: string): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// refa's regex AST back to RE2 text, without a backslash (§4.8)
+// refa's regex AST back to RE2 text, without a backslash
 // ---------------------------------------------------------------------------------------------
 
 /** RE2 text for refa's AST over the repository alphabet; never a backslash or a double quote. */

@@ -1,5 +1,5 @@
 /**
- * What a rewrite rule's replacement can produce (rke2-registries.md §4.4–§4.5), decided on
+ * What a rewrite rule's replacement can produce (docs/registries.md#rewrites), decided on
  * automata: the output language is the template with every group reference replaced by the words
  * that group can capture. It is a superset of the real outputs (groups are treated as
  * independent), which is what the checks need: a replacement is refused when a produced
@@ -87,7 +87,7 @@ function dotDotProblem(rule: RewriteRule, language: RuleLanguage): string | unde
 }
 
 /**
- * containerd treats an unchanged subject as "no match" (§4.4), so a rule that can return its subject
+ * containerd treats an unchanged subject as "no match", so a rule that can return its subject
  * would let a later rule win in ordered evaluation but not in the compiled map.
  */
 function identityProblem(rule: RewriteRule, language: RuleLanguage): string | undefined {

@@ -1,5 +1,5 @@
 /**
- * The validation rules of rke2-registries.md §8: every way a registries.yaml can break a node,
+ * The validation rules of docs/registries.md#what-harbor-mirror-validate-checks: every way a registries.yaml can break a node,
  * silently lose a mirror or credential, or behave non-deterministically. Pure: no I/O.
  */
 import { hostsTomlHazard } from "./hosts-toml";
@@ -28,7 +28,7 @@ import { compileRewritePattern, CompiledPattern, groupNumber, templateReferences
 const WILDCARD = "*";
 const DOCKER_HUB_HOSTS = ["docker.io", "registry-1.docker.io"];
 
-/** Node settings that change what a registries.yaml does (§3.2, §3.6). */
+/** Node settings that change what a registries.yaml does. */
 export interface NodeRegistryOptions {
   /** `disable-default-registry-endpoint` is set on the node. @default false */
   readonly disableDefaultEndpoint?: boolean;
@@ -65,7 +65,7 @@ export function validateRegistriesFile(
   return report.diagnostics;
 }
 
-/** Without endpoints there is nothing to replace the upstream with: K3s drops the entry (§3.2 step 5). */
+/** Without endpoints there is nothing to replace the upstream with: K3s drops the entry. */
 function warnUselessDisableDefault(report: Reporter, file: RegistriesFile): void {
   for (const [registry, mirror] of Object.entries(file.mirrors ?? {})) {
     if ((mirror?.endpoint ?? []).length > 0) continue;
@@ -112,7 +112,7 @@ class Reporter {
 // Keys and host names
 // ---------------------------------------------------------------------------------------------
 
-/** Mirror and config keys are looked up as exact `host[:port]` strings (§3.2, §3.4). */
+/** Mirror and config keys are looked up as exact `host[:port]` strings. */
 function validateRegistryKey(report: Reporter, section: "mirrors" | "configs", key: string): void {
   const path = entryPath(section, key);
   if (key !== WILDCARD && !isBareHostPort(key)) {
@@ -168,7 +168,7 @@ function validateMirror(
   warnDroppedRewrites(report, path, registry, kept);
 }
 
-/** Errors for endpoints K3s would skip or mis-key (§3.3); returns the endpoints K3s keeps, in order. */
+/** Errors for endpoints K3s would skip or mis-key; returns the endpoints K3s keeps, in order. */
 function validateEndpoints(
   report: Reporter,
   mirrorPath: string,
@@ -227,7 +227,7 @@ function checkEndpoint(report: Reporter, path: string, address: string): Normali
   return normalized.endpoint;
 }
 
-/** The parts K3s keeps but containerd drops or misparses (§3.3 steps 2 and 6). */
+/** The parts K3s keeps but containerd drops or misparses. */
 function endpointProblem(address: string, endpoint: NormalizedEndpoint): string | undefined {
   const parsed = parseGoUrl(address.includes("://") ? address : `//${address}`);
   if (!parsed.ok) return parsed.error;
@@ -243,7 +243,7 @@ function endpointProblem(address: string, endpoint: NormalizedEndpoint): string 
   return undefined;
 }
 
-/** Auth and TLS are looked up by the endpoint's exact host (§5, k3s#3937). */
+/** Auth and TLS are looked up by the endpoint's exact host (k3s#3937). */
 function warnEndpointConfigNearMiss(
   report: Reporter,
   path: string,
@@ -265,7 +265,7 @@ function warnEndpointConfigNearMiss(
   );
 }
 
-/** `configForHost` also finds Docker Hub's config under either of its names (§3.2, §5). */
+/** `configForHost` also finds Docker Hub's config under either of its names. */
 function configKeysFor(host: string): string[] {
   return DOCKER_HUB_HOSTS.includes(host) ? DOCKER_HUB_HOSTS : [host];
 }
@@ -293,7 +293,7 @@ function warnHttpWithTls(
   );
 }
 
-/** Rewrites apply only to mirror endpoints, never to the default endpoint (§3.2 step 4, §4.6). */
+/** Rewrites apply only to mirror endpoints, never to the default endpoint. */
 function warnDroppedRewrites(
   report: Reporter,
   mirrorPath: string,
@@ -401,7 +401,7 @@ function checkTomlHazard(report: Reporter, path: string, what: string, text: str
   return false;
 }
 
-/** Go `Regexp.Expand` reads `$name` greedily and expands unknown groups to "" (§4.5). */
+/** Go `Regexp.Expand` reads `$name` greedily and expands unknown groups to "". */
 function warnTemplateReferences(
   report: Reporter,
   path: string,
@@ -436,7 +436,7 @@ function groupExists(name: string, groupCount: number, names: readonly string[])
   return number >= 0 ? number <= groupCount : names.includes(name);
 }
 
-/** containerd tries a mirror's rules in random order; only disjoint rules are deterministic (§4.3). */
+/** containerd tries a mirror's rules in random order; only disjoint rules are deterministic. */
 function warnOverlappingRules(report: Reporter, rewritePath: string, rules: readonly CompiledRule[]): void {
   const overlap = firstOverlap(rules.map((rule) => rule.pattern));
   if (!overlap) return;
@@ -509,7 +509,7 @@ function validateConfig(report: Reporter, host: string, config: RegistryConfig |
   }
 }
 
-/** containerd `ParseAuth`: standard base64 of `user:password` (§5). */
+/** containerd `ParseAuth`: standard base64 of `user:password`. */
 function validateAuthString(report: Reporter, path: string, auth: RegistryString | undefined): void {
   if (auth === undefined || isApplyTimeValue(auth)) return;
   const isBase64 = auth.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(auth);
@@ -522,7 +522,7 @@ function validateAuthString(report: Reporter, path: string, auth: RegistryString
   );
 }
 
-/** A `configs` entry makes its own certs.d directory, which hides the `"*"` mirror (§3.2 step 6). */
+/** A `configs` entry makes its own certs.d directory, which hides the `"*"` mirror. */
 function warnConfigsShadowingWildcard(report: Reporter, file: RegistriesFile): void {
   const mirrors = file.mirrors ?? {};
   if (!(WILDCARD in mirrors)) return;
@@ -534,7 +534,7 @@ function warnConfigsShadowingWildcard(report: Reporter, file: RegistriesFile): v
     }),
   );
   for (const [host, config] of Object.entries(file.configs ?? {})) {
-    // An entry without auth or tls is dropped by K3s (§3.2 step 5): no directory, nothing hidden.
+    // An entry without auth or tls is dropped by K3s: no directory, nothing hidden.
     const createsDirectory = Boolean(config?.auth || config?.tls);
     if (!createsDirectory || host === WILDCARD || host in mirrors || endpointHosts.includes(host)) continue;
     report.warn(

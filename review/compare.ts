@@ -1,6 +1,6 @@
 /**
- * What a change does, from the facts of a base and of the change (harbor.md §6.1 for what forces a
- * replacement): where each image is pulled from before and after, what Terraform does to each
+ * What a change does, from the facts of a base and of the change (what forces a replacement:
+ * docs/harbor.md#what-a-plan-replaces): where each image is pulled from before and after, what Terraform does to each
  * upstream's Harbor resources and to the robot, which settings change, and which nodes restart in
  * which rollout steps. The result is the machine-readable review (review.json) the Markdown report
  * is written from. Pure.
@@ -46,7 +46,7 @@ export interface ImageChange {
 
 export type ResourceAction = "create" | "update" | "replace" | "delete" | "no-op";
 
-/** One attribute whose change forces a replacement (ForceNew, harbor.md §6.1). */
+/** One attribute whose change forces a replacement (ForceNew, docs/harbor.md#what-a-plan-replaces). */
 export interface ForcedReplacement {
   readonly resource: string;
   readonly attribute: string;
@@ -304,7 +304,7 @@ function upstreamChange(
 }
 
 /**
- * harbor.md §6.1: `provider_name` replaces the registry and so every project wired to it by
+ * `provider_name` replaces the registry and so every project wired to it by
  * `registry_id`; a project's `name` replaces the project; a replaced project replaces its
  * retention policy (`scope`).
  */

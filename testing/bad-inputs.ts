@@ -1,7 +1,7 @@
 /**
- * The catalogue of bad inputs: every invalid harbor-mirror.yaml (config.md) and every invalid
- * registries.yaml (rke2-registries.md §8) the project rejects, each with the error it must produce.
- * It is the ONE table: the config loader's and the §8 validator's unit tests, the proof suite
+ * The catalogue of bad inputs: every invalid harbor-mirror.yaml and every invalid registries.yaml
+ * the project rejects, each with the error it must produce. It is the ONE table: the config
+ * loader's and the registries.yaml validator's unit tests, the proof suite
  * (`__tests__/proof/bad-inputs.test.ts`, which also runs the real app on a subset) and the page
  * `docs/bad-inputs.md` all read it from here.
  */
@@ -522,7 +522,7 @@ export const VALUE_RULE_CASES: readonly InvalidConfigCase[] = [
 ];
 
 // ---------------------------------------------------------------------------------------------
-// registries.yaml: rke2-registries.md §8 "Errors", in the order the spec lists them.
+// registries.yaml: the errors of docs/registries.md#what-harbor-mirror-validate-checks, in that order.
 // ---------------------------------------------------------------------------------------------
 
 export function yaml(...lines: string[]): string {
@@ -567,7 +567,7 @@ export const RULE_PATH = (pattern: string) => `mirrors."docker.io".rewrite.${JSO
 
 export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
   {
-    name: "§8 top level is not a mapping",
+    name: "top level is not a mapping",
     text: "- docker.io\n",
     path: "(top level)",
     line: 1,
@@ -575,7 +575,7 @@ export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
     message: /must be a mapping/,
   },
   {
-    name: "§8 unknown key (endpoints)",
+    name: "unknown key (endpoints)",
     text: yaml("mirrors:", "  docker.io:", "    endpoints: []"),
     path: 'mirrors."docker.io".endpoints',
     line: 3,
@@ -583,7 +583,7 @@ export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
     message: /unknown key/,
   },
   {
-    name: "§8 unknown key (token)",
+    name: "unknown key (token)",
     text: configWithAuth("h.io", "token", "x"),
     path: 'configs."h.io".auth.token',
     line: 4,
@@ -591,7 +591,7 @@ export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
     message: /identity_token/,
   },
   {
-    name: "§8 unknown key (identitytoken)",
+    name: "unknown key (identitytoken)",
     text: configWithAuth("h.io", "identitytoken", "x"),
     path: 'configs."h.io".auth.identitytoken',
     line: 4,
@@ -599,7 +599,7 @@ export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
     message: /identity_token/,
   },
   {
-    name: "§8 endpoint is not a list",
+    name: "endpoint is not a list",
     text: yaml("mirrors:", "  docker.io:", '    endpoint: "https://h"'),
     path: 'mirrors."docker.io".endpoint',
     line: 3,
@@ -607,7 +607,7 @@ export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
     message: /sequence of URL strings/,
   },
   {
-    name: "§8 endpoint with an empty host",
+    name: "endpoint with an empty host",
     text: mirrorWithEndpoint("https://"),
     path: ENDPOINT_0,
     line: 4,
@@ -615,7 +615,7 @@ export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
     message: /host is empty/,
   },
   {
-    name: "§8 endpoint with an empty host (path only)",
+    name: "endpoint with an empty host (path only)",
     text: mirrorWithEndpoint("/v2"),
     path: ENDPOINT_0,
     line: 4,
@@ -623,7 +623,7 @@ export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
     message: /host is empty/,
   },
   {
-    name: "§8 endpoint with userinfo",
+    name: "endpoint with userinfo",
     text: mirrorWithEndpoint("https://user:pw@harbor.example.com"),
     path: ENDPOINT_0,
     line: 4,
@@ -631,7 +631,7 @@ export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
     message: /userinfo/,
   },
   {
-    name: "§8 endpoint with a query",
+    name: "endpoint with a query",
     text: mirrorWithEndpoint("https://harbor.example.com?ns=x"),
     path: ENDPOINT_0,
     line: 4,
@@ -639,7 +639,7 @@ export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
     message: /query/,
   },
   {
-    name: "§8 endpoint with a fragment",
+    name: "endpoint with a fragment",
     text: mirrorWithEndpoint("https://harbor.example.com#x"),
     path: ENDPOINT_0,
     line: 4,
@@ -647,7 +647,7 @@ export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
     message: /fragment/,
   },
   {
-    name: "§8 endpoint with scheme other than http(s)",
+    name: "endpoint with scheme other than http(s)",
     text: mirrorWithEndpoint("oci://harbor.example.com"),
     path: ENDPOINT_0,
     line: 4,
@@ -655,7 +655,7 @@ export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
     message: /scheme "oci"/,
   },
   {
-    name: "§3.3 endpoint that Go's url.Parse rejects",
+    name: "endpoint that Go's url.Parse rejects",
     text: mirrorWithEndpoint("harbor.example.com:https"),
     path: ENDPOINT_0,
     line: 4,
@@ -663,7 +663,7 @@ export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
     message: /invalid port/,
   },
   {
-    name: "§8 mirror key with a scheme",
+    name: "mirror key with a scheme",
     text: yaml("mirrors:", '  "https://docker.io": {}'),
     path: 'mirrors."https://docker.io"',
     line: 2,
@@ -671,7 +671,7 @@ export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
     message: /bare host\[:port\]/,
   },
   {
-    name: "§8 config key with a path",
+    name: "config key with a path",
     text: yaml("configs:", '  "harbor.example.com/proxy":', "    tls: {}"),
     path: 'configs."harbor.example.com/proxy"',
     line: 2,
@@ -679,7 +679,7 @@ export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
     message: /bare host\[:port\]/,
   },
   {
-    name: "§8 pattern with lookahead is not RE2",
+    name: "pattern with lookahead is not RE2",
     text: mirrorWithRule("^(?!x)(.*)", "p/$1"),
     path: RULE_PATH("^(?!x)(.*)"),
     line: 5,
@@ -687,7 +687,7 @@ export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
     message: /not valid RE2/,
   },
   {
-    name: "§8 pattern with an invalid repeat count",
+    name: "pattern with an invalid repeat count",
     text: mirrorWithRule("^a{1001}", "b"),
     path: RULE_PATH("^a{1001}"),
     line: 5,
@@ -695,7 +695,7 @@ export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
     message: /not valid RE2/,
   },
   {
-    name: "§8 pattern with (?< (Go < 1.22, lookbehind)",
+    name: "pattern with (?< (Go < 1.22, lookbehind)",
     text: mirrorWithRule("^(?<rest>.*)$", "p/${rest}"),
     path: RULE_PATH("^(?<rest>.*)$"),
     line: 5,
@@ -703,7 +703,7 @@ export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
     message: /\(\?P<name>/,
   },
   {
-    name: "§4.8 backslash in a pattern",
+    name: "backslash in a pattern",
     text: mirrorWithRule("^docker\\.io/(.*)", "p/$1"),
     path: RULE_PATH("^docker\\.io/(.*)"),
     line: 5,
@@ -711,7 +711,7 @@ export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
     message: /backslash.*hosts\.toml.*bypasses the mirror.*\[\.\]/,
   },
   {
-    name: "§4.8 backreference (backslash) in a pattern",
+    name: "backreference (backslash) in a pattern",
     text: mirrorWithRule("^(a)\\1", "b"),
     path: RULE_PATH("^(a)\\1"),
     line: 5,
@@ -719,7 +719,7 @@ export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
     message: /backslash/,
   },
   {
-    name: "§4.8 backslash in a replacement",
+    name: "backslash in a replacement",
     text: mirrorWithRule("^(.*)$", "p\\$1"),
     path: RULE_PATH("^(.*)$"),
     line: 5,
@@ -727,7 +727,7 @@ export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
     message: /replacement.*backslash/,
   },
   {
-    name: "§4.8 double quote in a pattern",
+    name: "double quote in a pattern",
     text: mirrorWithRule('^a"b', "c"),
     path: RULE_PATH('^a"b'),
     line: 5,
@@ -735,7 +735,7 @@ export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
     message: /double quote/,
   },
   {
-    name: "§4.8 double quote in a replacement",
+    name: "double quote in a replacement",
     text: mirrorWithRule("^(.*)$", 'p"/$1'),
     path: RULE_PATH("^(.*)$"),
     line: 5,
@@ -743,7 +743,7 @@ export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
     message: /replacement.*double quote/,
   },
   {
-    name: "§8 insecure_skip_verify that is not a boolean",
+    name: "insecure_skip_verify that is not a boolean",
     text: yaml("configs:", "  h.io:", "    tls:", "      insecure_skip_verify: 'yes'"),
     path: 'configs."h.io".tls.insecure_skip_verify',
     line: 4,
@@ -751,7 +751,7 @@ export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
     message: /boolean/,
   },
   {
-    name: "§8 auth that is not base64",
+    name: "auth that is not base64",
     text: configWithAuth("h.io", "auth", "user:password"),
     path: 'configs."h.io".auth.auth',
     line: 4,
@@ -759,7 +759,7 @@ export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
     message: /not valid base64/,
   },
   {
-    name: "§8 auth that is base64 without user:pass",
+    name: "auth that is base64 without user:pass",
     text: configWithAuth("h.io", "auth", Buffer.from("useronly").toString("base64")),
     path: 'configs."h.io".auth.auth',
     line: 4,
@@ -767,7 +767,7 @@ export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
     message: /without a ':'/,
   },
   {
-    name: '§8 configs."*".auth',
+    name: 'configs."*".auth',
     text: configWithAuth("*", "username", "u"),
     path: 'configs."*".auth',
     line: 3,

@@ -19,7 +19,7 @@ export const WALK_THROUGH_SPEC: RegistriesSpec = {
 };
 
 /**
- * The `resolve --json` object that cli.md documents for the walk-through's `ksd-test/busybox:1.35`
+ * The `resolve --json` object of the walk-through's `ksd-test/busybox:1.35`
  * (Harbor at harbor.kingsd.top, rule `^ksd-test/(.*)` → `production/$1` before the proxy rule):
  * the library and the CLI must both produce exactly this.
  */

@@ -436,7 +436,9 @@ describe("HarborProxyCache: harborUrl as a token (known only at apply time)", ()
       },
       {
         condition: `\${!contains(${upstreamHosts.replace(/,/g, ", ")}, ${hostOrEmpty})}`,
-        error_message: expect.stringMatching(/must not be one of the upstream registries .*§10 pitfall 1/),
+        error_message: expect.stringMatching(
+          /must not be one of the upstream registries .*docs\/registries\.md#an-endpoint-equal-to-the-default-loses-its-rewrites/,
+        ),
       },
     ]);
   });

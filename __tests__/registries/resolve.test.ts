@@ -48,7 +48,9 @@ describe("resolveImage: the walk-through (§4.3, cli.md)", () => {
       dockerHubDefault("ksd-test/busybox", "1.35"),
     ]);
     expect(result.warnings).toEqual([
-      expect.stringMatching(/rewrite "ksd-test\/busybox" differently.*random \(§4\.3\)/),
+      expect.stringMatching(
+        /rewrite "ksd-test\/busybox" differently.*random \(docs\/registries\.md#rewrites\)/,
+      ),
     ]);
   });
 
@@ -327,7 +329,9 @@ describe("resolveImage: warnings (§7 step 6)", () => {
     const result = resolveImage("busybox", file);
     expect(result.attempts).toEqual([dockerHubDefault("library/busybox")]);
     expect(result.warnings).toEqual([
-      expect.stringMatching(/break the generated hosts\.toml.*uses only the default host \(§4\.8\)/),
+      expect.stringMatching(
+        /break the generated hosts\.toml.*uses only the default host \(docs\/registries\.md#backslashes-and-quotes-break-hoststoml\)/,
+      ),
     ]);
   });
 

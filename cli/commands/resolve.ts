@@ -1,6 +1,6 @@
 /**
  * `harbor-mirror resolve <image>… --registries <file> [--disable-default-endpoint] [--json]`
- * (cli.md): what an RKE2/K3s node with that registries.yaml contacts, in order, for each image;
+ * (README "Command line"): what an RKE2/K3s node with that registries.yaml contacts, in order, for each image;
  * with `--target containerd --hosts-dir <dir>`, what plain containerd does with that hosts directory.
  */
 import { existsSync, readdirSync, type Dirent } from "node:fs";
@@ -51,7 +51,7 @@ Exit codes: 0 resolved, 1 invalid file or image reference, 2 usage error.`;
 
 export const command = defineCommand({
   name: "resolve",
-  summary: "Show what a node with a registries.yaml contacts for each image (§7)",
+  summary: "Show what a node with a registries.yaml contacts for each image",
   usage: USAGE,
   options: {
     target: { type: "string" },

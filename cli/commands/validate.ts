@@ -1,15 +1,16 @@
-/** `harbor-mirror validate <file>`: checks a registries.yaml with the rules of rke2-registries.md §8. */
+/** `harbor-mirror validate <file>`: checks a registries.yaml with the rules RKE2/K3s apply (docs/registries.md). */
 import { errorsOf, ValidationError } from "../../registries/diagnostics";
 import { validateRegistriesYaml } from "../../registries/validate";
 import { defineCommand, EXIT_OK, printDiagnostics, readInputFile } from "../command-kit";
 
 export const command = defineCommand({
   name: "validate",
-  summary: "Check a registries.yaml against the RKE2/K3s rules (§8)",
+  summary: "Check a registries.yaml against the RKE2/K3s rules",
   usage: `Usage: harbor-mirror validate <file>
 
-Checks an RKE2/K3s registries.yaml with the rules of rke2-registries.md §8, including keys
-that RKE2 silently ignores (typos such as "endpoints", "identitytoken", "token").
+Checks an RKE2/K3s registries.yaml with the rules RKE2/K3s apply, including keys that
+RKE2 silently ignores (typos such as "endpoints", "identitytoken", "token"). What is
+checked and why: docs/registries.md#what-harbor-mirror-validate-checks
 
 Prints "ok" and exits 0 when the file is valid (warnings go to stderr). Otherwise prints
 every error as "file:line:column key: message" to stderr and exits 1. Usage errors exit 2.
