@@ -6,7 +6,8 @@
  * docs/harbor.md#registry-endpoint-urls.
  *
  * Problems are phrased without the value ("must be …"), so each caller shows the value its own
- * way; a URL holding credentials is never echoed by anyone.
+ * way; the credentials of a URL in any message are redacted where diagnostics are formatted
+ * (registries/redact.ts).
  */
 
 import { errorAt, KeyPath, ValidationError } from "../registries/diagnostics";
@@ -55,12 +56,12 @@ export function urlShapeProblem(url: string, options: { readonly root: boolean }
   return undefined;
 }
 
-/** undefined when `url` is usable as Harbor's root URL, else the reason (naming the value unless it holds credentials). */
+/** undefined when `url` is usable as Harbor's root URL, else the reason (naming the value). */
 export function harborUrlProblem(url: string, options: HarborUrlOptions = {}): string | undefined {
   const problem = urlShapeProblem(url, { root: true });
-  if (problem) return `${shown(url)} ${problem}`;
+  if (problem) return `${JSON.stringify(url)} ${problem}`;
   if (new URL(url).protocol === "http:" && !options.allowInsecureHttp) {
-    return `${shown(url)} uses http://: Harbor must be reached over https:// (set allowInsecureHttp to accept http)`;
+    return `${JSON.stringify(url)} uses http://: Harbor must be reached over https:// (set allowInsecureHttp to accept http)`;
   }
   return undefined;
 }
@@ -83,12 +84,5 @@ export function parseHarborUrl(
 /** undefined when `url` can be a registry endpoint's upstream URL, else the reason. */
 export function endpointUrlProblem(url: string): string | undefined {
   const problem = urlShapeProblem(url, { root: false });
-  return problem && `${shown(url)} ${problem}`;
-}
-
-/** The value as messages show it; a URL with credentials is not shown at all. */
-function shown(url: string): string {
-  return URL.canParse(url) && /^[a-z]+:\/\/[^/]*@/i.test(url)
-    ? "the URL (not shown: it holds credentials)"
-    : JSON.stringify(url);
+  return problem && `${JSON.stringify(url)} ${problem}`;
 }

@@ -7,6 +7,8 @@
  * (see NOTES of the app), so every error prints as `file:line:col key: message`.
  */
 
+import { redactSecrets } from "./redact";
+
 export type Severity = "error" | "warning";
 
 export type PathSegment = string | number;
@@ -64,12 +66,20 @@ export function warningAt(code: string, keyPath: KeyPath, message: string): Diag
   return diagnosticAt("warning", code, keyPath, message);
 }
 
-/** `file:line:column key: message`, the CLI's error format. */
+/**
+ * `file:line:column key: message`, the format every command prints. The credentials of any URL in
+ * it are redacted (registries/redact.ts): a key or a message may quote what the user wrote.
+ */
 export function formatDiagnostic(diagnostic: Diagnostic, file?: string): string {
   const position = diagnostic.line === undefined ? "" : `${diagnostic.line}:${diagnostic.column ?? 1}`;
   const location = [file, position].filter((part) => part).join(":");
   const prefix = location ? `${location} ` : "";
-  return `${prefix}${diagnostic.path}: ${diagnostic.message}`;
+  return redactSecrets(`${prefix}${diagnostic.path}: ${diagnostic.message}`);
+}
+
+/** The diagnostic with the credentials of every URL in its key path and message redacted. */
+function redacted(diagnostic: Diagnostic): Diagnostic {
+  return { ...diagnostic, path: redactSecrets(diagnostic.path), message: redactSecrets(diagnostic.message) };
 }
 
 export function errorsOf(diagnostics: readonly Diagnostic[]): Diagnostic[] {
@@ -80,10 +90,15 @@ export function warningsOf(diagnostics: readonly Diagnostic[]): Diagnostic[] {
   return diagnostics.filter((diagnostic) => diagnostic.severity === "warning");
 }
 
-/** Thrown when input is invalid; carries every diagnostic so callers can print them all. */
+/**
+ * Thrown when input is invalid; carries every diagnostic so callers can print them all — redacted,
+ * so that whoever reads them (a tool, a report) sees no credential either.
+ */
 export class ValidationError extends Error {
+  readonly diagnostics: readonly Diagnostic[];
+
   constructor(
-    readonly diagnostics: readonly Diagnostic[],
+    diagnostics: readonly Diagnostic[],
     readonly file?: string,
   ) {
     super(
@@ -91,6 +106,7 @@ export class ValidationError extends Error {
         .map((diagnostic) => formatDiagnostic(diagnostic, file))
         .join("\n"),
     );
+    this.diagnostics = diagnostics.map(redacted);
     this.name = "ValidationError";
   }
 

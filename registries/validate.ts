@@ -238,7 +238,7 @@ function endpointProblem(address: string, endpoint: NormalizedEndpoint): string 
   if (endpoint.host === "" || url.opaque !== "") return "the host is empty";
   if (url.userinfo !== undefined)
     return "userinfo (user:password@) is not allowed; put credentials under configs";
-  if (url.rawQuery !== "" || url.forceQuery) return `a query (?${url.rawQuery}) is not allowed`;
+  if (url.rawQuery !== "" || url.forceQuery) return "a query (?…) is not allowed";
   if (url.fragment !== "" || address.includes("#")) return "a fragment (#…) is not allowed";
   return undefined;
 }

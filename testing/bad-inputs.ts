@@ -60,6 +60,7 @@ export const VALUE_RULE_KINDS = [
   "variable names",
   "backend and CA",
   "ranges",
+  "secrets in messages",
 ] as const;
 export type ValueRuleKind = (typeof VALUE_RULE_KINDS)[number];
 
@@ -519,6 +520,28 @@ export const VALUE_RULE_CASES: readonly InvalidConfigCase[] = [
   { kind: "ranges", rule: "node host: no empty label",
     yaml: VALID + "nodes:\n  - name: n1\n    host: node..example.com #<\n    role: agent\n",
     path: "nodes[0].host", message: "must be a host name" },
+  // Secrets in messages: an error may quote what was written, but the credentials of any URL in it
+  // are redacted (registries/redact.ts) by every command that prints it.
+  { kind: "secrets in messages", rule: "harbor.url with user:password is named redacted", code: "harbor-url-invalid",
+    yaml: "version: 1\nharbor:\n  url: https://admin:CANARY-hu1@harbor.example.com #<\n" + UPSTREAMS,
+    path: "harbor.url", message: '"https://***@harbor.example.com" must be an absolute https or http URL without user:password',
+    secret: "CANARY-hu1" },
+  { kind: "secrets in messages", rule: "an upstream endpointUrl with a token in its query is named redacted", code: "upstream-endpoint-url-invalid",
+    yaml: upstreamWith("endpointUrl: https://mirror.example.com/v2?token=CANARY-q2"),
+    path: "upstreams[0].endpointUrl", message: '"https://mirror.example.com/v2?token=***" must be an absolute https or http URL without query',
+    secret: "CANARY-q2" },
+  { kind: "secrets in messages", rule: "a signed URL where a boolean belongs is named redacted", code: "config-wrong-type",
+    yaml: HEAD + "  insecureApi: https://b.example.com/o?X-Amz-Signature=CANARY-s3 #<\n" + UPSTREAMS,
+    path: "harbor.insecureApi", message: 'must be true or false; got "https://b.example.com/o?X-Amz-Signature=***"',
+    secret: "CANARY-s3" },
+  { kind: "secrets in messages", rule: "a URL with credentials as a rewrite key is named redacted in the key path", code: "rewrites-unknown-registry",
+    yaml: VALID + "rewrites:\n  https://u:CANARY-k4@docker.io: #<\n    - { match: '^a/(.*)$', replace: 'b/$1' }\n",
+    path: 'rewrites."https://***@docker.io"', message: "is not an upstream registry",
+    secret: "CANARY-k4" },
+  { kind: "secrets in messages", rule: "a URL with credentials as an upstream registry is named redacted", code: "upstream-registry-invalid",
+    yaml: HEAD + "upstreams:\n  - registry: https://u:CANARY-r5@quay.io #<\n",
+    path: "upstreams[0].registry", message: "\"https://***@quay.io\" is not a registry host",
+    secret: "CANARY-r5" },
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -537,6 +560,9 @@ export interface RegistriesRuleCase {
   /** Code of the rule the diagnostic reports (`Diagnostic.code`). */
   readonly code: string;
   readonly message: RegExp;
+  /** Text of the input that no output may show (a credential). */
+  readonly secret?: string;
+  readonly kind?: ValueRuleKind;
 }
 
 export function mirrorWithEndpoint(endpoint: string): string {
@@ -624,11 +650,43 @@ export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
   },
   {
     name: "endpoint with userinfo",
-    text: mirrorWithEndpoint("https://user:pw@harbor.example.com"),
+    text: mirrorWithEndpoint("https://user:CANARY-pw1@harbor.example.com"),
     path: ENDPOINT_0,
     line: 4,
     code: "registries-endpoint-shape",
-    message: /userinfo/,
+    message: /endpoint "https:\/\/\*\*\*@harbor\.example\.com": userinfo/,
+    secret: "CANARY-pw1",
+    kind: "secrets in messages",
+  },
+  {
+    name: "endpoint with userinfo and no scheme",
+    text: mirrorWithEndpoint("user:CANARY-pw2@harbor.example.com"),
+    path: ENDPOINT_0,
+    line: 4,
+    code: "registries-endpoint-shape",
+    message: /endpoint "\*\*\*@harbor\.example\.com": userinfo/,
+    secret: "CANARY-pw2",
+    kind: "secrets in messages",
+  },
+  {
+    name: "endpoint with a token in its query",
+    text: mirrorWithEndpoint("https://harbor.example.com/v2?token=CANARY-q3"),
+    path: ENDPOINT_0,
+    line: 4,
+    code: "registries-endpoint-shape",
+    message: /endpoint "https:\/\/harbor\.example\.com\/v2\?token=\*\*\*": a query/,
+    secret: "CANARY-q3",
+    kind: "secrets in messages",
+  },
+  {
+    name: "endpoint with userinfo written as a string, not a list (resolve refuses it too)",
+    text: yaml("mirrors:", "  docker.io:", '    endpoint: "https://u:CANARY-pw4@harbor.example.com"'),
+    path: 'mirrors."docker.io".endpoint',
+    line: 3,
+    code: "registries-endpoint-not-list",
+    message: /got a quoted string "https:\/\/\*\*\*@harbor\.example\.com"/,
+    secret: "CANARY-pw4",
+    kind: "secrets in messages",
   },
   {
     name: "endpoint with a query",
@@ -669,6 +727,16 @@ export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
     line: 2,
     code: "registries-key-not-host",
     message: /bare host\[:port\]/,
+  },
+  {
+    name: "mirror key with a scheme and userinfo (named redacted in the key path)",
+    text: yaml("mirrors:", '  "https://u:CANARY-k5@docker.io": {}'),
+    path: 'mirrors."https://***@docker.io"',
+    line: 2,
+    code: "registries-key-not-host",
+    message: /bare host\[:port\]/,
+    secret: "CANARY-k5",
+    kind: "secrets in messages",
   },
   {
     name: "config key with a path",

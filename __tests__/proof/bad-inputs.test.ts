@@ -11,8 +11,10 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildApp } from "../../app/build";
-import { ValidationError } from "../../registries/diagnostics";
+import { buildApp, synthesize } from "../../app/build";
+import { main } from "../../cli/main";
+import { errorsOf, ValidationError } from "../../registries/diagnostics";
+import { parseRegistriesYaml } from "../../registries/parse";
 import { BAD_INPUTS, VALUE_RULE_KINDS, writeConfigFixtures, type BadInput } from "../../testing/bad-inputs";
 import { filesUnder } from "../../testing/config-variants";
 import { runCli, runSynth } from "../../testing/run-app";
@@ -150,6 +152,136 @@ describe("registries.yaml: harbor-mirror validate rejects it with the line", () 
     },
   );
 });
+
+/**
+ * Issue 11 "Secrets in messages": for each case holding a credential in a URL, every command that
+ * reads that kind of file — the app (synth), `render` and `review` for harbor-mirror.yaml;
+ * `validate` and, where its parser already refuses the file, `resolve` for registries.yaml — exits
+ * 1, prints the located `file:line:col key:` line, never the credential, and writes nothing. In
+ * process (`main`, which bin/harbor-mirror.js calls); the first case of each command also through
+ * the real program.
+ */
+describe("secrets in messages: every command that reads the URL redacts it", () => {
+  const SECRET_CASES = BAD_INPUTS.filter((input) => input.kind === "secrets in messages");
+  type Run = (file: string, dir: string) => Promise<{ status: number | null; output: string }>;
+  interface CommandRun {
+    readonly command: string;
+    readonly reads: BadInput["file"];
+    /** Whether the command refuses the input at all (resolve reads registries.yaml with the parser only). */
+    readonly refuses?: (input: BadInput) => boolean;
+    readonly inProcess: Run;
+    readonly child: Run;
+  }
+  const parserRefuses = (input: BadInput) => errorsOf(parseRegistriesYaml(input.text).diagnostics).length > 0;
+  const child =
+    (args: (file: string, dir: string) => string[]): Run =>
+    async (file, dir) => {
+      const result = runCli(args(file, dir), {}, dir);
+      return { status: result.status, output: `${result.stdout}${result.stderr}` };
+    };
+  const inProcess =
+    (args: (file: string, dir: string) => string[]): Run =>
+    (file, dir) =>
+      printed(() => main(args(file, dir)));
+  const reviewArgs = (file: string, dir: string) => [
+    "review",
+    "--config",
+    file,
+    "--out",
+    join(dir, "out", "review.md"),
+  ];
+  const resolveArgs = (file: string) => ["resolve", "docker.io/library/alpine", "--registries", file];
+  const COMMANDS: readonly CommandRun[] = [
+    {
+      command: "synth",
+      reads: "harbor-mirror.yaml",
+      inProcess: (file, dir) =>
+        printed(async () => {
+          try {
+            synthesize({ configPath: file, outdir: join(dir, "cdktf.out") });
+            return 0;
+          } catch (error) {
+            if (!(error instanceof ValidationError)) throw error;
+            console.error(error.message);
+            return 1;
+          }
+        }),
+      child: async (file, dir) => {
+        const result = runSynth(file, join(dir, "cdktf.out"));
+        return { status: result.status, output: `${result.stdout}${result.stderr}` };
+      },
+    },
+    {
+      command: "render",
+      reads: "harbor-mirror.yaml",
+      inProcess: inProcess((file) => ["render", "--config", file]),
+      child: child((file) => ["render", "--config", file]),
+    },
+    {
+      command: "review",
+      reads: "harbor-mirror.yaml",
+      inProcess: inProcess(reviewArgs),
+      child: child(reviewArgs),
+    },
+    {
+      command: "validate",
+      reads: "registries.yaml",
+      inProcess: inProcess((file) => ["validate", file]),
+      child: child((file) => ["validate", file]),
+    },
+    {
+      command: "resolve",
+      reads: "registries.yaml",
+      refuses: parserRefuses,
+      inProcess: inProcess(resolveArgs),
+      child: child(resolveArgs),
+    },
+  ];
+  const runs = COMMANDS.flatMap((command) => {
+    const inputs = SECRET_CASES.filter(
+      (input) => input.file === command.reads && (command.refuses?.(input) ?? true),
+    );
+    return inputs.map((input, index) => ({
+      ...command,
+      input,
+      via: index === 0 ? "real program" : "in-process",
+    }));
+  });
+
+  it("covers every command that takes a URL, each with at least one case", () => {
+    expect(new Set(runs.map((run) => run.command))).toEqual(
+      new Set(COMMANDS.map((command) => command.command)),
+    );
+    for (const input of SECRET_CASES) expect(input.secret).toBeDefined();
+  });
+
+  it.each(runs)("$command ($via): $input.name", async (run) => {
+    const { dir, file } = caseDirectory(run.input);
+    const before = writtenFiles(dir);
+    const result = await (run.via === "real program" ? run.child : run.inProcess)(file, dir);
+    expect(result.status).toBe(1);
+    expect(reportedError(result.output, run.input)).toBeDefined();
+    expect(result.output).not.toContain(run.input.secret);
+    expect(writtenFiles(dir)).toEqual(before);
+  });
+});
+
+/** What `run` prints to the console (log, error and stdout), and the exit code it returns. */
+async function printed(run: () => Promise<number>): Promise<{ status: number; output: string }> {
+  const lines: string[] = [];
+  const capture = (...args: unknown[]) => void lines.push(args.map(String).join(" "));
+  const spies = [
+    jest.spyOn(console, "log").mockImplementation(capture),
+    jest.spyOn(console, "error").mockImplementation(capture),
+    jest.spyOn(process.stdout, "write").mockImplementation((chunk) => (capture(chunk), true)),
+  ];
+  try {
+    const status = await run();
+    return { status, output: lines.join("\n") };
+  } finally {
+    for (const spy of spies) spy.mockRestore();
+  }
+}
 
 describe("docs/bad-inputs.md", () => {
   it("is generated from the catalogue and up to date (regenerate: npx tsx scripts/gen-bad-inputs-doc.ts)", () => {

@@ -11,6 +11,7 @@ import type { HostConfigs } from "../../registries/hosts";
 import { InvalidImageReferenceError } from "../../registries/image-reference";
 import type { RegistriesFile } from "../../registries/model";
 import { parseRegistriesYaml } from "../../registries/parse";
+import { redactSecrets } from "../../registries/redact";
 import {
   resolveImage,
   resolveOnHosts,
@@ -72,10 +73,12 @@ export const command = defineCommand({
         results.push(resolve(image));
       } catch (error) {
         if (!(error instanceof InvalidImageReferenceError)) throw error;
-        console.error(`harbor-mirror resolve: ${error.message}`);
+        console.error(redactSecrets(`harbor-mirror resolve: ${error.message}`));
       }
     }
-    console.log(values.json ? JSON.stringify(results, null, 2) : results.map(formatResult).join("\n\n"));
+    // The endpoints are the file's own: one with credentials in its URL is shown redacted too.
+    const shown = JSON.parse(redactSecrets(JSON.stringify(results))) as ResolveResult[];
+    console.log(values.json ? JSON.stringify(shown, null, 2) : shown.map(formatResult).join("\n\n"));
     return results.length < images.length ? EXIT_INVALID : EXIT_OK;
   },
 });
