@@ -1,6 +1,6 @@
 /**
- * What every `harbor-mirror` command shares: option parsing with `--help`, the exit codes
- * (README "Command line": 0 ok, 1 invalid input or failed check, 2 usage error) and how diagnostics are printed.
+ * What every `harbor-mirror` command shares: option parsing with `--help`, the exit codes (README "Command
+ * line": 0 ok, 1 invalid input or failed check, 2 usage error) and how diagnostics are printed.
  */
 import { readFileSync } from "node:fs";
 import { parseArgs, type ParseArgsConfig } from "node:util";

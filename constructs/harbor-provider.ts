@@ -1,7 +1,7 @@
 /**
- * The `harbor` provider block, with the two choices harbor-mirror makes for safety: TLS verification
- * on (the provider defaults to `insecure = true`, docs/harbor.md#the-providers-tls-default), and admin credentials only from
- * sensitive Terraform variables, never literals.
+ * The `harbor` provider block, with the two choices harbor-mirror makes for safety: TLS verification on (the
+ * provider defaults to `insecure = true`, docs/harbor.md#the-providers-tls-default), and admin credentials
+ * only from sensitive Terraform variables, never literals.
  */
 import { TerraformVariable, Token } from "cdktf";
 import { Construct } from "constructs";

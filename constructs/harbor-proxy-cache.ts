@@ -343,8 +343,9 @@ export class HarborProxyCache extends Construct {
           repoMatching: "**",
           tagMatching: "**",
           // containerd pulls by digest, so most cached artifacts are untagged in Harbor
-          // (docs/harbor.md#untagged-artifacts-and-pull-by-digest): the rule must cover them, or recently pulled images are deleted and the cache
-          // empties. True is the provider's default; stated so no default can silently change it.
+          // (docs/harbor.md#untagged-artifacts-and-pull-by-digest): the rule must cover them, or recently
+          // pulled images are deleted and the cache empties. True is the provider's default; stated so no
+          // default can silently change it.
           untaggedArtifacts: true,
         },
       ],
@@ -420,7 +421,8 @@ export class HarborProxyCache extends Construct {
         "harbor-mirror: pull-only access to the proxy-cache projects and the rules' target projects",
       duration: -1,
       // Exactly the proxy projects, then the plain projects rewrite rules reach, pull only
-      // (docs/harbor.md#robot-accounts-and-their-permissions): in registry order, then by name, like everything else.
+      // (docs/harbor.md#robot-accounts-and-their-permissions): in registry order, then by name, like
+      // everything else.
       permissions: [...upstreams.map((upstream) => upstream.project), ...plainProjects].map((namespace) => ({
         kind: "project",
         namespace: terraformString(namespace),

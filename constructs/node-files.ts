@@ -38,7 +38,10 @@ export interface INodeFileRenderer {
   renderFiles(node: NodeFileContext): readonly NodeFile[];
 }
 
-/** RKE2/K3s `registries.yaml` at the node's registries path; a change restarts the unit (docs/registries.md#when-changes-take-effect). */
+/**
+ * RKE2/K3s `registries.yaml` at the node's registries path; a change restarts the unit
+ * (docs/registries.md#when-changes-take-effect).
+ */
 export class RegistriesYamlFile implements INodeFileRenderer {
   static readonly ID = "registries";
 

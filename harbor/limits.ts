@@ -1,6 +1,7 @@
 /**
- * Numeric limits of a proxy project and the settings that would empty or block a pull-through
- * cache (docs/harbor.md#quotas-and-speed-limits, docs/harbor.md#retention). Pure: the configuration and `HarborProxyCache` both apply them.
+ * Numeric limits of a proxy project and the settings that would empty or block a pull-through cache
+ * (docs/harbor.md#quotas-and-speed-limits, docs/harbor.md#retention). Pure: the configuration and
+ * `HarborProxyCache` both apply them.
  */
 import type { RetentionSettings } from "./retention";
 

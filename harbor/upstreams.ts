@@ -1,6 +1,7 @@
 /**
  * Harbor upstream (registry endpoint) types and the defaults harbor-mirror picks per registry host
- * (docs/configuration.md#default-provider-and-endpoint-by-registry-host, docs/harbor.md#proxy-cache-upstream-types).
+ * (docs/configuration.md#default-provider-and-endpoint-by-registry-host,
+ * docs/harbor.md#proxy-cache-upstream-types).
  */
 import { docs } from "../registries/docs";
 

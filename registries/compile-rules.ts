@@ -8,8 +8,8 @@
  * automaton (refa): the earlier rules' languages are complemented and intersected with each
  * top-level segment of the rule (the capture groups and the runs between them), so every group
  * keeps capturing exactly what it captured before, and the narrowed segments are written back as
- * RE2 without a backslash (docs/registries.md#backslashes-and-quotes-break-hoststoml). Where the narrowing cannot keep the groups, the rule is refused
- * with a repository both rules match. Pass-through (`keep`) rules are never written: they only
+ * RE2 without a backslash (docs/registries.md#backslashes-and-quotes-break-hoststoml). Where the
+ * narrowing cannot keep the groups, the rule is refused with a repository both rules match. Pass-through (`keep`) rules are never written: they only
  * take their repositories away from later rules, so those reach Harbor unchanged. Finally the
  * written patterns are proved pairwise disjoint on their automata.
  */

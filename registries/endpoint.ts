@@ -1,7 +1,7 @@
 /**
- * Endpoint normalization exactly as K3s `normalizeEndpointAddress` does it (docs/registries.md#how-an-endpoint-is-written),
- * including the quirks of Go's `net/url.Parse` that decide whether an endpoint is valid at all.
- * Pure: no I/O, no cdktf.
+ * Endpoint normalization exactly as K3s `normalizeEndpointAddress` does it
+ * (docs/registries.md#how-an-endpoint-is-written), including the quirks of Go's `net/url.Parse` that decide
+ * whether an endpoint is valid at all. Pure: no I/O, no cdktf.
  */
 
 export interface NormalizedEndpoint {

@@ -1,4 +1,7 @@
-/** The one rule about text that RKE2/K3s paste into hosts.toml (docs/registries.md#backslashes-and-quotes-break-hoststoml). */
+/**
+ * The one rule about text that RKE2/K3s paste into hosts.toml
+ * (docs/registries.md#backslashes-and-quotes-break-hoststoml).
+ */
 
 /**
  * What breaks a pattern or replacement once RKE2 pastes it unescaped between double quotes in

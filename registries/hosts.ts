@@ -1,7 +1,8 @@
 /**
  * The per-registry host model RKE2/K3s writes to `certs.d/<registry>/hosts.toml`: a port of K3s
- * `getHostConfigs` (fixtures: k3s `config_test.go`), with the embedded registry's injection
- * (k3s `spegel.InjectMirror`) when it is enabled. Behaviour: docs/registries.md#mirrors-endpoints-and-the-default-endpoint.
+ * `getHostConfigs` (fixtures: k3s `config_test.go`), with the embedded registry's injection (k3s
+ * `spegel.InjectMirror`) when it is enabled. Behaviour:
+ * docs/registries.md#mirrors-endpoints-and-the-default-endpoint.
  */
 import type { Diagnostic } from "./diagnostics";
 import {

@@ -1,7 +1,7 @@
 /**
- * Image-name normalization as the CRI does it before any mirror lookup
- * (docs/registries.md#rewrites): distribution/reference `ParseDockerRef` (v0.5.0+). The repository path computed here is
- * the subject of every rewrite rule.
+ * Image-name normalization as the CRI does it before any mirror lookup (docs/registries.md#rewrites):
+ * distribution/reference `ParseDockerRef` (v0.5.0+). The repository path computed here is the subject of
+ * every rewrite rule.
  */
 
 /** A normalized image reference. */

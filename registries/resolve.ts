@@ -1,7 +1,7 @@
 /**
- * The resolution simulator (docs/registries.md#what-harbor-mirror-resolve-reports): what a node with a given registries.yaml
- * contacts, in order, for one image, and with which repository path, rule and credentials. The
- * result is exactly the `resolve --json` object. Pure and cached: safe to call per image.
+ * The resolution simulator (docs/registries.md#what-harbor-mirror-resolve-reports): what a node with a given
+ * registries.yaml contacts, in order, for one image, and with which repository path, rule and credentials.
+ * The result is exactly the `resolve --json` object. Pure and cached: safe to call per image.
  */
 import { posix } from "node:path";
 import { docs } from "./docs";

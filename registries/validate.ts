@@ -1,6 +1,6 @@
 /**
- * The validation rules of docs/registries.md#what-harbor-mirror-validate-checks: every way a registries.yaml can break a node,
- * silently lose a mirror or credential, or behave non-deterministically. Pure: no I/O.
+ * The validation rules of docs/registries.md#what-harbor-mirror-validate-checks: every way a registries.yaml
+ * can break a node, silently lose a mirror or credential, or behave non-deterministically. Pure: no I/O.
  */
 import { hostsTomlHazard } from "./hosts-toml";
 import { Diagnostic, Severity } from "./diagnostics";

@@ -1,9 +1,9 @@
 /**
  * What a change does, from the facts of a base and of the change (what forces a replacement:
- * docs/harbor.md#what-a-plan-replaces): where each image is pulled from before and after, what Terraform does to each
- * upstream's Harbor resources and to the robot, which settings change, and which nodes restart in
- * which rollout steps. The result is the machine-readable review (review.json) the Markdown report
- * is written from. Pure.
+ * docs/harbor.md#what-a-plan-replaces): where each image is pulled from before and after, what Terraform does
+ * to each upstream's Harbor resources and to the robot, which settings change, and which nodes restart in
+ * which rollout steps. The result is the machine-readable review (review.json) the Markdown report is written
+ * from. Pure.
  */
 import { parseRegistriesYaml } from "../registries/parse";
 import { isPassThrough, ruleTarget, type RegistriesFile } from "../registries/model";

@@ -1,7 +1,7 @@
 /**
- * `harbor-mirror resolve <image>… --registries <file> [--disable-default-endpoint] [--json]`
- * (README "Command line"): what an RKE2/K3s node with that registries.yaml contacts, in order, for each image;
- * with `--target containerd --hosts-dir <dir>`, what plain containerd does with that hosts directory.
+ * `harbor-mirror resolve <image>… --registries <file> [--disable-default-endpoint] [--json]` (README "Command
+ * line"): what an RKE2/K3s node with that registries.yaml contacts, in order, for each image; with `--target
+ * containerd --hosts-dir <dir>`, what plain containerd does with that hosts directory.
  */
 import { existsSync, readdirSync, type Dirent } from "node:fs";
 import { join } from "node:path";

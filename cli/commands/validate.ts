@@ -1,4 +1,7 @@
-/** `harbor-mirror validate <file>`: checks a registries.yaml with the rules RKE2/K3s apply (docs/registries.md). */
+/**
+ * `harbor-mirror validate <file>`: checks a registries.yaml with the rules RKE2/K3s apply
+ * (docs/registries.md).
+ */
 import { errorsOf, ValidationError } from "../../registries/diagnostics";
 import { validateRegistriesYaml } from "../../registries/validate";
 import { defineCommand, EXIT_OK, printDiagnostics, readInputFile } from "../command-kit";
