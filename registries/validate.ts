@@ -2,6 +2,7 @@
  * The validation rules of docs/registries.md#what-harbor-mirror-validate-checks: every way a registries.yaml
  * can break a node, silently lose a mirror or credential, or behave non-deterministically. Pure: no I/O.
  */
+import { docs } from "./docs";
 import { hostsTomlHazard } from "./hosts-toml";
 import { Diagnostic, Severity } from "./diagnostics";
 import {
@@ -220,7 +221,7 @@ function checkEndpoint(report: Reporter, path: string, address: string): Normali
     report.warn(
       path,
       `endpoint path ${JSON.stringify(normalized.endpoint.path)} becomes containerd's API root (override_path), ` +
-        "not a repository prefix (k3s#5502); use the registry root plus a rewrite rule",
+        `not a repository prefix (${docs("registries.md#a-path-in-an-endpoint-is-the-api-root")}); use the registry root plus a rewrite rule`,
       "registries-endpoint-override-path",
     );
   }
@@ -448,7 +449,7 @@ function warnOverlappingRules(report: Reporter, rewritePath: string, rules: read
   report.warn(
     rewritePath,
     `rules ${first} and ${second} ${relation}: containerd tries a mirror's rules in random order and the first ` +
-      "that changes the repository wins (rke2#3227); use one anchored rule, or rules anchored on literal " +
+      `that changes the repository wins (${docs("registries.md#rewrites")}); use one anchored rule, or rules anchored on literal ` +
       'prefixes none of which is a prefix of another (e.g. "^team-a/" and "^team-b/")',
     "registries-rules-overlap",
     "key",
@@ -490,7 +491,7 @@ function validateConfig(report: Reporter, host: string, config: RegistryConfig |
     if (host === WILDCARD) {
       report.error(
         fieldPath(path, "auth"),
-        'configs."*".auth is not supported: containerd looks credentials up by exact host (k3s#11352); ' +
+        `configs."*".auth is not supported: containerd looks credentials up by exact host (${docs("registries.md#auth-and-tls-are-looked-up-by-the-endpoint-host")}); ` +
           "key the credentials by the endpoint host instead",
         "registries-wildcard-auth",
         "key",
