@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { Diagnostic, errorsOf, formatDiagnostic, ValidationError } from "../registries/diagnostics";
+import { decodeUtf8 } from "../registries/yaml-limits";
 import type { Command } from "./commands";
 
 export const EXIT_OK = 0;
@@ -75,14 +76,21 @@ export function printDiagnostics(diagnostics: readonly Diagnostic[], file?: stri
   }
 }
 
-/** Reads a file the user named; an unreadable file is invalid input (exit 1), said with its path. */
+/**
+ * Reads a file the user named; an unreadable file is invalid input (exit 1), said with its path,
+ * and so is one that is not UTF-8 (located at the first bad byte, as for the configuration).
+ */
 export function readInputFile(file: string): string {
+  let bytes: Buffer;
   try {
-    return readFileSync(file, "utf8");
+    bytes = readFileSync(file);
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     throw new UnreadableInputError(`${file}: cannot read the file: ${reason}`);
   }
+  const decoded = decodeUtf8(bytes);
+  if (!decoded.ok) throw new ValidationError([decoded.diagnostic], file);
+  return decoded.text;
 }
 
 export class UnreadableInputError extends Error {}

@@ -15,6 +15,7 @@ import {
   type Diagnostic,
   type KeyPath,
 } from "../registries/diagnostics";
+import { decodeUtf8 } from "../registries/yaml-limits";
 import { harborMirrorSchema, type HarborMirrorConfig } from "./schema";
 import { readYamlSource, type Position } from "./yaml-source";
 
@@ -49,7 +50,7 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   return { ...parseConfig(readConfigFile(path), path, dirname(path)), path };
 }
 
-/** The file's text, or a one-line error: missing, a directory, unreadable. */
+/** The file's text, or a one-line error: missing, a directory, unreadable, not UTF-8 (located). */
 function readConfigFile(path: string): string {
   const problem = (code: string, message: string) =>
     new ValidationError([{ severity: "error", code, path: "(file)", message }], path);
@@ -61,12 +62,16 @@ function readConfigFile(path: string): string {
     );
   }
   if (!stats.isFile()) throw problem("config-file-not-a-file", `${path} is not a file (a directory?)`);
+  let bytes: Buffer;
   try {
-    return readFileSync(path, "utf8");
+    bytes = readFileSync(path);
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     throw problem("config-file-unreadable", `cannot read ${path}: ${reason}`);
   }
+  const decoded = decodeUtf8(bytes);
+  if (!decoded.ok) throw new ValidationError([decoded.diagnostic], path);
+  return decoded.text;
 }
 
 /**

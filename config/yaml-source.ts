@@ -3,34 +3,25 @@
  * position of any key path on demand. Nothing else in the project touches YAML nodes of the
  * configuration, so a faster parse of the happy path only has to change this module.
  *
- * The document is bounded before it is used: size, nesting depth and alias expansion (the `yaml`
- * library's `maxAliasCount`); a recursive or undefined alias and an unknown tag (`!env`) are
- * errors with their position, never a crash or a silently kept string.
+ * The document keeps the bounds every YAML file harbor-mirror reads keeps (registries/yaml-limits.ts):
+ * size, nesting depth and alias expansion; a recursive or undefined alias and an unknown tag
+ * (`!env`) are errors with their position, never a crash or a silently kept string.
  */
-import {
-  isAlias,
-  isCollection,
-  isMap,
-  isPair,
-  isScalar,
-  isSeq,
-  LineCounter,
-  parseDocument,
-  visit,
-} from "yaml";
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import type { Document, Node } from "yaml";
 import type { Diagnostic, KeyPath } from "../registries/diagnostics";
+import {
+  coreTags,
+  documentDiagnostic,
+  expandedValue,
+  sizeProblem,
+  structureProblems,
+  type At,
+  type Position,
+  type TagPolicy,
+} from "../registries/yaml-limits";
 
-/** Far above any real configuration (5,000 nodes take about 600 kB). */
-export const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
-export const MAX_NESTING_DEPTH = 32;
-/** Expanded alias uses allowed (the `yaml` library's own default). */
-export const MAX_ALIAS_COUNT = 100;
-
-export interface Position {
-  readonly line: number;
-  readonly column: number;
-}
+export type { Position } from "../registries/yaml-limits";
 
 export interface YamlSource {
   /** The document as plain data (mappings → objects, sequences → arrays); `null` when empty. */
@@ -48,113 +39,40 @@ export type YamlSourceResult =
   | { readonly ok: true; readonly source: YamlSource }
   | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };
 
+// The core schema's own tags; anything else (`!env`, `!!binary`, custom tags) is refused.
+const CONFIG_TAGS: TagPolicy = {
+  known: coreTags("str", "int", "float", "bool", "null", "map", "seq"),
+  unknown: "error",
+  unknownMessage: "is not supported: write the value itself (no tags, no environment lookups)",
+};
+
 export function readYamlSource(text: string): YamlSourceResult {
-  if (Buffer.byteLength(text, "utf8") > MAX_DOCUMENT_BYTES) {
-    const message = `is larger than ${MAX_DOCUMENT_BYTES / 1024 / 1024} MiB: not a harbor-mirror configuration`;
-    return failure([documentError("yaml-too-large", "(file)", message, { line: 1, column: 1 })]);
-  }
+  const tooLarge = sizeProblem(text);
+  if (tooLarge) return failure([tooLarge]);
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const at = (offset: number): Position => {
+  const at: At = (offset) => {
     const { line, col } = lineCounter.linePos(offset);
     return { line, column: col };
   };
   const problems = [
     ...document.errors.map((error) =>
-      documentError("yaml-syntax", "(yaml)", `YAML syntax: ${error.message}`, at(error.pos[0])),
+      documentDiagnostic("yaml-syntax", "(yaml)", `YAML syntax: ${error.message}`, at(error.pos[0])),
     ),
-    ...structureProblems(document, at),
+    ...structureProblems(document, at, CONFIG_TAGS),
   ];
   if (problems.length > 0) return failure(problems);
-  let value: unknown;
-  try {
-    value = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-  } catch (error) {
-    const message = `aliases expand to too many values (${(error as Error).message}); write the values out`;
-    return failure([documentError("yaml-alias-expansion", "(yaml)", message, firstAlias(document, at))]);
-  }
-  return { ok: true, source: { value: value ?? null, locate: (path) => locate(document, path, at) } };
+  const expanded = expandedValue(document, at);
+  if (!expanded.ok) return failure([expanded.diagnostic]);
+  return {
+    ok: true,
+    source: { value: expanded.value ?? null, locate: (path) => locate(document, path, at) },
+  };
 }
 
 function failure(diagnostics: readonly Diagnostic[]): YamlSourceResult {
   return { ok: false, diagnostics };
 }
-
-/** A problem of the document as a whole, shown at `(file)` or `(yaml)` instead of a key. */
-function documentError(code: string, path: string, message: string, position: Position): Diagnostic {
-  return { severity: "error", code, path, message, ...position };
-}
-
-type At = (offset: number) => Position;
-
-/** Unknown tags, undefined or recursive aliases, and nesting beyond the limit. */
-function structureProblems(document: Document, at: At): Diagnostic[] {
-  const problems: Diagnostic[] = [];
-  const position = (node: Node) => at(node.range?.[0] ?? 0);
-  visit(document, {
-    Node(_, node, path) {
-      const depth = path.filter((ancestor) => isCollection(ancestor)).length;
-      if (isCollection(node) && depth >= MAX_NESTING_DEPTH) {
-        const message = `nests deeper than ${MAX_NESTING_DEPTH} levels: not a harbor-mirror configuration`;
-        problems.push(documentError("yaml-too-deep", "(yaml)", message, position(node)));
-        return visit.BREAK;
-      }
-      if (node.tag !== undefined && !isKnownTag(node.tag)) {
-        const message = `the tag ${node.tag} is not supported: write the value itself (no tags, no environment lookups)`;
-        problems.push(documentError("yaml-unknown-tag", "(yaml)", message, position(node)));
-      }
-      if (isAlias(node)) {
-        const problem = aliasProblem(document, node);
-        if (problem) problems.push(documentError(problem.code, "(yaml)", problem.message, position(node)));
-      }
-      return undefined;
-    },
-  });
-  return problems;
-}
-
-// The core schema's own tags; anything else (`!env`, `!!binary`, custom tags) is refused.
-const KNOWN_TAGS = ["str", "int", "float", "bool", "null", "map", "seq"].map(
-  (name) => `tag:yaml.org,2002:${name}`,
-);
-
-function isKnownTag(tag: string): boolean {
-  return KNOWN_TAGS.includes(tag);
-}
-
-function aliasProblem(
-  document: Document,
-  alias: Node & { source: string },
-): { code: string; message: string } | undefined {
-  const target = isAlias(alias) ? (alias.resolve(document) as Node | undefined) : undefined;
-  if (!target) {
-    return {
-      code: "yaml-undefined-alias",
-      message: `the alias *${alias.source} names no anchor defined before it`,
-    };
-  }
-  const [start, , end] = target.range ?? [0, 0, 0];
-  const offset = alias.range?.[0] ?? 0;
-  if (offset >= start && offset < end) {
-    return {
-      code: "yaml-recursive-alias",
-      message: `the alias *${alias.source} is inside the value it refers to`,
-    };
-  }
-  return undefined;
-}
-
-function firstAlias(document: Document, at: At): Position {
-  let offset = 0;
-  visit(document, {
-    Alias(_, node) {
-      offset = node.range?.[0] ?? 0;
-      return visit.BREAK;
-    },
-  });
-  return at(offset);
-}
-
 function locate(document: Document, path: KeyPath, at: At): Position {
   let node: unknown = document.contents;
   let best = document.contents?.range?.[0] ?? 0;

@@ -18,8 +18,9 @@ import {
   parseAllDocuments,
   Scalar,
 } from "yaml";
-import { Diagnostic, nearestWord } from "./diagnostics";
+import { Diagnostic, errorsOf, nearestWord } from "./diagnostics";
 import { Mirror, RegistriesFile, RegistryAuth, RegistryConfig, RegistryTls } from "./model";
+import { coreTags, expandedValue, sizeProblem, structureProblems, type TagPolicy } from "./yaml-limits";
 
 export interface SourcePosition {
   /** 1-based. */
@@ -65,6 +66,13 @@ const YAML11_FALSE = ["n", "N", "no", "No", "NO", "false", "False", "FALSE", "of
 const YAML11_NULL = ["", "~", "null", "Null", "NULL"];
 
 const BOM = "\uFEFF";
+
+/** yaml.v2 resolves these tags; under any other, it reads a string field as the text written. */
+const REGISTRIES_TAGS: TagPolicy = {
+  known: coreTags("str", "int", "float", "bool", "null", "timestamp", "binary", "merge", "map", "seq"),
+  unknown: "warning",
+  unknownMessage: "is ignored by RKE2/K3s, which read the value as the text written: remove the tag",
+};
 
 /** Path of a schema field below `parent`, e.g. `mirrors."docker.io".endpoint`. */
 export function fieldPath(parent: string, field: string): string {
@@ -112,6 +120,11 @@ class RegistriesReader {
   }
 
   private readDocument(): RegistriesFile {
+    const tooLarge = sizeProblem(this.text);
+    if (tooLarge) {
+      this.diagnostics.push(tooLarge);
+      return {};
+    }
     const documents = parseAllDocuments(this.text, {
       schema: "failsafe",
       uniqueKeys: false,
@@ -131,8 +144,20 @@ class RegistriesReader {
         },
       );
     }
-    if (this.reportSyntaxErrors(document)) return {};
+    if (this.reportSyntaxErrors(document) || this.reportLimits(document)) return {};
     return this.readFile(document.contents);
+  }
+
+  /** The bounds of every YAML file (registries/yaml-limits.ts). True when one is broken. */
+  private reportLimits(document: Document.Parsed): boolean {
+    const at = (offset: number) => this.positionAt(offset);
+    const problems = structureProblems(document, at, REGISTRIES_TAGS);
+    if (errorsOf(problems).length === 0) {
+      const expanded = expandedValue(document, at);
+      if (!expanded.ok) problems.push(expanded.diagnostic);
+    }
+    this.diagnostics.push(...problems);
+    return errorsOf(problems).length > 0;
   }
 
   /** The parser's errors, or the clearer one for an unquoted `*` key. True when any was found. */

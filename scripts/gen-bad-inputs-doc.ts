@@ -11,7 +11,14 @@ import * as path from "node:path";
 import { buildApp } from "../app/build";
 import { errorsOf, formatDiagnostic, ValidationError, type Diagnostic } from "../registries/diagnostics";
 import { validateRegistriesYaml } from "../registries/validate";
-import { BAD_INPUTS, writeConfigFixtures, type BadInput, type BadInputFile } from "../testing/bad-inputs";
+import { readInputFile } from "../cli/command-kit";
+import {
+  BAD_INPUTS,
+  writeBadInput,
+  writeConfigFixtures,
+  type BadInput,
+  type BadInputFile,
+} from "../testing/bad-inputs";
 
 export const BAD_INPUTS_DOC_PATH = path.join(__dirname, "..", "docs", "bad-inputs.md");
 
@@ -22,8 +29,8 @@ const CONFIG_DIR_PLACEHOLDER = "<config dir>";
 export function producedErrors(input: BadInput, configDir: string): string[] {
   const diagnostics =
     input.file === "harbor-mirror.yaml"
-      ? configDiagnostics(input.text, configDir)
-      : validateRegistriesYaml(input.text);
+      ? configDiagnostics(input, configDir)
+      : registriesDiagnostics(input, configDir);
   return errorsOf(diagnostics).map((diagnostic) => {
     const text = `${formatDiagnostic(diagnostic, input.file)} [${diagnostic.code}]`;
     return text.split(configDir).join(CONFIG_DIR_PLACEHOLDER);
@@ -31,10 +38,10 @@ export function producedErrors(input: BadInput, configDir: string): string[] {
 }
 
 /** Everything the app reports for the file: the loader's errors and the constructs'. */
-function configDiagnostics(text: string, configDir: string): readonly Diagnostic[] {
+function configDiagnostics(input: BadInput, configDir: string): readonly Diagnostic[] {
   const outdir = mkdtempSync(path.join(tmpdir(), "harbor-mirror-bad-input-"));
   try {
-    writeFileSync(path.join(configDir, "harbor-mirror.yaml"), text);
+    writeBadInput(input, path.join(configDir, "harbor-mirror.yaml"));
     buildApp({ configPath: "harbor-mirror.yaml", cwd: configDir, outdir });
     return [];
   } catch (error) {
@@ -42,6 +49,18 @@ function configDiagnostics(text: string, configDir: string): readonly Diagnostic
     throw error;
   } finally {
     rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+/** What `harbor-mirror validate` reports for the file, read from disk as the CLI reads it. */
+function registriesDiagnostics(input: BadInput, configDir: string): readonly Diagnostic[] {
+  const file = path.join(configDir, "registries.yaml");
+  writeBadInput(input, file);
+  try {
+    return validateRegistriesYaml(readInputFile(file));
+  } catch (error) {
+    if (error instanceof ValidationError) return error.diagnostics;
+    throw error;
   }
 }
 

@@ -51,6 +51,8 @@ export interface InvalidConfigCase {
   readonly secret?: string;
   /** The class of value rule the case belongs to, for the per-class counts. */
   readonly kind?: ValueRuleKind;
+  /** How the text is written to the file: `latin1` writes bytes that are not UTF-8. @default "utf8" */
+  readonly encoding?: "latin1";
 }
 
 /** The classes of value rules (one rule per kind of value, wherever it enters). */
@@ -61,6 +63,7 @@ export const VALUE_RULE_KINDS = [
   "backend and CA",
   "ranges",
   "secrets in messages",
+  "YAML limits",
 ] as const;
 export type ValueRuleKind = (typeof VALUE_RULE_KINDS)[number];
 
@@ -79,16 +82,22 @@ export const INVALID_CONFIG_CASES: readonly InvalidConfigCase[] = [
   { rule: "YAML syntax: duplicate keys", code: "yaml-syntax",
     yaml: VALID + "access: public\naccess: robot #<\n",
     path: "(yaml)", message: "YAML syntax: Map keys must be unique" },
-  { rule: "YAML: an alias inside the value it refers to", code: "yaml-recursive-alias",
+  { kind: "YAML limits", rule: "YAML: the file is UTF-8 (a Latin-1 é is not)", code: "file-invalid-utf8",
+    yaml: VALID + "access: caf\u00e9 #<\n", encoding: "latin1",
+    path: "(file)", message: "is not valid UTF-8 (byte 0xe9" },
+  { kind: "YAML limits", rule: "YAML: nesting is bounded", code: "yaml-too-deep",
+    yaml: VALID + `x: ${"[".repeat(40)}${"]".repeat(40)} #<\n`,
+    path: "(yaml)", message: "nests deeper than 32 levels" },
+  { kind: "YAML limits", rule: "YAML: an alias inside the value it refers to", code: "yaml-recursive-alias",
     yaml: VALID + "rewrites: &loop\n  docker.io: [*loop] #<\n",
     path: "(yaml)", message: "the alias *loop is inside the value it refers to" },
-  { rule: "YAML: an alias without its anchor", code: "yaml-undefined-alias",
+  { kind: "YAML limits", rule: "YAML: an alias without its anchor", code: "yaml-undefined-alias",
     yaml: VALID + "nodes: *missing #<\n",
     path: "(yaml)", message: "the alias *missing names no anchor defined before it" },
-  { rule: "YAML: aliases that expand beyond the limit (a fan-out)", code: "yaml-alias-expansion",
+  { kind: "YAML limits", rule: "YAML: aliases that expand beyond the limit (a fan-out)", code: "yaml-alias-expansion",
     yaml: VALID + "x: &a [k,k,k,k,k,k,k,k,k,k]\ny: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a] #<\nz: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nw: [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\n",
     path: "(yaml)", message: "aliases expand to too many values" },
-  { rule: "YAML: tags such as !env are refused", code: "yaml-unknown-tag",
+  { kind: "YAML limits", rule: "YAML: tags such as !env are refused", code: "yaml-unknown-tag",
     yaml: HEAD + "  caCertFile: !env CA_FILE #<\n" + UPSTREAMS,
     path: "(yaml)", message: "the tag !env is not supported" },
   // Decoding (config/schema.ts): types, keys, version
@@ -177,7 +186,7 @@ export const INVALID_CONFIG_CASES: readonly InvalidConfigCase[] = [
   { rule: "harbor.caCertFile exists (relative to the config file)", code: "ca-cert-file-missing",
     yaml: HEAD + "  caCertFile: ./missing.pem #<\n" + UPSTREAMS,
     path: "harbor.caCertFile", message: "must name an existing file" },
-  { rule: "harbor.caCertFile is a PEM certificate", code: "ca-cert-not-pem",
+  { rule: "harbor.caCertFile is a PEM certificate", code: "ca-not-certificates",
     yaml: HEAD + "  caCertFile: not-a-cert.pem #<\n" + UPSTREAMS,
     path: "harbor.caCertFile", message: "must be a PEM certificate file" },
   { rule: "harbor.caCertNodePath is an absolute path", code: "node-path-invalid",
@@ -563,6 +572,8 @@ export interface RegistriesRuleCase {
   /** Text of the input that no output may show (a credential). */
   readonly secret?: string;
   readonly kind?: ValueRuleKind;
+  /** How the text is written to the file: `latin1` writes bytes that are not UTF-8. @default "utf8" */
+  readonly encoding?: "latin1";
 }
 
 export function mirrorWithEndpoint(endpoint: string): string {
@@ -592,6 +603,59 @@ export const ENDPOINT_0 = 'mirrors."docker.io".endpoint[0]';
 export const RULE_PATH = (pattern: string) => `mirrors."docker.io".rewrite.${JSON.stringify(pattern)}`;
 
 export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
+  // The bounds of every YAML file (registries/yaml-limits.ts); yaml.v2 refuses each of them too.
+  {
+    name: "YAML: the file is UTF-8 (a Latin-1 é is not)",
+    text: yaml("mirrors:", "  docker.io:", '    endpoint: ["https://h\u00e9.example.com"]'),
+    encoding: "latin1",
+    path: "(file)",
+    line: 3,
+    code: "file-invalid-utf8",
+    message: /is not valid UTF-8 \(byte 0xe9/,
+    kind: "YAML limits",
+  },
+  {
+    name: "YAML: aliases that expand beyond the limit (billion laughs)",
+    text: yaml(
+      "mirrors: {}",
+      "a: &a [x,x,x,x,x,x,x,x,x,x]",
+      "b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]",
+      "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]",
+      "d: [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]",
+    ),
+    path: "(yaml)",
+    line: 3,
+    code: "yaml-alias-expansion",
+    message: /aliases expand to too many values/,
+    kind: "YAML limits",
+  },
+  {
+    name: "YAML: an alias without its anchor",
+    text: yaml("mirrors:", "  docker.io: *missing"),
+    path: "(yaml)",
+    line: 2,
+    code: "yaml-undefined-alias",
+    message: /the alias \*missing names no anchor defined before it/,
+    kind: "YAML limits",
+  },
+  {
+    name: "YAML: an alias inside the value it refers to",
+    text: yaml("mirrors: &m", "  docker.io:", "    <<: *m"),
+    path: "(yaml)",
+    line: 3,
+    code: "yaml-recursive-alias",
+    message: /the alias \*m is inside the value it refers to/,
+    kind: "YAML limits",
+  },
+  {
+    name: "YAML: nesting is bounded",
+    text: yaml("mirrors:", "  docker.io:", `    rewrite: ${"[".repeat(40)}${"]".repeat(40)}`),
+    path: "(yaml)",
+    line: 3,
+    code: "yaml-too-deep",
+    message: /nests deeper than 32 levels/,
+    kind: "YAML limits",
+  },
   {
     name: "top level is not a mapping",
     text: "- docker.io\n",
@@ -863,6 +927,13 @@ export interface BadInput {
   /** Text of the input no output may show. */
   readonly secret?: string;
   readonly kind?: ValueRuleKind;
+  /** How the text is written to the file (`latin1`: bytes that are not UTF-8). @default "utf8" */
+  readonly encoding?: "latin1";
+}
+
+/** Writes the input to `file` as the user's file holds it (bytes that are not UTF-8 included). */
+export function writeBadInput(input: BadInput, file: string): void {
+  writeFileSync(file, Buffer.from(input.text, input.encoding ?? "utf8"));
 }
 
 export const BAD_INPUTS: readonly BadInput[] = [
@@ -876,6 +947,7 @@ export const BAD_INPUTS: readonly BadInput[] = [
     secret: item.secret,
     kind: item.kind,
     code: item.code,
+    encoding: item.encoding,
   })),
   ...INVALID_REGISTRIES_CASES.map((item): BadInput => ({ file: "registries.yaml", ...item })),
 ];

@@ -15,7 +15,13 @@ import { buildApp, synthesize } from "../../app/build";
 import { main } from "../../cli/main";
 import { errorsOf, ValidationError } from "../../registries/diagnostics";
 import { parseRegistriesYaml } from "../../registries/parse";
-import { BAD_INPUTS, VALUE_RULE_KINDS, writeConfigFixtures, type BadInput } from "../../testing/bad-inputs";
+import {
+  BAD_INPUTS,
+  VALUE_RULE_KINDS,
+  writeBadInput,
+  writeConfigFixtures,
+  type BadInput,
+} from "../../testing/bad-inputs";
 import { filesUnder } from "../../testing/config-variants";
 import { runCli, runSynth } from "../../testing/run-app";
 import { BAD_INPUTS_DOC_PATH, generatedBadInputsDoc, producedErrors } from "../../scripts/gen-bad-inputs-doc";
@@ -42,7 +48,7 @@ function caseDirectory(input: BadInput): { dir: string; file: string } {
   const dir = mkdtempSync(join(root, "case-"));
   writeConfigFixtures(dir);
   const file = join(dir, input.file);
-  writeFileSync(file, input.text);
+  writeBadInput(input, file);
   return { dir, file };
 }
 

@@ -80,6 +80,12 @@ describe("harbor-mirror validate", () => {
     expect(result.stderr).toContain(missing);
   });
 
+  it("a directory is a one-line error, exit 1", () => {
+    const result = validate(directory);
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim().split("\n")).toEqual([`${directory}: cannot read the file: EISDIR`]);
+  });
+
   it("cli.md: --help prints the usage and exits 0", () => {
     const result = validate("--help");
     expect(result.status).toBe(0);

@@ -4,6 +4,7 @@
  */
 import { Diagnostic } from "../../registries/diagnostics";
 import { parseRegistriesYaml } from "../../registries/parse";
+import { MAX_DOCUMENT_BYTES } from "../../registries/yaml-limits";
 
 function errors(diagnostics: readonly Diagnostic[]): Diagnostic[] {
   return diagnostics.filter((diagnostic) => diagnostic.severity === "error");
@@ -172,6 +173,42 @@ describe("§1 document-level behaviour of yaml.v2", () => {
     expect(errors(diagnostics)).toEqual([
       expect.objectContaining({ code: "yaml-syntax", line: expect.any(Number) }),
     ]);
+  });
+});
+
+/**
+ * The bounds every YAML file keeps (registries/yaml-limits.ts, shared with harbor-mirror.yaml): the
+ * refusals are table cases of the bad-input catalogue; these are the ones that differ by file.
+ */
+describe("YAML limits of registries.yaml", () => {
+  it("a file beyond the size bound is one error, before parsing", () => {
+    const text = `mirrors: {}\n#${"x".repeat(MAX_DOCUMENT_BYTES)}\n`;
+    expect(errors(parseRegistriesYaml(text).diagnostics)).toEqual([
+      expect.objectContaining({ code: "yaml-too-large", path: "(file)", line: 1 }),
+    ]);
+  });
+
+  it("an unknown tag is a warning: yaml.v2 reads the text written", () => {
+    const { file, diagnostics } = parseRegistriesYaml(
+      "configs:\n  h.io:\n    auth:\n      password: !env PASSWORD\n",
+    );
+    expect(file.configs?.["h.io"]?.auth?.password).toBe("PASSWORD");
+    expect(diagnostics).toEqual([
+      expect.objectContaining({ severity: "warning", code: "yaml-unknown-tag", line: 4, column: 22 }),
+    ]);
+  });
+
+  it("yaml.v2's own tags (!!str, !!binary…) are accepted as written", () => {
+    const { diagnostics } = parseRegistriesYaml("configs:\n  h.io:\n    auth:\n      password: !!str 0123\n");
+    expect(diagnostics).toEqual([]);
+  });
+
+  it("a few aliases of a shared block are fine", () => {
+    const text =
+      "configs:\n  a.io: &tls\n    tls: { insecure_skip_verify: true }\n  b.io: *tls\n  c.io: *tls\n";
+    const { file, diagnostics } = parseRegistriesYaml(text);
+    expect(diagnostics).toEqual([]);
+    expect(file.configs?.["c.io"]).toEqual({ tls: { insecure_skip_verify: true } });
   });
 });
 

@@ -377,7 +377,8 @@ const cleanCases: readonly { name: string; text: string }[] = [
 ];
 
 describe("validateRegistriesYaml", () => {
-  it.each(INVALID_REGISTRIES_CASES)(
+  // Bytes that are not UTF-8 are refused where the file is read (proven with the CLI in the proof suite).
+  it.each(INVALID_REGISTRIES_CASES.filter((item) => item.encoding === undefined))(
     "$name → error at $path line $line",
     ({ text, path, line, code, message }) => {
       // As every command shows them: thrown, so with the credentials of any URL redacted.
