@@ -14,7 +14,7 @@
  * written patterns are proved pairwise disjoint on their automata.
  */
 import { DFA, NFA, TooManyNodesError, type TransitionIterable } from "refa";
-import { hostsTomlHazard } from "./hosts-toml";
+import { hazardEffect, hostsTomlHazard, type RewriteField } from "./hosts-toml";
 import { errorAt, ValidationError, type Diagnostic, type KeyPath } from "./diagnostics";
 import {
   isPassThrough,
@@ -182,17 +182,18 @@ type Checked = { readonly language: RuleLanguage } | { readonly diagnostic: Diag
 function checkRule(rule: OrderedRewrite, rulePath: KeyPath, trusted: boolean): Checked {
   const target = targetProblem(rule, rulePath);
   if (target) return { diagnostic: target };
-  const texts: [string, string][] = [["match", rule.match]];
-  if (!isPassThrough(rule) && !trusted) texts.push(["replace", rule.replace]);
-  for (const [field, text] of texts) {
-    const hazard = hostsTomlHazard(text);
+  const texts: [string, string, RewriteField][] = [["match", rule.match, "pattern"]];
+  if (!isPassThrough(rule) && !trusted) texts.push(["replace", rule.replace, "replacement"]);
+  for (const [field, text, position] of texts) {
+    const hazard = hostsTomlHazard(text, position);
     if (hazard !== undefined) {
       return {
         diagnostic: error(
           "rewrite-rule-unsupported",
           [...rulePath, field],
-          `${field} ${JSON.stringify(text)} contains ${hazard}, which hosts.toml cannot carry ` +
-            "(RKE2/K3s write rules into it unescaped); write literal characters as `[.]`, `[-]` or `[0-9]` instead",
+          `${field} ${JSON.stringify(text)} contains ${hazard.what}, which hosts.toml cannot carry ` +
+            `(RKE2/K3s write rules into it unescaped, and ${hazardEffect(hazard)}); ` +
+            "write literal characters as `[.]`, `[-]` or `[0-9]` instead",
         ),
       };
     }

@@ -10,7 +10,12 @@
 import { posix } from "node:path";
 import { parse as parseToml, stringify as stringifyToml } from "smol-toml";
 import { Diagnostic, errorAt, throwIfErrors, warningAt, warningsOf } from "./diagnostics";
-import { normalizeEndpointAddress, parseGoUrl, type NormalizedEndpoint } from "./endpoint";
+import {
+  containerdHost,
+  normalizeEndpointAddress,
+  type ContainerdHost,
+  type NormalizedEndpoint,
+} from "./endpoint";
 import { configForHost, WILDCARD, WILDCARD_DIRECTORY, type HostConfigs, type HostEntry } from "./hosts";
 import { isRepositoryPath } from "./image-reference";
 import {
@@ -265,14 +270,15 @@ function hostEntryOfToml(directory: string, text: string): HostEntry {
   const mirrors = Object.entries(tables)
     .filter(([, table]) => hasPullCapabilities(table.capabilities))
     .map(([url, table]) => ({
-      endpoint: hostEndpoint(directory, url, table.override_path === true),
+      ...hostEndpoint(directory, url, table.override_path === true),
       rewrites: {},
+      rules: [],
     }));
   const server = typeof document.server === "string" ? document.server : undefined;
   return {
     directory,
     default: server
-      ? { kind: "url", endpoint: hostEndpoint(directory, server, document.override_path === true) }
+      ? { kind: "url", ...hostEndpoint(directory, server, document.override_path === true) }
       : { kind: directory === WILDCARD_DIRECTORY ? "pulled-registry" : "none" },
     mirrors,
   };
@@ -304,15 +310,17 @@ function hasPullCapabilities(capabilities: unknown): boolean {
   );
 }
 
-/** `parseHostConfig`: the path cleaned, `/v2` appended unless it ends so or `override_path` is set. */
-function hostEndpoint(directory: string, url: string, overridePath: boolean): NormalizedEndpoint {
-  const parsed = parseGoUrl(url);
-  if (!parsed.ok)
-    throw new UndecodableHostsTomlError(directory, `invalid host ${JSON.stringify(url)}: ${parsed.error}`);
-  const { scheme, host, rawPath } = parsed.url;
-  const cleaned = rawPath === "" ? "" : posix.normalize(rawPath).replace(/(.)\/$/, "$1");
-  const path = overridePath || cleaned.endsWith("/v2") ? cleaned : posix.join(cleaned || "/", "v2");
-  return { url: `${scheme}://${host}${path}`, scheme, host, path, overridePath };
+/** A `server` or `[host."…"]` key as written, and as containerd's `parseHostConfig` reads it. */
+function hostEndpoint(
+  directory: string,
+  url: string,
+  overridePath: boolean,
+): { endpoint: NormalizedEndpoint; host: ContainerdHost } {
+  const read = containerdHost(url, overridePath);
+  if (!read.ok)
+    throw new UndecodableHostsTomlError(directory, `invalid host ${JSON.stringify(url)}: ${read.error}`);
+  const { scheme, host, path } = read.host;
+  return { endpoint: { url, scheme, host, path, overridePath }, host: read.host };
 }
 
 function directoryOf(registry: string): string {

@@ -3,6 +3,7 @@
  * (docs/registries.md#how-an-endpoint-is-written), including the quirks of Go's `net/url.Parse` that decide
  * whether an endpoint is valid at all. Pure: no I/O, no cdktf.
  */
+import { posix } from "node:path";
 
 export interface NormalizedEndpoint {
   /** Normalized URL as containerd's hosts.toml key, e.g. `https://registry-1.docker.io/v2`. */
@@ -63,6 +64,66 @@ export function normalizeEndpointAddress(address: string): EndpointResult {
 export function defaultEndpointFor(registryKey: string): EndpointResult {
   if (registryKey === "*") return { ok: false, error: `"*" has no default endpoint` };
   return normalizeEndpointAddress(registryKey);
+}
+
+/** An endpoint as containerd reads it back from hosts.toml: the API root it really requests under. */
+export interface ContainerdHost {
+  readonly scheme: string;
+  readonly host: string;
+  /** The API root: the decoded, cleaned path, `/v2` appended unless it ends so or `override_path` is set. */
+  readonly path: string;
+  /** `scheme://host` + the cleaned `path`: what every request URL starts with (requests clean-join it). */
+  readonly url: string;
+}
+
+export type ContainerdHostResult = { ok: true; host: ContainerdHost } | { ok: false; error: string };
+
+/**
+ * containerd `parseHostConfig` (`remotes/docker/config/hosts.go`) for a `server` or `[host."…"]`
+ * key: `https://` is prefixed when the text does not start with `http`; the decoded URL path is
+ * cleaned as Go `path.Clean` does (`/v2/` and `//v2` → `/v2`); then `/v2` is appended unless the path
+ * ends in `/v2` or `override_path` is set, and an empty path becomes `/v2` (or stays empty with it).
+ */
+export function containerdHost(server: string, overridePath: boolean): ContainerdHostResult {
+  const parsed = parseGoUrl(server.startsWith("http") ? server : `https://${server}`);
+  if (!parsed.ok) return parsed;
+  const { scheme, host, rawPath } = parsed.url;
+  const path = containerdApiRoot(decodedPath(rawPath), overridePath);
+  const prefix = goPathClean(`/${path}`);
+  return {
+    ok: true,
+    host: { scheme, host, path, url: `${scheme}://${host}${prefix === "/" ? "" : prefix}` },
+  };
+}
+
+/**
+ * containerd's reading of an endpoint K3s wrote into hosts.toml (`[host."<url>"]`, with its
+ * `override_path`; the `server` line has none). Go printed the URL, so it always parses back.
+ */
+export function containerdHostOf(
+  endpoint: NormalizedEndpoint,
+  overridePath = endpoint.overridePath,
+): ContainerdHost {
+  const read = containerdHost(endpoint.url, overridePath);
+  if (!read.ok) throw new Error(`internal: ${endpoint.url} does not parse back: ${read.error}`);
+  return read.host;
+}
+
+function containerdApiRoot(path: string, overridePath: boolean): string {
+  if (path === "") return overridePath ? "" : DEFAULT_API_ROOT;
+  const cleaned = goPathClean(path);
+  return cleaned.endsWith(DEFAULT_API_ROOT) || overridePath ? cleaned : cleaned + DEFAULT_API_ROOT;
+}
+
+/** Go `path.Clean`: Node's normalize, without the trailing slash Go drops (`"/"` stays). */
+function goPathClean(path: string): string {
+  const normalized = posix.normalize(path);
+  return normalized.length > 1 && normalized.endsWith("/") ? normalized.slice(0, -1) : normalized;
+}
+
+/** Go's `URL.Path`: the raw path with its %-escapes decoded (they were checked when parsing). */
+function decodedPath(rawPath: string): string {
+  return Buffer.from(percentDecode(rawPath)).toString("utf8");
 }
 
 const HOST_NAME = String.raw`[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?`;

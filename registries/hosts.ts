@@ -6,11 +6,14 @@
  */
 import type { Diagnostic } from "./diagnostics";
 import {
+  containerdHostOf,
   isLocalhost,
   normalizeEndpointAddress,
+  type ContainerdHost,
   type EndpointResult,
   type NormalizedEndpoint,
 } from "./endpoint";
+import { readRewriteTable, type DecodedRewrite } from "./hosts-toml";
 import type { Mirror, RegistriesFile, RegistryConfig, RegistryTls } from "./model";
 
 /** The `configs` entry that applies to a host (`configForHost`), with the key it was found under. */
@@ -21,9 +24,14 @@ export interface AppliedConfig {
 
 /** A `[host."<url>"]` table: a mirror endpoint, tried in file order. */
 export interface MirrorEndpoint extends AppliedConfig {
+  /** The endpoint as written: the table's key and `override_path`. */
   readonly endpoint: NormalizedEndpoint;
-  /** The mirror's whole `rewrite` map, copied to every endpoint. */
+  /** The same endpoint as containerd reads it back: the API root it really requests under. */
+  readonly host: ContainerdHost;
+  /** The mirror's whole `rewrite` map as written, copied to every endpoint. */
   readonly rewrites: Readonly<Record<string, string>>;
+  /** The rules as containerd decodes them from hosts.toml, in written order. */
+  readonly rules: readonly DecodedRewrite[];
 }
 
 /**
@@ -34,6 +42,8 @@ export interface MirrorEndpoint extends AppliedConfig {
 export interface DefaultEndpoint extends AppliedConfig {
   readonly kind: "url" | "pulled-registry" | "none";
   readonly endpoint?: NormalizedEndpoint;
+  /** With `kind: url`, the `server` line as containerd reads it back (the root has no `override_path`). */
+  readonly host?: ContainerdHost;
   /** Rewrites of a last mirror endpoint folded into the default: containerd never applies them. */
   readonly foldedRewrites?: Readonly<Record<string, string>>;
 }
@@ -44,6 +54,8 @@ export interface HostEntry {
   /** `undefined` when `disable-default-registry-endpoint` removed it: no upstream fallback. */
   readonly default?: DefaultEndpoint;
   readonly mirrors: readonly MirrorEndpoint[];
+  /** Why containerd cannot decode this hosts.toml; it then uses only the registry's plain default host. */
+  readonly unreadable?: string;
 }
 
 export interface HostConfigs {
@@ -76,6 +88,7 @@ const DOCKER_HUB_DEFAULT_HOST = "registry-1.docker.io";
 interface MutableEntry {
   default?: DefaultEndpoint;
   mirrors: MirrorEndpoint[];
+  unreadable?: string;
 }
 
 /** K3s `getHostConfigs`. */
@@ -166,7 +179,12 @@ function defaultEntry(
     );
     return undefined;
   }
-  return { default: { kind: "url", endpoint: normalized.endpoint, ...applied }, mirrors: [] };
+  return { default: { kind: "url", ...serverLine(normalized.endpoint), ...applied }, mirrors: [] };
+}
+
+/** K3s writes the default as `server = "<url>"` with no `override_path` at the root. */
+function serverLine(endpoint: NormalizedEndpoint): { endpoint: NormalizedEndpoint; host: ContainerdHost } {
+  return { endpoint, host: containerdHostOf(endpoint, false) };
 }
 
 function newMirrorEntry(key: string, options: HostOptions, context: BuildContext): MutableEntry | undefined {
@@ -181,6 +199,7 @@ function newMirrorEntry(key: string, options: HostOptions, context: BuildContext
 function addMirrorEndpoints(key: string, mirror: Mirror, entry: MutableEntry, context: BuildContext): void {
   const endpoints = mirror.endpoint ?? [];
   const seen = new Set<string>();
+  const written = readRewriteTable(mirror.rewrite ?? {});
   endpoints.forEach((address, index) => {
     const path = `mirrors.${JSON.stringify(key)}.endpoint[${index}]`;
     const normalized = normalizeFor(address, context);
@@ -211,10 +230,14 @@ function addMirrorEndpoints(key: string, mirror: Mirror, entry: MutableEntry, co
     const rewrites = endpoint.host === context.embeddedAddress ? {} : (mirror.rewrite ?? {});
     const isLast = index === endpoints.length - 1;
     if (isLast && entry.default?.endpoint?.url === endpoint.url) {
-      entry.default = { kind: "url", endpoint, ...applied, foldedRewrites: rewrites };
-    } else {
-      entry.mirrors.push({ endpoint, ...applied, rewrites });
+      entry.default = { kind: "url", ...serverLine(endpoint), ...applied, foldedRewrites: rewrites };
+      return;
     }
+    const host = containerdHostOf(endpoint);
+    const hasRules = Object.keys(rewrites).length > 0;
+    if (hasRules && !written.ok) entry.unreadable ??= written.error;
+    const rules = hasRules && written.ok ? written.rules : [];
+    entry.mirrors.push({ endpoint, host, ...applied, rewrites, rules });
   });
 }
 
@@ -229,7 +252,8 @@ function withoutEmptyEntries(entries: Map<string, MutableEntry>): Record<string,
   for (const directory of [...entries.keys()].sort()) {
     const entry = entries.get(directory) as MutableEntry;
     if (entry.mirrors.length === 0 && !defaultHasConfig(entry.default)) continue;
-    hosts[directory] = { directory, default: entry.default, mirrors: entry.mirrors };
+    const unreadable = entry.unreadable === undefined ? {} : { unreadable: entry.unreadable };
+    hosts[directory] = { directory, default: entry.default, mirrors: entry.mirrors, ...unreadable };
   }
   return hosts;
 }

@@ -5,7 +5,7 @@
  */
 import { posix } from "node:path";
 import { docs } from "./docs";
-import { normalizeEndpointAddress, type NormalizedEndpoint } from "./endpoint";
+import { normalizeEndpointAddress, type ContainerdHost } from "./endpoint";
 import {
   configForHost,
   getHostConfigs,
@@ -14,6 +14,7 @@ import {
   type HostConfigs,
   type HostEntry,
   type HostOptions,
+  type MirrorEndpoint,
 } from "./hosts";
 import { parseImageReference, type ImageReference } from "./image-reference";
 import type { RegistriesFile, RegistryConfig } from "./model";
@@ -111,11 +112,9 @@ function attemptsFor(hostConfigs: HostConfigs, context: Context): ResolveAttempt
   if (isUnreadableHostsToml(entry, mirrorKey, context))
     return [defaultAttempt(builtInDefault(context), context)];
   warnAboutFoldedRewrites(entry, mirrorKey, context);
-  const attempts = entry.mirrors.map((mirror) =>
-    mirrorAttempt(mirror.endpoint, mirror.rewrites, mirrorKey, context),
-  );
-  if (entry.default)
-    attempts.push(defaultAttempt(entry.default.endpoint ?? builtInDefault(context), context));
+  warnAboutDecodedRules(entry, mirrorKey, context);
+  const attempts = entry.mirrors.map((mirror) => mirrorAttempt(mirror, mirrorKey, context));
+  if (entry.default) attempts.push(defaultAttempt(entry.default.host ?? builtInDefault(context), context));
   return attempts;
 }
 
@@ -132,13 +131,13 @@ function mirrorPath(mirrorKey: string): string {
 }
 
 /** containerd's built-in default for the registry (https, `/v2`, docker.io → registry-1.docker.io). */
-function builtInDefault(context: Context): NormalizedEndpoint {
+function builtInDefault(context: Context): ContainerdHost {
   const normalized = normalizeEndpointAddress(context.reference.registry);
   if (!normalized.ok) throw new Error(`registry ${context.reference.registry}: ${normalized.error}`);
   return normalized.endpoint;
 }
 
-function defaultAttempt(endpoint: NormalizedEndpoint, context: Context): ResolveAttempt {
+function defaultAttempt(endpoint: ContainerdHost, context: Context): ResolveAttempt {
   const repository = context.reference.repository;
   return {
     endpoint: endpoint.url,
@@ -149,15 +148,11 @@ function defaultAttempt(endpoint: NormalizedEndpoint, context: Context): Resolve
   };
 }
 
-/** Applies the endpoint's rewrites; reports every changing rule. */
-function mirrorAttempt(
-  endpoint: NormalizedEndpoint,
-  rewrites: Readonly<Record<string, string>>,
-  mirrorKey: string,
-  context: Context,
-): ResolveAttempt {
+/** Applies the endpoint's rewrites as containerd decoded them; reports every changing rule. */
+function mirrorAttempt(mirror: MirrorEndpoint, mirrorKey: string, context: Context): ResolveAttempt {
+  const endpoint = mirror.host;
   const subject = context.reference.repository;
-  const { results, invalid } = rewriteOutcomes(rewrites, subject);
+  const { results, invalid } = rewriteOutcomes(mirror.rules, subject);
   for (const { rule, error } of invalid) {
     context.warnings.add(
       `${mirrorPath(mirrorKey)}.rewrite: pattern ${JSON.stringify(rule)} does not compile as RE2 and is skipped by containerd (${docs("registries.md#rewrites")}): ${error}`,
@@ -185,7 +180,7 @@ function mirrorAttempt(
 
 /** Clean-join of the API root, repository, `manifests` and reference; `?ns=` on mirrors of another host. */
 function manifestUrl(
-  endpoint: NormalizedEndpoint,
+  endpoint: ContainerdHost,
   repository: string,
   context: Context,
   isMirror: boolean,
@@ -197,44 +192,34 @@ function manifestUrl(
 }
 
 /** Credentials are looked up by the host actually contacted, never by the mirror key. */
-function authFor(endpoint: NormalizedEndpoint, context: Context): string | null {
+function authFor(endpoint: ContainerdHost, context: Context): string | null {
   const host = endpoint.host === "registry-1.docker.io" ? "docker.io" : endpoint.host;
   const applied = configForHost(context.configs, host);
   return applied.config?.auth ? (applied.configKey ?? null) : null;
 }
 
-/**
- * Rules are written into hosts.toml unescaped. A `"` or an invalid TOML escape makes the
- * file unparsable; containerd then ignores the whole directory and uses the plain default host.
- */
+/** A hosts.toml containerd cannot decode is ignored; it then uses the plain default host. */
 function isUnreadableHostsToml(entry: HostEntry, mirrorKey: string, context: Context): boolean {
-  const texts = entry.mirrors.flatMap((mirror) => Object.entries(mirror.rewrites).flat());
-  const broken = texts.filter(breaksTomlBasicString);
-  for (const text of texts.filter((value) => value.includes("\\") && !breaksTomlBasicString(value))) {
-    context.warnings.add(
-      `${mirrorPath(mirrorKey)}.rewrite: ${JSON.stringify(text)} contains a backslash, which hosts.toml reads as a TOML escape and changes the rule (${docs("registries.md#backslashes-and-quotes-break-hoststoml")})`,
-    );
-  }
-  if (broken.length === 0) return false;
+  if (entry.unreadable === undefined) return false;
   context.warnings.add(
-    `${mirrorPath(mirrorKey)}.rewrite: ${broken.map((text) => JSON.stringify(text)).join(", ")} ` +
-      `break the generated hosts.toml; containerd ignores all mirrors of ${context.reference.registry} and uses only the default host (${docs("registries.md#backslashes-and-quotes-break-hoststoml")})`,
+    `${mirrorPath(mirrorKey)}.rewrite: the rules break the generated hosts.toml (${entry.unreadable}); ` +
+      `containerd ignores all mirrors of ${context.reference.registry} and uses only the default host (${docs("registries.md#backslashes-and-quotes-break-hoststoml")})`,
   );
   return true;
 }
 
-const TOML_ESCAPE = /^\\(?:[btnfr"\\]|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8})/;
-
-/** True when `"<text>"` is not a valid TOML basic string: an unescaped `"` or an invalid escape. */
-function breaksTomlBasicString(text: string): boolean {
-  for (let index = 0; index < text.length; index++) {
-    if (text[index] === '"') return true;
-    if (text[index] !== "\\") continue;
-    const escape = TOML_ESCAPE.exec(text.slice(index));
-    if (!escape) return true;
-    index += escape[0].length - 1;
+/** hosts.toml decodes TOML escapes, so containerd compiles other text than the file shows. */
+function warnAboutDecodedRules(entry: HostEntry, mirrorKey: string, context: Context): void {
+  const mirror = entry.mirrors.find((candidate) => candidate.rules.length > 0);
+  for (const rule of mirror?.rules ?? []) {
+    const replacement = mirror?.rewrites[rule.written];
+    if (rule.pattern === rule.written && rule.replacement === replacement) continue;
+    context.warnings.add(
+      `${mirrorPath(mirrorKey)}.rewrite: hosts.toml decodes the rule ${JSON.stringify(rule.written)}: ` +
+        `${JSON.stringify(replacement ?? null)} to ${JSON.stringify(rule.pattern)}: ${JSON.stringify(rule.replacement)}, ` +
+        `and that is what containerd compiles (${docs("registries.md#backslashes-and-quotes-break-hoststoml")})`,
+    );
   }
-  return false;
 }
 
 function warnAboutFoldedRewrites(entry: HostEntry, mirrorKey: string, context: Context): void {

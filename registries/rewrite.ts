@@ -5,6 +5,7 @@
  * Go's `Regexp.Expand`.
  */
 import { RE2JS } from "re2js";
+import type { DecodedRewrite } from "./hosts-toml";
 
 /** A rewrite pattern compiled as containerd compiles it at pull time. */
 export type CompiledPattern =
@@ -32,7 +33,7 @@ export interface InvalidRewrite {
 }
 
 export interface RewriteOutcomes {
-  /** Every rule whose output differs from the subject, in sorted rule order. */
+  /** Every rule whose output differs from the subject, in the rules' order. */
   readonly results: readonly RewriteResult[];
   readonly invalid: readonly InvalidRewrite[];
 }
@@ -186,18 +187,18 @@ export function applyRewriteRule(pattern: string, replacement: string, subject: 
   return output === subject ? undefined : output;
 }
 
-/** Every rule of a `rewrite` map that would change the subject, in sorted rule order. */
-export function rewriteOutcomes(rewrite: Readonly<Record<string, string>>, subject: string): RewriteOutcomes {
+/** Every rule that would change the subject, in the given (sorted) order. */
+export function rewriteOutcomes(rules: readonly DecodedRewrite[], subject: string): RewriteOutcomes {
   const results: RewriteResult[] = [];
   const invalid: InvalidRewrite[] = [];
-  for (const rule of Object.keys(rewrite).sort()) {
-    const compiled = compileRewritePattern(rule);
+  for (const { written, pattern, replacement } of rules) {
+    const compiled = compileRewritePattern(pattern);
     if (!compiled.ok) {
-      invalid.push({ rule, error: compiled.error });
+      invalid.push({ rule: written, error: compiled.error });
       continue;
     }
-    const repository = applyRewriteRule(rule, rewrite[rule], subject);
-    if (repository !== undefined) results.push({ rule, repository });
+    const repository = applyRewriteRule(pattern, replacement, subject);
+    if (repository !== undefined) results.push({ rule: written, repository });
   }
   return { results, invalid };
 }

@@ -3,9 +3,10 @@
  * can break a node, silently lose a mirror or credential, or behave non-deterministically. Pure: no I/O.
  */
 import { docs } from "./docs";
-import { hostsTomlHazard } from "./hosts-toml";
+import { hazardEffect, hostsTomlHazard, type RewriteField } from "./hosts-toml";
 import { Diagnostic, Severity } from "./diagnostics";
 import {
+  containerdHostOf,
   defaultEndpointFor,
   hostnameOf,
   isBareHostPort,
@@ -27,6 +28,7 @@ import { onlyRepositoryPaths, ruleLanguage, type RuleLanguage } from "./rule-lan
 import { compileRewritePattern, CompiledPattern, groupNumber, templateReferences } from "./rewrite";
 
 const WILDCARD = "*";
+const DEFAULT_API_ROOT = "/v2";
 const DOCKER_HUB_HOSTS = ["docker.io", "registry-1.docker.io"];
 
 /** Node settings that change what a registries.yaml does. */
@@ -177,6 +179,7 @@ function validateEndpoints(
 ): KeptEndpoint[] {
   const kept: KeptEndpoint[] = [];
   const seen = new Map<string, number>();
+  const seenRoots = new Map<string, number>();
   endpoints.forEach((address, index) => {
     const path = indexPath(fieldPath(mirrorPath, "endpoint"), index);
     const endpoint = checkEndpoint(report, path, address);
@@ -192,9 +195,29 @@ function validateEndpoints(
       return;
     }
     seen.set(endpoint.url, index);
+    const apiRoot = containerdHostOf(endpoint).url;
+    warnSameApiRoot(report, path, address, apiRoot, seenRoots.get(apiRoot));
+    if (!seenRoots.has(apiRoot)) seenRoots.set(apiRoot, index);
     kept.push({ index, endpoint });
   });
   return kept;
+}
+
+/** RKE2 keeps both (their written URLs differ), but containerd cleans them to one API root. */
+function warnSameApiRoot(
+  report: Reporter,
+  path: string,
+  address: string,
+  apiRoot: string,
+  first: number | undefined,
+): void {
+  if (first === undefined) return;
+  report.warn(
+    path,
+    `duplicate endpoint: containerd cleans ${JSON.stringify(address)} to the API root ${apiRoot}, the same as ` +
+      `endpoint[${first}], and tries that host twice; remove one`,
+    "registries-duplicate-endpoint",
+  );
 }
 
 function checkEndpoint(report: Reporter, path: string, address: string): NormalizedEndpoint | undefined {
@@ -217,11 +240,12 @@ function checkEndpoint(report: Reporter, path: string, address: string): Normali
     return undefined;
   }
   warnMixedCase(report, path, normalized.endpoint.host, "value");
-  if (normalized.endpoint.overridePath) {
+  const read = containerdHostOf(normalized.endpoint);
+  if (read.path !== DEFAULT_API_ROOT) {
     report.warn(
       path,
-      `endpoint path ${JSON.stringify(normalized.endpoint.path)} becomes containerd's API root (override_path), ` +
-        `not a repository prefix (${docs("registries.md#a-path-in-an-endpoint-is-the-api-root")}); use the registry root plus a rewrite rule`,
+      `endpoint path ${JSON.stringify(normalized.endpoint.path)} becomes containerd's API root ${read.url} ` +
+        `(override_path), not a repository prefix (${docs("registries.md#a-path-in-an-endpoint-is-the-api-root")}); use the registry root plus a rewrite rule`,
       "registries-endpoint-override-path",
     );
   }
@@ -388,14 +412,13 @@ function validatePattern(report: Reporter, path: string, pattern: string): Valid
   return compiled;
 }
 
-function checkTomlHazard(report: Reporter, path: string, what: string, text: string, at: At): boolean {
-  const hazard = hostsTomlHazard(text);
+function checkTomlHazard(report: Reporter, path: string, what: RewriteField, text: string, at: At): boolean {
+  const hazard = hostsTomlHazard(text, what);
   if (hazard === undefined) return true;
   report.error(
     path,
-    `${what} ${JSON.stringify(text)} contains ${hazard}: RKE2 writes ` +
-      "it unescaped into hosts.toml, which then fails to parse or changes meaning, and containerd silently " +
-      "bypasses the mirror; use a character class such as [.] or [0-9] instead of a backslash escape",
+    `${what} ${JSON.stringify(text)} contains ${hazard.what}: RKE2 writes it unescaped into hosts.toml, ` +
+      `where ${hazardEffect(hazard)}; use a character class such as [.] or [0-9] instead of a backslash escape`,
     "registries-hosts-toml-hazard",
     at,
   );

@@ -859,6 +859,22 @@ export const INVALID_REGISTRIES_CASES: readonly RegistriesRuleCase[] = [
     message: /replacement.*backslash/,
   },
   {
+    name: "escaped backslash in a pattern (hosts.toml decodes it to one)",
+    text: mirrorWithRule("^a\\\\.b/(.*)", "p/$1"),
+    path: RULE_PATH("^a\\\\.b/(.*)"),
+    line: 5,
+    code: "registries-hosts-toml-hazard",
+    message: /backslash.*hosts\.toml, where containerd decodes it to "\^a\\\\\.b\/\(\.\*\)" before compiling/,
+  },
+  {
+    name: "raw newline in a replacement",
+    text: mirrorWithRule("^(.*)$", "p/\n$1"),
+    path: RULE_PATH("^(.*)$"),
+    line: 5,
+    code: "registries-hosts-toml-hazard",
+    message: /replacement.*control character \(U\+000A\).*no longer parses/,
+  },
+  {
     name: "double quote in a pattern",
     text: mirrorWithRule('^a"b', "c"),
     path: RULE_PATH('^a"b'),

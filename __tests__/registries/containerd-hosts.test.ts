@@ -256,8 +256,8 @@ describe("readContainerdHostsDir reads hosts.toml as containerd's hosts.go does"
   it.each(rows)("$host (override_path $overridePath) → $apiRoot", ({ host, overridePath, apiRoot }) => {
     const text = `server = "https://quay.io"\n[host."${host}"]\noverride_path = ${overridePath}\n`;
     const entry = readContainerdHostsDir({ "quay.io": text }).hosts["quay.io"];
-    expect(entry.mirrors.map((mirror) => mirror.endpoint.url)).toEqual([apiRoot]);
-    expect(entry.default?.endpoint?.url).toBe("https://quay.io/v2");
+    expect(entry.mirrors.map((mirror) => mirror.host.url)).toEqual([apiRoot]);
+    expect(entry.default?.host?.url).toBe("https://quay.io/v2");
   });
 
   it("hosts without pull and resolve are not asked for a tag; a file without server falls back", () => {

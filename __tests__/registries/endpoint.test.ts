@@ -4,6 +4,7 @@
  * k3s `config_test.go`.
  */
 import {
+  containerdHost,
   defaultEndpointFor,
   isBareHostPort,
   normalizeEndpointAddress,
@@ -263,5 +264,74 @@ describe("isBareHostPort", () => {
     { key: "*", bare: false },
   ])("§8 mirror/config key $key → bare host[:port] = $bare", ({ key, bare }) => {
     expect(isBareHostPort(key)).toBe(bare);
+  });
+});
+
+// containerd `parseHostConfig` (remotes/docker/config/hosts.go; containerd-hosts.md): how a
+// `server` or `[host."…"]` key K3s wrote is read back — the API root the node really requests under.
+describe("containerdHost: parseHostConfig reads an endpoint back", () => {
+  it.each([
+    { name: "an empty path gets /v2", server: "https://h", override: false, url: "https://h/v2" },
+    {
+      name: "an empty path stays empty with override_path",
+      server: "https://h",
+      override: true,
+      url: "https://h",
+    },
+    {
+      name: "a lone / is cleaned to / and gets /v2",
+      server: "https://h/",
+      override: false,
+      url: "https://h/v2",
+    },
+    { name: "/v2/ is cleaned to /v2", server: "https://h/v2/", override: true, url: "https://h/v2" },
+    { name: "//v2 is cleaned to /v2", server: "https://h//v2", override: true, url: "https://h/v2" },
+    { name: "dot segments are resolved", server: "https://h/a/../v2/.", override: true, url: "https://h/v2" },
+    { name: "a trailing slash goes", server: "https://h/prefix/", override: true, url: "https://h/prefix" },
+    {
+      name: "without override_path /v2 is appended",
+      server: "https://h/prefix/",
+      override: false,
+      url: "https://h/prefix/v2",
+    },
+    {
+      name: "a path ending in /v2 gets no second /v2",
+      server: "https://h/p/v2",
+      override: false,
+      url: "https://h/p/v2",
+    },
+    {
+      name: "%-escapes are decoded first (Go's URL.Path)",
+      server: "https://h/v%32",
+      override: true,
+      url: "https://h/v2",
+    },
+    {
+      name: "no http prefix → https:// is put in front",
+      server: "h.example:5000/v2",
+      override: false,
+      url: "https://h.example:5000/v2",
+    },
+    {
+      name: "http is kept",
+      server: "http://127.0.0.1:5000",
+      override: false,
+      url: "http://127.0.0.1:5000/v2",
+    },
+    {
+      name: "another scheme becomes part of the host (the https:// prefix)",
+      server: "ftp://h/v2",
+      override: true,
+      url: "https://ftp:/h/v2",
+    },
+  ])("$name: $server (override_path $override) → $url", ({ server, override, url }) => {
+    expect(containerdHost(server, override)).toMatchObject({ ok: true, host: { url } });
+  });
+
+  it("a key Go cannot parse is an error", () => {
+    expect(containerdHost("https://h:x", false)).toEqual({
+      ok: false,
+      error: expect.stringMatching(/invalid port/),
+    });
   });
 });

@@ -320,30 +320,94 @@ describe("resolveImage: warnings (§7 step 6)", () => {
     expect(result.warnings).toEqual(expect.arrayContaining([expect.stringMatching(warning)]));
     if (attempts !== undefined) expect(result.attempts).toHaveLength(attempts);
   });
+});
 
-  it("§4.8 a rule that breaks hosts.toml makes containerd ignore every mirror of the registry", () => {
-    // Built as an object: the YAML parser (part B) may refuse the backslash, RKE2 does not.
-    const file = {
-      mirrors: { "docker.io": { endpoint: ["https://h.example"], rewrite: { "^a\\.b/(.*)": "p/$1" } } },
-    };
-    const result = resolveImage("busybox", file);
+// containerd `parseHostConfig` cleans the path K3s writes verbatim (override_path): the node requests
+// under the cleaned API root, and that is what resolve reports.
+describe("resolveImage: endpoint paths as containerd cleans them", () => {
+  it.each([
+    { endpoint: "https://h.example/v2/", apiRoot: "https://h.example/v2" },
+    { endpoint: "https://h.example//v2", apiRoot: "https://h.example/v2" },
+    { endpoint: "https://h.example/a/../v2", apiRoot: "https://h.example/v2" },
+    { endpoint: "https://h.example/proxy/", apiRoot: "https://h.example/proxy" },
+    { endpoint: "https://h.example/v2//docker.io/", apiRoot: "https://h.example/v2/docker.io" },
+    { endpoint: "https://h.example/v%32", apiRoot: "https://h.example/v2" },
+  ])("$endpoint is requested under $apiRoot", ({ endpoint, apiRoot }) => {
+    const file = { mirrors: { "docker.io": { endpoint: [endpoint] } } };
+    const [mirror] = resolveImage("busybox", file).attempts;
+    expect(mirror).toEqual({
+      endpoint: apiRoot,
+      repository: "library/busybox",
+      url: `${apiRoot}/library/busybox/manifests/latest?ns=docker.io`,
+      rule: null,
+      auth: null,
+    });
+  });
+});
+
+// RKE2 pastes each rule between double quotes in hosts.toml, unescaped; containerd decodes that TOML
+// before compiling (rke2-registries.md §4.8). The files are built as objects: RKE2 reads any string.
+describe("resolveImage: rewrite text as hosts.toml decodes it (§4.8)", () => {
+  const mirrorWith = (rewrite: Record<string, string>): RegistriesFile => ({
+    mirrors: { "docker.io": { endpoint: ["https://h.example"], rewrite } },
+  });
+  const decoded: { name: string; rewrite: Record<string, string>; image: string; repository: string }[] = [
+    {
+      name: "a doubled backslash reaches containerd as one: \\. is a regex escape of the dot",
+      rewrite: { "^acme/app\\\\.v2$": "pinned/app" },
+      image: "acme/app.v2",
+      repository: "pinned/app",
+    },
+    {
+      name: "\\u00e9 in the replacement becomes é",
+      rewrite: { "^(.*)$": "caf\\u00e9/$1" },
+      image: "library/app",
+      repository: "café/library/app",
+    },
+    {
+      name: "\\t in the pattern becomes a tab, so the rule no longer matches",
+      rewrite: { "^a\\tb/(.*)$": "p/$1" },
+      image: "atb/app",
+      repository: "atb/app",
+    },
+    {
+      name: "a double quote can end the string early: the rest is a TOML comment",
+      rewrite: { "^(.*)$": 'p/$1" # the rest' },
+      image: "library/app",
+      repository: "p/library/app",
+    },
+  ];
+  it.each(decoded)("$name", ({ rewrite, image, repository }) => {
+    const result = resolveImage(image, mirrorWith(rewrite));
+    expect(result.attempts[0]).toMatchObject({ endpoint: "https://h.example/v2", repository });
+    expect(result.warnings).toEqual([
+      expect.stringMatching(/hosts\.toml decodes the rule .* containerd compiles/),
+    ]);
+  });
+
+  const broken: { name: string; rewrite: Record<string, string> }[] = [
+    { name: "an unknown TOML escape (\\.)", rewrite: { "^a\\.b/(.*)": "p/$1" } },
+    { name: "a raw newline", rewrite: { "^(.*)$": "p/\n$1" } },
+    { name: "another control character", rewrite: { "^(.*)$": "p/\u0001$1" } },
+    {
+      name: "a TOML 1.1 escape containerd's TOML 1.0 decoder does not know (\\e)",
+      rewrite: { "^(.*)$": "p\\e/$1" },
+    },
+    { name: "a double quote that leaves no valid TOML", rewrite: { '^a"b': "p" } },
+    { name: "two rules that decode to the same key", rewrite: { "^a\\u0062": "x", "^ab": "y" } },
+  ];
+  it.each(broken)("$name breaks the file: containerd ignores every mirror of the registry", ({ rewrite }) => {
+    const result = resolveImage("busybox", mirrorWith(rewrite));
     expect(result.attempts).toEqual([dockerHubDefault("library/busybox")]);
     expect(result.warnings).toEqual([
       expect.stringMatching(
-        /break the generated hosts\.toml.*uses only the default host \(docs\/registries\.md#backslashes-and-quotes-break-hoststoml\)/,
+        /break the generated hosts\.toml \(.+\).*uses only the default host \(docs\/registries\.md#backslashes-and-quotes-break-hoststoml\)/,
       ),
     ]);
   });
 
-  it("§4.8 a valid TOML escape silently changes the rule and is reported", () => {
-    const file = {
-      mirrors: { "docker.io": { endpoint: ["https://h.example"], rewrite: { "^\\b(.*)": "p/$1" } } },
-    };
-    expect(resolveImage("busybox", file).warnings).toEqual(
-      expect.arrayContaining([
-        expect.stringMatching(/contains a backslash, which hosts\.toml reads as a TOML escape/),
-      ]),
-    );
+  it("a tab survives the TOML string unchanged (allowed raw in a basic string)", () => {
+    expect(resolveImage("busybox", mirrorWith({ "^(.*)\t$": "p/$1" })).warnings).toEqual([]);
   });
 });
 

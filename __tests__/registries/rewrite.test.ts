@@ -1,3 +1,4 @@
+import { readRewriteTable, type DecodedRewrite } from "../../registries/hosts-toml";
 import {
   applyRewriteRule,
   compileRewritePattern,
@@ -239,6 +240,13 @@ describe("applyRewriteRule (§4.3)", () => {
   });
 });
 
+/** The map as containerd reads it back from hosts.toml (plain text: decoded as written). */
+function rulesOf(rewrite: Record<string, string>): readonly DecodedRewrite[] {
+  const reading = readRewriteTable(rewrite);
+  if (!reading.ok) throw new Error(reading.error);
+  return reading.rules;
+}
+
 describe("rewriteOutcomes (§4.3)", () => {
   it("§4.3 reports every changing rule in sorted order and the rules that do not compile", () => {
     const rewrite = {
@@ -247,7 +255,7 @@ describe("rewriteOutcomes (§4.3)", () => {
       "(?=x)": "y",
       "^nomatch": "z",
     };
-    expect(rewriteOutcomes(rewrite, "ksd-test/busybox")).toEqual({
+    expect(rewriteOutcomes(rulesOf(rewrite), "ksd-test/busybox")).toEqual({
       results: [
         { rule: "^(.*)$", repository: "docker.io/ksd-test/busybox" },
         { rule: "^ksd-test/(.*)", repository: "production/busybox" },
@@ -256,6 +264,6 @@ describe("rewriteOutcomes (§4.3)", () => {
     });
   });
   it("§4.3 an empty map changes nothing", () => {
-    expect(rewriteOutcomes({}, "library/busybox")).toEqual({ results: [], invalid: [] });
+    expect(rewriteOutcomes(rulesOf({}), "library/busybox")).toEqual({ results: [], invalid: [] });
   });
 });

@@ -286,6 +286,23 @@ const warningCases: readonly RegistriesRuleCase[] = [
     message: /API root/,
   },
   {
+    name: "§3.3 two endpoints containerd cleans to one API root (parseHostConfig)",
+    text: yaml("mirrors:", "  docker.io:", '    endpoint: ["https://h.io", "https://h.io/v2/"]'),
+    path: 'mirrors."docker.io".endpoint[1]',
+    line: 3,
+    code: "registries-duplicate-endpoint",
+    message:
+      /containerd cleans "https:\/\/h\.io\/v2\/" to the API root https:\/\/h\.io\/v2, the same as endpoint\[0\]/,
+  },
+  {
+    name: "§3.3 an override path is named as containerd cleans it",
+    text: mirrorWithEndpoint("https://harbor.example.com//proxy/"),
+    path: ENDPOINT_0,
+    line: 4,
+    code: "registries-endpoint-override-path",
+    message: /API root https:\/\/harbor\.example\.com\/proxy \(override_path\)/,
+  },
+  {
     name: "§1 duplicate keys",
     text: yaml("mirrors:", "  docker.io: {}", "  docker.io: {}"),
     path: 'mirrors."docker.io"',
@@ -367,6 +384,10 @@ const cleanCases: readonly { name: string; text: string }[] = [
       "  registry-1.docker.io:",
       "    auth: {username: u, password: p}",
     ),
+  },
+  {
+    name: "§3.3 /v2/ is cleaned to the plain API root, no override warning",
+    text: mirrorWithEndpoint("https://h.io/v2/"),
   },
   { name: "§3.3 localhost registry with a port", text: mirrorWithEndpoint("localhost:5000") },
   {
