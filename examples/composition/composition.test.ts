@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { Testing } from "cdktf";
 import { parse } from "yaml";
 import { HARBOR_STAND_IN_HOST } from "../../constructs/harbor-proxy-cache";
+import { warningsIn } from "../../constructs/warnings";
 import { compileRegistriesSpec } from "../../registries/compile-rules";
 import { parseRegistriesYaml } from "../../registries/parse";
 import { resolveImage } from "../../registries/resolve";
@@ -107,6 +108,28 @@ describe("composition example: wiring", () => {
       repository: "acme-approved/api",
     });
     expect(other).toMatchObject({ repository: "docker.io/library/nginx" });
+  });
+
+  it("creates the rule's target as a private plain project and lets the robot pull from it", () => {
+    const projects = Object.values<Json>(json.resource.harbor_project);
+    const approved = projects.filter((body) => body.name === "acme-approved");
+    expect(approved).toEqual([expect.objectContaining({ public: false })]);
+    expect(approved[0]).not.toHaveProperty("registry_id");
+    const [robot] = Object.values<Json>(json.resource.harbor_robot_account);
+    expect(robot.permissions.map((permission: Json) => permission.namespace)).toEqual([
+      "docker.io",
+      "ghcr.io",
+      "quay.io",
+      "acme-approved",
+    ]);
+    for (const permission of robot.permissions) {
+      expect(permission.access).toEqual([{ resource: "repository", action: "pull" }]);
+    }
+  });
+
+  it("warns about no rewrite target: every project a rule reaches is managed", () => {
+    const codes = warningsIn(stack).map((warning) => warning.code);
+    expect(codes.filter((code) => code.startsWith("rewrite-target-"))).toEqual([]);
   });
 
   it("shows placeholders, never a value, in the display text", () => {

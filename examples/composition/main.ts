@@ -2,7 +2,7 @@
  * harbor-mirror's constructs used as a library inside a larger stack: Harbor's URL comes from a
  * Terraform variable, the nodes' addresses from other resources (standing for VMs of a cloud
  * module) that boot with the mirror's cloud-init user-data, and the mirror is customized at
- * construct level with an extra rewrite rule.
+ * construct level with an extra rewrite rule into a plain project the robot may pull from.
  *
  * Synthesize it with `npx tsx examples/composition/main.ts` (writes `cdktf.out/`).
  */
@@ -87,7 +87,9 @@ export class CompositionStack extends TerraformStack {
         access: "robot",
         robotSecret: sensitiveVariable(this, "harbor_robot_secret", "Secret of Harbor's pull robot"),
         // The construct-level customization: team images come from a curated project, not the cache.
+        // Declared under `projects`, harbor-mirror creates it (private) and lets the robot pull from it.
         rewrites: { "docker.io": [{ match: "^acme/(.*)$", replace: "acme-approved/$1" }] },
+        projects: [{ name: "acme-approved" }],
       },
       distribution: "rke2",
       delivery: {
