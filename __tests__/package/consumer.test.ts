@@ -41,7 +41,7 @@ afterAll(() => {
 });
 
 describe("npm pack", () => {
-  it("ships the compiled library with declarations and declaration maps, and the CLI", () => {
+  it("ships the compiled library with declarations and declaration maps, the CLI and the docs pages", () => {
     console.log(`npm pack: ${packed.files.length} files, ${packed.size} bytes`);
     expect(packed.files).toEqual(
       expect.arrayContaining([
@@ -53,6 +53,10 @@ describe("npm pack", () => {
         "bin/harbor-mirror.js",
         "lib/.gen/providers/harbor/index.js",
         ".gen/providers/harbor/index.ts",
+        // messages point to these pages (registries/docs.ts), so they ship with the code
+        "docs/registries.md",
+        "docs/harbor.md",
+        "docs/configuration.md",
       ]),
     );
   });
