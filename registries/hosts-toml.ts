@@ -62,7 +62,10 @@ export function readHostsTomlText(text: string, field: RewriteField): HostsTomlT
 
 /** What hosts.toml does to a text containerd does not read as written. */
 export interface HostsTomlHazard {
-  /** The character to blame, for a message: `a backslash`, `a double quote`, `a control character (U+000A)`. */
+  /**
+   * The character to blame, for a message: `a backslash`, `a double quote`, `a control character
+   * (U+000A)`.
+   */
   readonly what: string;
   /** Set when the file still parses: the text containerd reads instead. */
   readonly decoded?: string;
@@ -94,7 +97,7 @@ function offendingCharacter(text: string): string {
 
 const ENDS_STRING_EARLY = { ok: false, error: "the text ends the TOML string early" } as const;
 
-/** K3s's template line: the text pasted between quotes, on purpose not serialized (that is the defect modelled). */
+/** K3s's template line: the text pasted between quotes, on purpose not serialized (the defect modelled). */
 function rewriteLine(pattern: string, replacement: string): string {
   return `    "${pattern}" = "${replacement}"`;
 }

@@ -16,7 +16,7 @@ import {
   type HostOptions,
   type MirrorEndpoint,
 } from "./hosts";
-import { parseImageReference, type ImageReference } from "./image-reference";
+import { isRepositoryPath, parseImageReference, type ImageReference } from "./image-reference";
 import type { RegistriesFile, RegistryConfig } from "./model";
 import { rewriteOutcomes } from "./rewrite";
 
@@ -95,11 +95,15 @@ export function resolveOnHosts(
 const hostConfigsCache = new WeakMap<RegistriesFile, Map<string, HostConfigs>>();
 
 function hostConfigsOf(file: RegistriesFile, options: ResolveOptions): HostConfigs {
-  const key = JSON.stringify([options.disableDefaultEndpoint ?? false, options.embeddedRegistry ?? null]);
-  const perOptions = hostConfigsCache.get(file) ?? new Map<string, HostConfigs>();
-  hostConfigsCache.set(file, perOptions);
-  const cached = perOptions.get(key) ?? getHostConfigs(file, options);
-  perOptions.set(key, cached);
+  // Most callers pass no options: key them without serializing anything.
+  const customized = options.disableDefaultEndpoint || options.embeddedRegistry;
+  const key = customized
+    ? JSON.stringify([options.disableDefaultEndpoint ?? false, options.embeddedRegistry])
+    : "";
+  let perOptions = hostConfigsCache.get(file);
+  if (!perOptions) hostConfigsCache.set(file, (perOptions = new Map()));
+  let cached = perOptions.get(key);
+  if (!cached) perOptions.set(key, (cached = getHostConfigs(file, options)));
   return cached;
 }
 
@@ -130,10 +134,19 @@ function mirrorPath(mirrorKey: string): string {
   return `mirrors.${JSON.stringify(mirrorKey)}`;
 }
 
+// A registry's built-in default never changes; images name few registries, so keep a bounded map.
+const builtInDefaults = new Map<string, ContainerdHost>();
+const BUILT_IN_DEFAULTS_MAX = 1024;
+
 /** containerd's built-in default for the registry (https, `/v2`, docker.io → registry-1.docker.io). */
 function builtInDefault(context: Context): ContainerdHost {
-  const normalized = normalizeEndpointAddress(context.reference.registry);
-  if (!normalized.ok) throw new Error(`registry ${context.reference.registry}: ${normalized.error}`);
+  const registry = context.reference.registry;
+  const cached = builtInDefaults.get(registry);
+  if (cached) return cached;
+  const normalized = normalizeEndpointAddress(registry);
+  if (!normalized.ok) throw new Error(`registry ${registry}: ${normalized.error}`);
+  if (builtInDefaults.size >= BUILT_IN_DEFAULTS_MAX) builtInDefaults.clear();
+  builtInDefaults.set(registry, normalized.endpoint);
   return normalized.endpoint;
 }
 
@@ -159,7 +172,9 @@ function mirrorAttempt(mirror: MirrorEndpoint, mirrorKey: string, context: Conte
     );
   }
   const base = { endpoint: endpoint.url, auth: authFor(endpoint, context) };
-  const candidates = [...new Set(results.map((result) => result.repository))].sort();
+  // One changing rule (the usual case with compiled rules) needs no comparison.
+  const candidates =
+    results.length < 2 ? [] : [...new Set(results.map((result) => result.repository))].sort();
   if (candidates.length > 1) {
     context.warnings.add(
       `${mirrorPath(mirrorKey)}.rewrite: rules ${results.map((result) => JSON.stringify(result.rule)).join(", ")} ` +
@@ -185,16 +200,31 @@ function manifestUrl(
   context: Context,
   isMirror: boolean,
 ): string {
-  const path = posix.join("/", endpoint.path, repository, "manifests", context.reference.object);
   const registry = context.reference.registry;
   const namespace = isMirror && endpoint.host !== registry ? `?ns=${registry}` : "";
+  const object = context.reference.object;
+  // A repository of the reference grammar has no empty, `.` or `..` segment (nor has a tag or
+  // digest): appending it to the cleaned root is already the clean join.
+  if (isRepositoryPath(repository)) return `${endpoint.url}/${repository}/manifests/${object}${namespace}`;
+  const path = posix.join("/", endpoint.path, repository, "manifests", object);
   return `${endpoint.scheme}://${endpoint.host}${path}${namespace}`;
 }
 
+// The `configs` of a file are looked up per host again and again: remember the answer per file.
+const authKeys = new WeakMap<Configs, Map<string, string | null>>();
+
 /** Credentials are looked up by the host actually contacted, never by the mirror key. */
 function authFor(endpoint: ContainerdHost, context: Context): string | null {
-  const host = endpoint.host === "registry-1.docker.io" ? "docker.io" : endpoint.host;
-  const applied = configForHost(context.configs, host);
+  let known = authKeys.get(context.configs);
+  if (!known) authKeys.set(context.configs, (known = new Map()));
+  let key = known.get(endpoint.host);
+  if (key === undefined) known.set(endpoint.host, (key = authKeyFor(endpoint.host, context.configs)));
+  return key;
+}
+
+function authKeyFor(endpointHost: string, configs: Configs): string | null {
+  const host = endpointHost === "registry-1.docker.io" ? "docker.io" : endpointHost;
+  const applied = configForHost(configs, host);
   return applied.config?.auth ? (applied.configKey ?? null) : null;
 }
 
@@ -208,18 +238,27 @@ function isUnreadableHostsToml(entry: HostEntry, mirrorKey: string, context: Con
   return true;
 }
 
+// The decoded rules of an entry never change: word their warnings once per entry, not per image.
+const decodedRuleWarnings = new WeakMap<HostEntry, readonly string[]>();
+
 /** hosts.toml decodes TOML escapes, so containerd compiles other text than the file shows. */
 function warnAboutDecodedRules(entry: HostEntry, mirrorKey: string, context: Context): void {
+  let warnings = decodedRuleWarnings.get(entry);
+  if (!warnings) decodedRuleWarnings.set(entry, (warnings = decodedRuleWarningsOf(entry, mirrorKey)));
+  for (const warning of warnings) context.warnings.add(warning);
+}
+
+function decodedRuleWarningsOf(entry: HostEntry, mirrorKey: string): string[] {
   const mirror = entry.mirrors.find((candidate) => candidate.rules.length > 0);
-  for (const rule of mirror?.rules ?? []) {
-    const replacement = mirror?.rewrites[rule.written];
-    if (rule.pattern === rule.written && rule.replacement === replacement) continue;
-    context.warnings.add(
-      `${mirrorPath(mirrorKey)}.rewrite: hosts.toml decodes the rule ${JSON.stringify(rule.written)}: ` +
-        `${JSON.stringify(replacement ?? null)} to ${JSON.stringify(rule.pattern)}: ${JSON.stringify(rule.replacement)}, ` +
-        `and that is what containerd compiles (${docs("registries.md#backslashes-and-quotes-break-hoststoml")})`,
+  return (mirror?.rules ?? [])
+    .filter((rule) => rule.pattern !== rule.written || rule.replacement !== mirror?.rewrites[rule.written])
+    .map(
+      (rule) =>
+        `${mirrorPath(mirrorKey)}.rewrite: hosts.toml decodes the rule ${JSON.stringify(rule.written)}: ` +
+        `${JSON.stringify(mirror?.rewrites[rule.written] ?? null)} to ${JSON.stringify(rule.pattern)}: ` +
+        `${JSON.stringify(rule.replacement)}, and that is what containerd compiles ` +
+        `(${docs("registries.md#backslashes-and-quotes-break-hoststoml")})`,
     );
-  }
 }
 
 function warnAboutFoldedRewrites(entry: HostEntry, mirrorKey: string, context: Context): void {

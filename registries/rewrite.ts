@@ -9,7 +9,13 @@ import type { DecodedRewrite } from "./hosts-toml";
 
 /** A rewrite pattern compiled as containerd compiles it at pull time. */
 export type CompiledPattern =
-  | { readonly ok: true; readonly pattern: string; readonly regex: RE2JS }
+  | {
+      readonly ok: true;
+      readonly pattern: string;
+      readonly regex: RE2JS;
+      /** The pattern as a JavaScript RegExp, where it provably matches alike on ASCII (`jsEquivalent`). */
+      readonly js?: RegExp;
+    }
   | { readonly ok: false; readonly pattern: string; readonly error: string };
 
 /** One regexp match as Go's `Expand` sees it. */
@@ -52,11 +58,103 @@ export function compileRewritePattern(pattern: string): CompiledPattern {
 
 function compileUncached(pattern: string): CompiledPattern {
   try {
-    return { ok: true, pattern, regex: RE2JS.compile(pattern) };
+    const regex = RE2JS.compile(pattern);
+    const js = jsEquivalent(pattern);
+    return js ? { ok: true, pattern, regex, js } : { ok: true, pattern, regex };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     return { ok: false, pattern, error: message };
   }
+}
+
+/**
+ * A JavaScript RegExp that finds the same matches and groups as Go's regexp for a valid RE2
+ * `pattern`, on printable ASCII text (repository paths), or `undefined` outside the subset where
+ * the two agree. Both engines pick the leftmost-first match with Perl's preferences; in this subset
+ * the syntax means the same: ASCII literals, `.`, classes of literals and ranges, `^`/`$` (no
+ * multi-line flag in either), groups (`(?P<name>` spelled `(?<name>`), alternation and greedy or
+ * lazy quantifiers with counts on single characters and classes, and `?` on a group that cannot
+ * match "". Refused: any backslash, other `(?` forms (flags), POSIX classes and `[` or a leading `]`
+ * in a class, `{` that is no count, repeating a group (JavaScript clears a repeated group's captures
+ * on each iteration, Go keeps them), and `?` on a group that can match "" (JavaScript refuses an
+ * empty iteration, Go takes it).
+ */
+export function jsEquivalent(pattern: string): RegExp | undefined {
+  const source = jsSource(pattern);
+  if (source === undefined) return undefined;
+  try {
+    return new RegExp(source, "g");
+  } catch {
+    return undefined;
+  }
+}
+
+const QUANTIFIER = /^(?:[*+?]|\{[0-9]+(?:,[0-9]*)?\})\??/;
+const OPTIONAL = /^\?\??$/;
+const PLAIN_LITERAL = /^[\x20-\x7e]$/;
+const GROUP_OPENER = /^\((?:\?:|\?P?<[A-Za-z_][A-Za-z0-9_]*>)?/;
+const CHARACTER_CLASS = /^\[\^?[^\][\\][^\][\\]*\]/;
+
+/** An open group while translating: whether its current alternative, and any closed one, can match "". */
+interface Frame {
+  sequenceNullable: boolean;
+  anyAlternativeNullable: boolean;
+}
+
+/** The last item read, until the next token shows whether a quantifier applies to it. */
+interface Item {
+  nullable: boolean;
+  /** Set for a group: a quantifier on it is checked. */
+  group?: boolean;
+}
+
+function jsSource(pattern: string): string | undefined {
+  const frames: Frame[] = [{ sequenceNullable: true, anyAlternativeNullable: false }];
+  let item: Item | undefined;
+  const commit = () => {
+    if (item) frames[frames.length - 1].sequenceNullable &&= item.nullable;
+    item = undefined;
+  };
+  let source = "";
+  for (let index = 0; index < pattern.length;) {
+    const rest = pattern.slice(index);
+    const char = pattern[index];
+    if (char === "\\" || !PLAIN_LITERAL.test(char)) return undefined;
+    const quantifier = QUANTIFIER.exec(rest)?.[0];
+    if (quantifier !== undefined) {
+      if (!item || (item.group && (!OPTIONAL.test(quantifier) || item.nullable))) return undefined;
+      item.nullable ||= /^(?:[*?]|\{0[,}])/.test(quantifier);
+      source += quantifier;
+      index += quantifier.length;
+      continue;
+    }
+    commit();
+    let token = char;
+    if (char === "(") {
+      token = GROUP_OPENER.exec(rest)![0];
+      if (rest.startsWith("(?") && token === "(") return undefined;
+      frames.push({ sequenceNullable: true, anyAlternativeNullable: false });
+    } else if (char === "|" || char === ")") {
+      const frame = frames[frames.length - 1];
+      frame.anyAlternativeNullable ||= frame.sequenceNullable;
+      frame.sequenceNullable = true;
+      if (char === ")") {
+        if (frames.length === 1) return undefined;
+        item = { nullable: frames.pop()!.anyAlternativeNullable, group: true };
+      }
+    } else if (char === "[") {
+      token = CHARACTER_CLASS.exec(rest)?.[0] ?? "";
+      if (token === "") return undefined;
+      item = { nullable: false };
+    } else if (char === "{" || char === "]" || char === "}") {
+      return undefined;
+    } else {
+      item = { nullable: char === "^" || char === "$" };
+    }
+    source += token.replace("(?P<", "(?<");
+    index += token.length;
+  }
+  return frames.length === 1 ? source : undefined;
 }
 
 /** A `$name` or `${name}` group reference of a Go template. */
@@ -81,8 +179,17 @@ export function templateReferences(template: string): GroupReference[] {
   return templateParts(template).flatMap((part) => ("reference" in part ? [part.reference] : []));
 }
 
+// Replacements are parsed once per text: resolution expands them for every image and endpoint.
+const templateCache = new Map<string, readonly TemplatePart[]>();
+
 /** The template as Go's `Expand` reads it: literal text (`$$` → `$`) and group references. */
-export function templateParts(template: string): TemplatePart[] {
+export function templateParts(template: string): readonly TemplatePart[] {
+  let parts = templateCache.get(template);
+  if (!parts) templateCache.set(template, (parts = parseTemplate(template)));
+  return parts;
+}
+
+function parseTemplate(template: string): TemplatePart[] {
   const parts: TemplatePart[] = [];
   let rest = template;
   for (let dollar = rest.indexOf("$"); dollar >= 0; dollar = rest.indexOf("$")) {
@@ -142,6 +249,8 @@ export function replaceAllGo(
   subject: string,
   replacement: string,
 ): string {
+  if (compiled.js && PRINTABLE_ASCII.test(subject))
+    return replaceAllJs(compiled, compiled.js, subject, replacement);
   const matcher = compiled.regex.matcher(subject);
   const namedGroups = compiled.regex.namedGroups();
   let output = "";
@@ -154,6 +263,34 @@ export function replaceAllGo(
     if (end > lastMatchEnd || start === 0) {
       output += expandGoTemplate(replacement, { groups: groupsOf(matcher), namedGroups });
     }
+    lastMatchEnd = end;
+    searchPos = nextSearchPosition(subject, searchPos, end);
+  }
+  return output + subject.slice(lastMatchEnd);
+}
+
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+/** The same loop on the JavaScript equivalent: only where `jsEquivalent` proved it matches alike. */
+function replaceAllJs(
+  compiled: Extract<CompiledPattern, { ok: true }>,
+  js: RegExp,
+  subject: string,
+  replacement: string,
+): string {
+  const namedGroups = compiled.regex.namedGroups();
+  let output = "";
+  let lastMatchEnd = 0;
+  let searchPos = 0;
+  while (searchPos <= subject.length) {
+    js.lastIndex = searchPos;
+    const match = js.exec(subject);
+    if (!match) break;
+    const start = match.index;
+    const end = start + match[0].length;
+    output += subject.slice(lastMatchEnd, start);
+    if (end > lastMatchEnd || start === 0)
+      output += expandGoTemplate(replacement, { groups: match, namedGroups });
     lastMatchEnd = end;
     searchPos = nextSearchPosition(subject, searchPos, end);
   }

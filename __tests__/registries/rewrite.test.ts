@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { readRewriteTable, type DecodedRewrite } from "../../registries/hosts-toml";
 import {
   applyRewriteRule,
@@ -266,4 +267,57 @@ describe("rewriteOutcomes (§4.3)", () => {
   it("§4.3 an empty map changes nothing", () => {
     expect(rewriteOutcomes(rulesOf({}), "library/busybox")).toEqual({ results: [], invalid: [] });
   });
+});
+
+// The resolver runs a pattern as a JavaScript RegExp where `jsEquivalent` accepts it. Both engines,
+// on the same generated patterns, subjects and templates, must give the same output, and re2js
+// (the reference) is run on a compiled pattern without the JavaScript equivalent.
+describe("jsEquivalent: the JavaScript RegExp replaces exactly as re2js (fast-check)", () => {
+  const atom = fc.constantFrom("a", "b", "/", "-", ".", "[ab]", "[^a]", "[a-c]", "[.]", "^", "$");
+  const quantified = fc
+    .tuple(atom, fc.constantFrom("", "*", "+", "?", "{1,2}", "{2}", "*?", "+?", "??"))
+    .map(([text, quantifier]) => text + quantifier);
+  const pattern: fc.Arbitrary<string> = fc.letrec<{ node: string }>((tie) => ({
+    node: fc.oneof(
+      { depthSize: "small", withCrossShrink: true },
+      fc.array(quantified, { minLength: 1, maxLength: 3 }).map((parts) => parts.join("")),
+      fc
+        .tuple(
+          fc.constantFrom("(", "(?:", "(?P<g>", "(|"),
+          fc.array(tie("node"), { minLength: 1, maxLength: 2 }),
+          fc.constantFrom("", "?", "??"),
+        )
+        .map(([open, alternatives, quantifier]) => `${open}${alternatives.join("|")})${quantifier}`),
+      fc.array(tie("node"), { minLength: 2, maxLength: 3 }).map((parts) => parts.join("")),
+    ),
+  })).node;
+  const anchored = fc
+    .tuple(fc.constantFrom("", "^"), pattern, fc.constantFrom("", "$"))
+    .map(([start, body, end]) => start + body + end);
+  const subject = fc.stringMatching(/^[ab/.-]{0,8}$/);
+  const template = fc.constantFrom("x", "$1", "${1}x", "[$0]", "$g/$2", "$$", "");
+
+  it("agrees on every generated pattern the translation accepts", () => {
+    let accepted = 0;
+    fc.assert(
+      fc.property(anchored, subject, template, (source, text, replacement) => {
+        const compiled = compileRewritePattern(source);
+        if (!compiled.ok || !compiled.js) return;
+        accepted += 1;
+        const reference = { ok: true as const, pattern: source, regex: compiled.regex };
+        expect(replaceAllGo(compiled, text, replacement)).toBe(replaceAllGo(reference, text, replacement));
+      }),
+      { numRuns: 3000 },
+    );
+    // The property must exercise the translation, not skip it.
+    expect(accepted).toBeGreaterThan(1000);
+  });
+
+  it.each(["(?i)a", "^a\\.b", "^(a|b)+$", "^(?:ab)*$", "[[:alpha:]]", "a{,3}", "[]a]", "é"])(
+    "refuses %s (outside the subset where the engines agree)",
+    (source) => {
+      const compiled = compileRewritePattern(source);
+      expect(compiled.ok && compiled.js).toBeFalsy();
+    },
+  );
 });
