@@ -11,6 +11,7 @@
  * tag as its text, so registries.yaml gets a warning. Duplicate keys differ the same way: an error
  * in the configuration, a warning in registries.yaml (yaml.v2 keeps the last one).
  */
+import { isUtf8 } from "node:buffer";
 import { isAlias, isCollection, visit } from "yaml";
 import type { Document, Node } from "yaml";
 import type { Diagnostic, Severity } from "./diagnostics";
@@ -62,8 +63,9 @@ export function decodeUtf8(
   bytes: Buffer,
 ): { readonly ok: true; readonly text: string } | { readonly ok: false; readonly diagnostic: Diagnostic } {
   const text = bytes.toString("utf8");
+  if (isUtf8(bytes)) return { ok: true, text };
+  // Read as UTF-8, each bad sequence became U+FFFD: the first byte that differs is the bad one.
   const reencoded = Buffer.from(text, "utf8");
-  if (reencoded.equals(bytes)) return { ok: true, text };
   let offset = 0;
   while (offset < bytes.length && bytes[offset] === reencoded[offset]) offset++;
   const before = bytes.subarray(0, offset).toString("utf8");
