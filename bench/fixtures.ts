@@ -7,11 +7,19 @@ export const BENCH_UPSTREAMS = ["docker.io", "quay.io", "gcr.io", "k8s.gcr.io", 
 /** Servers in the bench fleet; every other node is an agent (an HA control plane, many workers). */
 const SERVER_COUNT = 3;
 
+/** `rolling` in batches of 10 (the synth figures), or `servers-first` (docs/rollout.md). */
+export type BenchRollout = "rolling" | "servers-first";
+
+const BENCH_ROLLOUTS: Record<BenchRollout, object> = {
+  rolling: { strategy: "rolling", batchSize: 10 },
+  "servers-first": { strategy: "servers-first" },
+};
+
 /**
  * A harbor-mirror.yaml (version 1) like the example one, with six upstreams and `nodeCount`
  * nodes (three servers, the rest agents).
  */
-export function benchConfigYaml(nodeCount: number): string {
+export function benchConfigYaml(nodeCount: number, rollout: BenchRollout = "rolling"): string {
   return stringify({
     version: 1,
     harbor: { url: "https://harbor.kingsd.top" },
@@ -21,7 +29,7 @@ export function benchConfigYaml(nodeCount: number): string {
     distribution: "rke2",
     nodes: Array.from({ length: nodeCount }, (_, index) => benchNode(index)),
     ssh: { privateKeyVar: "ssh_private_key" },
-    rollout: { strategy: "rolling", batchSize: 10 },
+    rollout: BENCH_ROLLOUTS[rollout],
   });
 }
 

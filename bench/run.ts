@@ -323,43 +323,85 @@ function growthTable(rows: readonly ScaleRow[]): string {
 
 interface TerraformRow {
   readonly nodes: number;
-  readonly app: TerraformTiming;
+  /** The synth figures' stack: rolling, batches of 10. */
+  readonly rolling: TerraformTiming;
+  readonly serversFirst: TerraformTiming;
   readonly baseline: TerraformTiming;
 }
 
-function measureTerraform(binary: string, rows: readonly ScaleRow[]): TerraformRow[] {
-  return rows
-    .filter((row) => TERRAFORM_NODES.includes(row.nodes))
-    .map((row) => {
-      const timeout = TERRAFORM_TIMEOUT_S * 1000;
-      progress(`terraform: ${row.nodes} nodes, app`);
-      const app = timeTerraform(binary, row.appStack, path.join(workDir, `tf-app-${row.nodes}`), timeout);
-      progress(`terraform: ${row.nodes} nodes, baseline`);
-      const baseline = timeTerraform(
-        binary,
-        row.baselineStack,
-        path.join(workDir, `tf-baseline-${row.nodes}`),
-        timeout,
-      );
-      return { nodes: row.nodes, app, baseline };
-    });
+/** The app's stack with `rollout.strategy: servers-first`, synthesized once for Terraform. */
+async function serversFirstStack(nodes: number): Promise<string> {
+  const configFile = path.join(workDir, `harbor-mirror-${nodes}-servers-first.yaml`);
+  writeFileSync(configFile, benchConfigYaml(nodes, "servers-first"));
+  const stack = path.join(workDir, `app-${nodes}-servers-first.tf.json`);
+  await synthOnce(`app-${nodes}-servers-first`, APP_ENTRY, { HARBOR_MIRROR_CONFIG: configFile }, stack);
+  return stack;
 }
 
+async function measureTerraform(binary: string, rows: readonly ScaleRow[]): Promise<TerraformRow[]> {
+  const timeout = TERRAFORM_TIMEOUT_S * 1000;
+  const time = (label: string, nodes: number, stack: string) => {
+    progress(`terraform: ${nodes} nodes, ${label}`);
+    return timeTerraform(binary, stack, path.join(workDir, `tf-${label}-${nodes}`), timeout);
+  };
+  const measured: TerraformRow[] = [];
+  for (const row of rows.filter((candidate) => TERRAFORM_NODES.includes(candidate.nodes))) {
+    const serversFirst = time("servers-first", row.nodes, await serversFirstStack(row.nodes));
+    measured.push({
+      nodes: row.nodes,
+      serversFirst,
+      rolling: time("rolling", row.nodes, row.appStack),
+      baseline: time("baseline", row.nodes, row.baselineStack),
+    });
+  }
+  return measured;
+}
+
+const terraformCell = (ms: number | undefined) =>
+  ms === undefined ? `> ${TERRAFORM_TIMEOUT_S} s (stopped)` : seconds(ms);
+
 function terraformTable(rows: readonly TerraformRow[]): string {
-  const cell = (ms: number | undefined) =>
-    ms === undefined ? `> ${TERRAFORM_TIMEOUT_S} s (stopped)` : seconds(ms);
   const quotient = (a: number | undefined, b: number | undefined) =>
     a === undefined || b === undefined ? "–" : ratio(a, b);
-  return table(
-    ["nodes", "app validate", "baseline validate", "app plan", "baseline plan", "plan: app ÷ baseline"],
-    rows.map(({ nodes, app, baseline }) => [
+  const perStrategy = table(
+    [
+      "nodes",
+      "validate: servers-first / rolling / baseline",
+      "plan: servers-first",
+      "plan: rolling (batches of 10)",
+      "plan: baseline",
+      "plan ÷ baseline: servers-first",
+      "plan ÷ baseline: rolling",
+    ],
+    rows.map(({ nodes, serversFirst, rolling, baseline }) => [
       integer(nodes),
-      cell(app.validateMs),
-      cell(baseline.validateMs),
-      cell(app.planMs),
-      cell(baseline.planMs),
-      quotient(app.planMs, baseline.planMs),
+      [serversFirst, rolling, baseline].map((timing) => terraformCell(timing.validateMs)).join(" / "),
+      terraformCell(serversFirst.planMs),
+      terraformCell(rolling.planMs),
+      terraformCell(baseline.planMs),
+      quotient(serversFirst.planMs, baseline.planMs),
+      quotient(rolling.planMs, baseline.planMs),
     ]),
+  );
+  return [perStrategy, planGrowth(rows)].filter(Boolean).join("\n\n");
+}
+
+/** Plan time from the smallest to the largest fleet planned: linear is the ratio of the node counts. */
+function planGrowth(rows: readonly TerraformRow[]): string {
+  if (rows.length < 2) return "";
+  const [first, last] = [rows[0], rows[rows.length - 1]];
+  const grow = (timing: (row: TerraformRow) => TerraformTiming) => {
+    const [from, to] = [timing(first).planMs, timing(last).planMs];
+    return from === undefined || to === undefined ? "–" : `${(to / from).toFixed(1)}×`;
+  };
+  const span = `${integer(first.nodes)} → ${integer(last.nodes)} nodes`;
+  return table(
+    [`plan, ${span} (linear: ${last.nodes / first.nodes}×)`, "growth"],
+    [
+      ["servers-first", grow((row) => row.serversFirst)],
+      ["rolling (batches of 10)", grow((row) => row.rolling)],
+      ["baseline", grow((row) => row.baseline)],
+    ],
   );
 }
 
@@ -392,7 +434,8 @@ function machineHeader(): string {
       `${new Date().toISOString().slice(0, 16)}Z.`,
     `Synth: median and best of ${REPETITIONS} fresh processes (\`node --import tsx\`), app, baseline and ` +
       `floor alternating; wall time measured around the process, max RSS inside it at exit. Upstreams: ` +
-      `${BENCH_UPSTREAMS.join(", ")}; rollout rolling, batches of 10. Baseline: a bare cdktf stack with one ` +
+      `${BENCH_UPSTREAMS.join(", ")}; rollout rolling, batches of 10 (Terraform also plans the fleet with \`servers-first\`). ` +
+      `Baseline: a bare cdktf stack with one ` +
       `\`null_resource\` (one trigger) per node. Floor: the app's config load plus its cdk.tf.json written ` +
       `with plain \`JSON.stringify\` (no cdktf). Config load: \`loadConfig\` timed inside a process.`,
   ].join("\n");
@@ -423,7 +466,7 @@ async function main(): Promise<void> {
         const binary = terraformBinary();
         if (!binary) throw new Error("neither terraform nor tofu is on PATH");
         if (TERRAFORM_NODES.length === 0) throw new Error("BENCH_TERRAFORM_NODES=0");
-        return terraformTable(measureTerraform(binary, rows));
+        return terraformTable(await measureTerraform(binary, rows));
       },
     ),
     await section(`Cold start of synth (example config, median of ${COLD_START_REPETITIONS})`, async () => {

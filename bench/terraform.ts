@@ -55,6 +55,7 @@ export function timeTerraform(
       cwd: dir,
       env,
       encoding: "utf8",
+      maxBuffer: 1 << 30,
       timeout: timeoutMs,
       killSignal: "SIGKILL",
     });
