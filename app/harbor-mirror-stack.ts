@@ -7,7 +7,12 @@
 import { Lazy, TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
 import { provider as nullProvider } from "@cdktf/provider-null";
-import { DEFAULT_SSH_KEY_VARIABLE, type HarborMirrorConfig, type UpstreamConfig } from "../config/schema";
+import {
+  DEFAULT_SSH_KEY_VARIABLE,
+  type HarborMirrorConfig,
+  ROLLOUT_STRATEGIES,
+  type UpstreamConfig,
+} from "../config/schema";
 import { HarborMirror, HarborMirrorDeliveryProps } from "../constructs/harbor-mirror";
 import { HarborProvider } from "../constructs/harbor-provider";
 import type { HarborProxyCacheProps, UpstreamProps } from "../constructs/harbor-proxy-cache";
@@ -25,6 +30,14 @@ import {
   type KeyPath,
 } from "../registries/diagnostics";
 import { configureBackend } from "./backend";
+
+/** The construct strategy of each `rollout.strategy` value. */
+const ROLLOUT_STRATEGY: Record<(typeof ROLLOUT_STRATEGIES)[number], (batchSize: number) => RolloutStrategy> =
+  {
+    rolling: (batchSize) => RolloutStrategy.rolling({ batchSize }),
+    "servers-first": () => RolloutStrategy.serversFirst(),
+    parallel: () => RolloutStrategy.parallel(),
+  };
 
 export const STACK_NAME = "harbor-mirror";
 /** The output holding the new nodes' `#cloud-config` user-data (README, "New nodes"). */
@@ -154,11 +167,7 @@ export class HarborMirrorStack extends TerraformStack {
           "SSH private key for the nodes",
         ),
       },
-      rollout: this.attempt(() =>
-        config.rollout.strategy === "parallel"
-          ? RolloutStrategy.parallel()
-          : RolloutStrategy.rolling({ batchSize: config.rollout.batchSize }),
-      ),
+      rollout: this.attempt(() => ROLLOUT_STRATEGY[config.rollout.strategy](config.rollout.batchSize)),
     };
   }
 

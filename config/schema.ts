@@ -13,7 +13,7 @@ import { HARBOR_DEFAULT_PROXY_RETENTION } from "../harbor/retention";
 import { PROXY_CACHE_PROVIDER_TYPES } from "../harbor/upstreams";
 
 export const ACCESS_MODES = ["public", "robot"] as const;
-export const ROLLOUT_STRATEGIES = ["rolling", "parallel"] as const;
+export const ROLLOUT_STRATEGIES = ["rolling", "servers-first", "parallel"] as const;
 export const BACKEND_TYPES = ["local", "s3", "pg", "remote"] as const;
 export const DEFAULT_SSH_KEY_VARIABLE = "ssh_private_key";
 
@@ -193,7 +193,8 @@ const ssh = z.strictObject({
 
 const rollout = z.strictObject({
   strategy: documented(z.enum(ROLLOUT_STRATEGIES).default("rolling"), {
-    description: "rolling: step by step, servers one at a time; parallel: every node at once.",
+    description:
+      "rolling: step by step, servers one at a time, then agents `batchSize` at a time; servers-first: servers one at a time, then every agent without an order (as many at once as `terraform apply -parallelism`, linear plan time for large fleets); parallel: every node at once. See docs/rollout.md.",
     example: "rolling",
   }),
   batchSize: documented(integer().default(1), {

@@ -14,9 +14,15 @@ import { throwIfErrors } from "../registries/diagnostics";
 import { checkPositiveInteger } from "./checks";
 import { compareNodeNames, NodeRole } from "./nodes";
 
-/** `parallel`: every node at once. `rolling`: servers one at a time, then agents `batchSize` at a time. */
+/**
+ * `parallel`: every node at once. `rolling`: servers one at a time, then agents `batchSize` at a
+ * time. `servers-first`: servers one at a time, then every agent in one step without an order
+ * among them (Terraform's `-parallelism` bounds how many run at once).
+ */
 export type RolloutPolicy =
-  { readonly kind: "parallel" } | { readonly kind: "rolling"; readonly batchSize: number };
+  | { readonly kind: "parallel" }
+  | { readonly kind: "servers-first" }
+  | { readonly kind: "rolling"; readonly batchSize: number };
 
 export interface RolloutNode {
   readonly name: string;
@@ -43,19 +49,29 @@ export interface DeliveryGroup extends KeyedNames {
 }
 
 /**
- * Terraform 1.11 plans the instances of one resource in time quadratic in their number (measured:
- * 1,000 instances of one resource 57.6 s, 100 resources of 10 instances 2.0 s), so a step of many
- * nodes is spread over hash buckets of about this many nodes.
+ * Terraform 1.11 plans the instances of one resource in time quadratic in their number, while
+ * every resource also costs its own share (measured with `terraform_data`, 2 cores, plan CPU: 1,000
+ * nodes as 1,000 resources 10.8 s, as 100 × 10 3.3 s, as 20 × 50 2.8 s, as 5 × 200 3.7 s;
+ * `npm run bench`), so a step of many nodes is spread over hash buckets of about this many nodes.
  */
-export const GROUP_SIZE = 10;
+export const GROUP_SIZE = 25;
 
 /**
- * Buckets of a `parallel` rollout: a fixed count, so that a node's bucket depends on its name
- * alone and no node ever moves when others come or go; 10,000 nodes give about GROUP_SIZE each.
+ * Buckets of a step without an order among its nodes (`parallel`, the agents of
+ * `servers-first`): a fixed count, so that a node's bucket depends on its name alone and no node
+ * ever moves when others come or go; 10,000 nodes give about 40 each.
  */
-export const PARALLEL_BUCKETS = 1024;
+export const UNORDERED_BUCKETS = 256;
+
+/**
+ * More sequential steps than this draw a warning: Terraform 1.11 plans a chain in time growing
+ * with the square of its nodes (plan CPU of 4,000 nodes: 6 s unordered, 42 s in 10 steps, 62 s in
+ * 400; npm run bench), so a long rolling rollout of a large fleet makes every plan slow.
+ */
+export const LONG_ROLLOUT_STEPS = 100;
 
 const PARALLEL_STEP = "all";
+const UNORDERED_AGENTS_STEP = "agents";
 
 export function planRollout(nodes: readonly RolloutNode[], policy: RolloutPolicy): RolloutStep[] {
   return planKeyedSteps(nodes, policy).map((step) => step.names);
@@ -69,15 +85,28 @@ export function planKeyedSteps(nodes: readonly RolloutNode[], policy: RolloutPol
     const all = [...servers, ...agents];
     return all.length === 0 ? [] : [{ key: PARALLEL_STEP, names: all }];
   }
-  throwIfErrors(checkPositiveInteger(policy.batchSize, ["batchSize"]));
   // Servers one by one: each restart briefly takes a control-plane member away.
+  const serverSteps = servers.map((name) => ({ key: name, names: [name] }));
+  if (policy.kind === "servers-first") {
+    return agents.length === 0
+      ? serverSteps
+      : [...serverSteps, { key: UNORDERED_AGENTS_STEP, names: agents }];
+  }
+  throwIfErrors(checkPositiveInteger(policy.batchSize, ["batchSize"]));
   return [
-    ...servers.map((name) => ({ key: name, names: [name] })),
+    ...serverSteps,
     ...stableChunks(agents, policy.batchSize, true).map((batch) => ({
       key: `agents-${batch.key}`,
       names: batch.names,
     })),
   ];
+}
+
+/** Whether the nodes of a step are spread over the fixed UNORDERED_BUCKETS (no batch bounds the step). */
+function isUnorderedStep(policy: RolloutPolicy, step: KeyedNames): boolean {
+  return (
+    policy.kind === "parallel" || (policy.kind === "servers-first" && step.key === UNORDERED_AGENTS_STEP)
+  );
 }
 
 /**
@@ -94,7 +123,9 @@ export function planDeliveryGroups(
   let previous: readonly string[] = [];
   return planKeyedSteps(nodes, policy).flatMap((step) => {
     // A bucket count fixed by the policy: a node's bucket within its step depends on its name alone.
-    const buckets = policy.kind === "parallel" ? PARALLEL_BUCKETS : Math.ceil(policy.batchSize / GROUP_SIZE);
+    const buckets = isUnorderedStep(policy, step)
+      ? UNORDERED_BUCKETS
+      : Math.ceil((policy.kind === "rolling" ? policy.batchSize : 1) / GROUP_SIZE);
     const groups = groupsOfStep(step, roles, classOf, buckets).map((group) => ({
       ...group,
       after: previous,

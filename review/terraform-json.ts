@@ -37,8 +37,8 @@ export function isTerraformJson(document: unknown): boolean {
 
 export function factsFromTerraformJson(document: unknown): ReviewFacts {
   const stack = document as TerraformJson;
-  const resources = stack.resource ?? {};
   const locals = stack.locals ?? {};
+  const resources = withForEachMaps(stack.resource ?? {}, locals);
   const robot = Object.values(resources.harbor_robot_account ?? {})[0];
   const upstreams = upstreamsOf(resources);
   const registriesText = registriesTextOf(resources, locals);
@@ -175,6 +175,35 @@ function hashedLocalText(expression: unknown, locals: Record<string, string>): s
     name = next;
   }
   return undefined;
+}
+
+/**
+ * A resource's `for_each` map: an object literal, or a `${local.<name>}` naming one (the grouped
+ * layout keeps each group's nodes in a local); undefined for anything else.
+ */
+export function forEachMapOf(
+  body: Json,
+  locals: Readonly<Record<string, unknown>>,
+): Record<string, Json> | undefined {
+  const forEach = body.for_each;
+  const local =
+    typeof forEach === "string" ? /^\$\{local\.([A-Za-z0-9_-]+)\}$/.exec(forEach)?.[1] : undefined;
+  const map = local === undefined ? forEach : locals[local];
+  return typeof map === "object" && map !== null && !Array.isArray(map)
+    ? (map as Record<string, Json>)
+    : undefined;
+}
+
+/** The stack's resources with every `null_resource`'s `for_each` as the map it stands for. */
+function withForEachMaps(
+  resources: TerraformJson["resource"] & object,
+  locals: Readonly<Record<string, unknown>>,
+): TerraformJson["resource"] & object {
+  const nullResources = Object.entries(resources.null_resource ?? {}).map(([id, body]) => [
+    id,
+    body.for_each === undefined ? body : { ...body, for_each: forEachMapOf(body, locals) },
+  ]);
+  return { ...resources, null_resource: Object.fromEntries(nullResources) as Record<string, Json> };
 }
 
 /** The literal text of a Terraform template without interpolations: `$${` is `${`, `%%{` is `%{`. */

@@ -19,6 +19,7 @@ import { createHash, randomInt } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { forEachMapOf } from "../review/terraform-json";
 
 type Json = Record<string, unknown>;
 
@@ -240,11 +241,13 @@ export function nullResourcesOf(stack: StackJson, evaluator: TemplateEvaluator):
     throw new UnsupportedExpressionError(`resource types ${unsupported.join(", ")}`);
   const bodies = resources.null_resource ?? {};
   const instancesOf = (name: string): { address: string; each?: [string, Json] }[] => {
-    const forEach = bodies[name]?.for_each;
-    if (forEach === undefined) return [{ address: `null_resource.${name}` }];
-    if (typeof forEach !== "object" || forEach === null || Array.isArray(forEach))
-      throw new UnsupportedExpressionError(`for_each of ${name} is not an object literal`);
-    return Object.entries(forEach as Record<string, Json>).map((each) => ({
+    if (bodies[name]?.for_each === undefined) return [{ address: `null_resource.${name}` }];
+    const forEach = forEachMapOf(bodies[name], stack.locals ?? {});
+    if (forEach === undefined)
+      throw new UnsupportedExpressionError(
+        `for_each of ${name} is neither an object literal nor a local holding one`,
+      );
+    return Object.entries(forEach).map((each) => ({
       address: `null_resource.${name}[${JSON.stringify(each[0])}]`,
       each,
     }));

@@ -121,6 +121,19 @@ const WARNING_CASES: readonly { code: string; yaml: string; path: string; messag
     path: "rollout.strategy",
     message: "all server nodes (the control plane) restart at the same time",
   },
+  {
+    code: "rollout-long-chain",
+    yaml:
+      VALID +
+      "access: robot\nnodes:\n" +
+      Array.from(
+        { length: 101 },
+        (_, index) => `  - { name: a${index}, host: 192.0.2.${index + 1}, role: agent }\n`,
+      ).join("") +
+      "rollout:\n  strategy: rolling #<\n",
+    path: "rollout.strategy",
+    message: "is rolling in 101 sequential steps (batchSize 1)",
+  },
 ];
 
 function sourcesOf(entry: string): string[] {

@@ -10,6 +10,7 @@ import { resource } from "@cdktf/provider-null";
 import { project, provider, registry } from "../../.gen/providers/harbor";
 import { HarborMirror, HarborMirrorProps } from "../../constructs/harbor-mirror";
 import { HarborProvider } from "../../constructs/harbor-provider";
+import { forEachMapOf } from "../../review/terraform-json";
 
 function synthesize(props: (stack: TerraformStack) => HarborMirrorProps): string {
   const app = Testing.app();
@@ -45,8 +46,13 @@ describe("HarborMirror", () => {
 
   it("delivers to each node with keyed-digest triggers, never the content or its plain hash", () => {
     const synthesized = synthesize((stack) => ({ proxyCache, delivery: nodes(stack) }));
+    const stack = JSON.parse(synthesized) as {
+      resource: { null_resource: object };
+      locals: Record<string, unknown>;
+    };
+    const [group] = Object.values(stack.resource.null_resource) as Record<string, unknown>[];
+    expect(forEachMapOf(group, stack.locals)).toEqual({ "server-1": { host: "192.0.2.11" } });
     expect(synthesized).toHaveResourceWithProperties(resource.Resource, {
-      for_each: { "server-1": { host: "192.0.2.11" } },
       triggers: {
         registries_digest: expect.stringMatching(/^\$\{local\.[A-Za-z0-9_]+_digest_[0-9A-F]+\}$/),
         host: "${each.value.host}",

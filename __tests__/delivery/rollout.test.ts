@@ -12,6 +12,7 @@ import {
   RolloutPolicy,
   rolloutDependencies,
   stableChunks,
+  UNORDERED_BUCKETS,
 } from "../../delivery/rollout";
 import {
   DeliveryNode,
@@ -20,6 +21,7 @@ import {
 } from "../../constructs/registries-delivery";
 import { RolloutStrategy } from "../../constructs/rollout-strategy";
 import { compareNodeNames } from "../../delivery/nodes";
+import { forEachMapOf } from "../../review/terraform-json";
 
 const server = (name: string): RolloutNode => ({ name, role: "server" });
 const agent = (name: string): RolloutNode => ({ name, role: "agent" });
@@ -44,6 +46,24 @@ describe("planRollout", () => {
       [agent("n10"), agent("n2"), agent("n1")],
       rolling(1),
       [["n1"], ["n2"], ["n10"]],
+    ],
+    [
+      "servers-first: servers one at a time, then every agent in one step",
+      [agent("a2"), server("s2"), agent("a10"), server("s1"), agent("a1")],
+      { kind: "servers-first" },
+      [["s1"], ["s2"], ["a1", "a2", "a10"]],
+    ],
+    [
+      "servers-first without agents: the servers' steps only",
+      [server("s1")],
+      { kind: "servers-first" },
+      [["s1"]],
+    ],
+    [
+      "servers-first without servers: one step",
+      [agent("a1"), agent("a2")],
+      { kind: "servers-first" },
+      [["a1", "a2"]],
     ],
     ["parallel: one step with every node", [agent("a1"), server("s1")], { kind: "parallel" }, [["s1", "a1"]]],
     ["no nodes: no steps", [], { kind: "parallel" }, []],
@@ -142,6 +162,23 @@ describe("planRollout", () => {
     ).toBe(true);
   });
 
+  test("servers-first: every agent group waits for the last server only, agents over the fixed buckets", () => {
+    const agents = Array.from({ length: 300 }, (_, index) => agent(`a${index}`));
+    const groups = planDeliveryGroups(
+      [server("s2"), server("s1"), ...agents],
+      { kind: "servers-first" },
+      () => "root",
+    );
+    const [first, second, ...agentGroups] = groups;
+    expect([first.names, first.after, second.names, second.after]).toEqual([["s1"], [], ["s2"], [first.key]]);
+    expect(agentGroups.every((group) => group.after.join() === second.key)).toBe(true);
+    expect(agentGroups.length).toBeGreaterThan(1);
+    expect(agentGroups.length).toBeLessThanOrEqual(UNORDERED_BUCKETS);
+    expect(agentGroups.flatMap((group) => group.names).sort(compareNodeNames)).toEqual(
+      agents.map((a) => a.name),
+    );
+  });
+
   test("fails for a batch size below 1, naming the key and the value", () => {
     expect(() => planRollout([agent("a1")], rolling(0))).toThrow(
       "batchSize: 0 is not allowed: expected a whole number of at least 1",
@@ -197,7 +234,12 @@ function synth(nodes: readonly DeliveryNode[], extra: Partial<RegistriesDelivery
     ...extra,
   });
   const json = Testing.synth(stack);
-  return { json, resources: JSON.parse(json).resource.null_resource };
+  const parsed = JSON.parse(json) as { locals: Record<string, unknown>; resource: { null_resource: object } };
+  const resources = Object.entries(parsed.resource.null_resource).map(([address, body]) => [
+    address,
+    { ...body, for_each: forEachMapOf(body, parsed.locals) },
+  ]);
+  return { json, resources: Object.fromEntries(resources) as Synthesized["resources"] };
 }
 
 const node = (name: string, role: DeliveryNode["role"] = "agent"): DeliveryNode => ({
@@ -224,7 +266,11 @@ describe("RegistriesDelivery addresses and triggers", () => {
   });
 
   test("adding a node leaves every other node's instance as it was, address and triggers", () => {
-    for (const rollout of [RolloutStrategy.rolling(), RolloutStrategy.parallel()]) {
+    for (const rollout of [
+      RolloutStrategy.rolling(),
+      RolloutStrategy.serversFirst(),
+      RolloutStrategy.parallel(),
+    ]) {
       const before = byNodeName(synth(NODES, { rollout }));
       const after = byNodeName(synth([...NODES, node("agent-2")], { rollout }));
       for (const name of Object.keys(before)) {

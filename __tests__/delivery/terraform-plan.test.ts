@@ -110,6 +110,7 @@ const ADDED: DeliveryNode = { name: "agent-21", role: "agent", host: "10.0.1.21"
   () => {
     test.each([
       ["rolling, one at a time (the default)", RolloutStrategy.rolling()],
+      ["servers-first", RolloutStrategy.serversFirst()],
       ["parallel", RolloutStrategy.parallel()],
     ])("%s: adding or removing a node plans only that node's instance", (_name, rollout) => {
       const workDir = new TerraformDir({ ssh_private_key: "not-a-key" });

@@ -10,6 +10,7 @@ import { RegistriesDelivery } from "../../constructs/registries-delivery";
 import { applyOutputs, findTerraformBinary } from "../../testing/terraform-cli";
 import { checkAgainstProviderSchemas, NULL_SCHEMA } from "../../testing/schema-conformance";
 import { StackJson, TemplateEvaluator } from "../../testing/terraform-replay";
+import { forEachMapOf } from "../../review/terraform-json";
 
 const TRICKY = `a: "\${1} %{x} $1 $$ $\${y} %%{z}"\n# 'single' "double" \\back\\slash grüße ✓\npassword: "$`;
 const ROBOT_SECRET = "s3cr3t-$1-${x}-%{y}";
@@ -48,7 +49,7 @@ function templatesOf(
 ): Record<string, { template: string; key: string; value: ForEach[string]; forTerraform: string }> {
   const templates: ReturnType<typeof templatesOf> = {};
   Object.entries(stack.resource.null_resource).forEach(([name, body], index) => {
-    for (const [key, value] of Object.entries(body.for_each as ForEach)) {
+    for (const [key, value] of Object.entries(forEachMapOf(body, stack.locals ?? {}) as ForEach)) {
       const forTerraform = (template: string) =>
         template
           .replace(/\beach\.key\b/g, JSON.stringify(key))

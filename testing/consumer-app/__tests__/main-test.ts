@@ -15,8 +15,13 @@ describe("the consumer's stack with harbor-mirror", () => {
   });
 
   it("delivers registries.yaml to the consumer's VMs", () => {
+    // Each delivery group takes its nodes (`for_each`) from a local of the stack.
+    const stack = JSON.parse(synthesized) as { locals: Record<string, unknown> };
     expect(synthesized).toHaveResourceWithProperties(resource.Resource, {
-      for_each: { "server-1": { host: expect.stringContaining("null_resource.vm-server-1") } },
+      for_each: expect.stringMatching(/^\$\{local\..+\}$/),
+    });
+    expect(Object.values(stack.locals)).toContainEqual({
+      "server-1": { host: expect.stringContaining("null_resource.vm-server-1") },
     });
   });
 });
