@@ -13,6 +13,7 @@ import { warningsIn } from "../../constructs/warnings";
 import { compileRegistriesSpec } from "../../registries/compile-rules";
 import { parseRegistriesYaml } from "../../registries/parse";
 import { resolveImage } from "../../registries/resolve";
+import { forEachMapOf } from "../../review/terraform-json";
 import { checkAgainstProviderSchemas, HARBOR_SCHEMA, NULL_SCHEMA } from "../../testing/schema-conformance";
 import { applyOutputs, findTerraformBinary } from "../../testing/terraform-cli";
 import { buildCompositionStack, CLUSTER_VMS, CompositionStack } from "./main";
@@ -43,7 +44,7 @@ describe("composition example: wiring", () => {
     (name) => {
       const vmAddress = addressOf(stack.vms.get(name)!.instance);
       const expected = `\${${vmAddress}.triggers.private_ip}`;
-      expect(nodeBody(name).for_each[name].host).toBe(expected);
+      expect(forEachMapOf(nodeBody(name), json.locals)?.[name].host).toBe(expected);
       expect(nodeBody(name).connection.host).toBe("${each.value.host}");
       expect(nodeBody(name).triggers.host).toBe("${each.value.host}");
     },
@@ -198,9 +199,10 @@ function derivedConfig(source: Json, options: { keepVariableValidation: boolean 
     Object.keys(instances).map((name) => `${type}.${name}`),
   );
   const replaced = new Set<string>();
-  // The triggers' keyed digests need the SSH key, which the file does not: left out.
+  // The triggers' keyed digests need the SSH key, and the delivery groups' node maps (for_each)
+  // the VMs' addresses, which the file does not: left out.
   const locals = Object.fromEntries(
-    Object.entries<string>(source.locals).filter(([name]) => !/_digest_/.test(name)),
+    Object.entries<string>(source.locals).filter(([name]) => !/_digest_|-nodes_/.test(name)),
   );
   const body = JSON.stringify({ locals, output: outputsToEvaluate(source) }).replace(
     /([a-z_]+)\.([A-Za-z0-9_-]+)\.([a-z_]+)/g,
