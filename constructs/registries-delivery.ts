@@ -50,7 +50,7 @@ import {
   DeliveryGroup,
   LONG_ROLLOUT_STEPS,
   planDeliveryGroups,
-  planRollout,
+  planKeyedSteps,
   type RolloutPolicy,
   type RolloutStep,
 } from "../delivery/rollout";
@@ -185,11 +185,12 @@ export class RegistriesDelivery extends Construct {
     throwIfErrors(this.validateFiles(), this.node.path);
     this.installer = new TerraformLocal(this, "installer", escapeTemplateLiteral(INSTALLER_SCRIPT)).asString;
     const policy = (props.rollout ?? RolloutStrategy.rolling()).policy;
-    this.rolloutSteps = planRollout(props.nodes, policy);
+    const steps = planKeyedSteps(props.nodes, policy);
+    this.rolloutSteps = steps.map((step) => step.names);
     reportWarnings(this, this.warnings(policy));
     this.targets = new Map(props.nodes.map((node) => [node.name, this.targetOf(node)]));
     const nodesByName = new Map(props.nodes.map((node) => [node.name, node]));
-    const groups = planDeliveryGroups(props.nodes, policy, (name) => scriptShapeOf(nodesByName.get(name)!));
+    const groups = planDeliveryGroups(steps, props.nodes, (name) => scriptShapeOf(nodesByName.get(name)!));
     this.groupResources = this.createGroupResources(groups, nodesByName);
     this.nodeResources = new Map(
       groups.flatMap((group) => group.names.map((name) => [name, this.groupResources.get(group.key)!])),

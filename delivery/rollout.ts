@@ -77,69 +77,58 @@ export function planRollout(nodes: readonly RolloutNode[], policy: RolloutPolicy
   return planKeyedSteps(nodes, policy).map((step) => step.names);
 }
 
+/** A rollout step and the number of hash buckets its nodes are spread over (delivery groups). */
+export interface KeyedStep extends KeyedNames {
+  readonly buckets: number;
+}
+
 /** The rollout steps with their stable keys: a server's own name, or the key of an agent batch. */
-export function planKeyedSteps(nodes: readonly RolloutNode[], policy: RolloutPolicy): KeyedNames[] {
+export function planKeyedSteps(nodes: readonly RolloutNode[], policy: RolloutPolicy): KeyedStep[] {
   const servers = sortedNamesOf(nodes, "server");
   const agents = sortedNamesOf(nodes, "agent");
-  if (policy.kind === "parallel") {
-    const all = [...servers, ...agents];
-    return all.length === 0 ? [] : [{ key: PARALLEL_STEP, names: all }];
-  }
+  // No batch bounds an unordered step: its nodes go to the fixed buckets, so none ever moves.
+  const unordered = (key: string, names: readonly string[]) =>
+    names.length === 0 ? [] : [{ key, names, buckets: UNORDERED_BUCKETS }];
+  if (policy.kind === "parallel") return unordered(PARALLEL_STEP, [...servers, ...agents]);
+  if (policy.kind === "rolling") throwIfErrors(checkPositiveInteger(policy.batchSize, ["batchSize"]));
+  // A bucket count fixed by the policy: a node's bucket within its step depends on its name alone.
+  const buckets = policy.kind === "rolling" ? Math.ceil(policy.batchSize / GROUP_SIZE) : 1;
   // Servers one by one: each restart briefly takes a control-plane member away.
-  const serverSteps = servers.map((name) => ({ key: name, names: [name] }));
-  if (policy.kind === "servers-first") {
-    return agents.length === 0
-      ? serverSteps
-      : [...serverSteps, { key: UNORDERED_AGENTS_STEP, names: agents }];
-  }
-  throwIfErrors(checkPositiveInteger(policy.batchSize, ["batchSize"]));
+  const serverSteps = servers.map((name) => ({ key: name, names: [name], buckets }));
+  if (policy.kind === "servers-first") return [...serverSteps, ...unordered(UNORDERED_AGENTS_STEP, agents)];
   return [
     ...serverSteps,
     ...stableChunks(agents, policy.batchSize, true).map((batch) => ({
       key: `agents-${batch.key}`,
       names: batch.names,
+      buckets,
     })),
   ];
 }
 
-/** Whether the nodes of a step are spread over the fixed UNORDERED_BUCKETS (no batch bounds the step). */
-function isUnorderedStep(policy: RolloutPolicy, step: KeyedNames): boolean {
-  return (
-    policy.kind === "parallel" || (policy.kind === "servers-first" && step.key === UNORDERED_AGENTS_STEP)
-  );
-}
-
 /**
- * The resources that carry a rollout: each step split by role and by `classOf` (nodes whose
- * install script has a different shape, e.g. root or sudo) and into hash buckets of about
- * GROUP_SIZE. Keys are unique and stable; every group of a step is `after` every group of the step before.
+ * The resources that carry a rollout's steps (`planKeyedSteps`): each step split by role and by
+ * `classOf` (nodes whose install script has a different shape, e.g. root or sudo) and into its hash
+ * buckets. Keys are unique and stable; every group of a step is `after` every group of the step before.
  */
 export function planDeliveryGroups(
+  steps: readonly KeyedStep[],
   nodes: readonly RolloutNode[],
-  policy: RolloutPolicy,
   classOf: (name: string) => string,
 ): DeliveryGroup[] {
   const roles = new Map(nodes.map((node) => [node.name, node.role]));
   let previous: readonly string[] = [];
-  return planKeyedSteps(nodes, policy).flatMap((step) => {
-    // A bucket count fixed by the policy: a node's bucket within its step depends on its name alone.
-    const buckets = isUnorderedStep(policy, step)
-      ? UNORDERED_BUCKETS
-      : Math.ceil((policy.kind === "rolling" ? policy.batchSize : 1) / GROUP_SIZE);
-    const groups = groupsOfStep(step, roles, classOf, buckets).map((group) => ({
-      ...group,
-      after: previous,
-    }));
-    previous = policy.kind === "parallel" ? [] : groups.map((group) => group.key);
+  return steps.flatMap((step) => {
+    const groups = groupsOfStep(step, roles, classOf).map((group) => ({ ...group, after: previous }));
+    previous = groups.map((group) => group.key);
     return groups;
   });
 }
 
 function groupsOfStep(
-  step: KeyedNames,
+  step: KeyedStep,
   roles: ReadonlyMap<string, NodeRole>,
   classOf: (name: string) => string,
-  buckets: number,
 ): Omit<DeliveryGroup, "after">[] {
   const parts = new Map<string, { role: NodeRole; names: string[] }>();
   for (const name of step.names) {
@@ -150,7 +139,7 @@ function groupsOfStep(
     parts.set(part, entry);
   }
   return [...parts].flatMap(([part, { role, names }]) =>
-    hashBuckets(names, buckets).map((chunk) => ({
+    hashBuckets(names, step.buckets).map((chunk) => ({
       key: `${step.key}-${part}-${chunk.key}`,
       role,
       names: chunk.names,
@@ -211,7 +200,9 @@ function hashBuckets(names: readonly string[], count: number): KeyedNames[] {
   const buckets = new Map<number, string[]>();
   for (const name of names) {
     const bucket = nameHash(name) % count;
-    buckets.set(bucket, [...(buckets.get(bucket) ?? []), name]);
+    const members = buckets.get(bucket);
+    if (members) members.push(name);
+    else buckets.set(bucket, [name]);
   }
   return [...buckets.keys()]
     .sort((a, b) => a - b)

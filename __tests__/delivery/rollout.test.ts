@@ -7,6 +7,7 @@ import fc from "fast-check";
 import { TerraformStack, TerraformVariable, Testing } from "cdktf";
 import {
   planDeliveryGroups,
+  planKeyedSteps,
   planRollout,
   RolloutNode,
   RolloutPolicy,
@@ -140,7 +141,9 @@ describe("planRollout", () => {
 
   test("delivery groups: role and script shape apart, keys unique, each group after the whole previous step", () => {
     const nodes = [server("s1"), server("s2"), ...["a1", "a2", "a3", "a4"].map(agent)];
-    const groups = planDeliveryGroups(nodes, rolling(4), (name) => (name === "a2" ? "sudo" : "root"));
+    const groups = planDeliveryGroups(planKeyedSteps(nodes, rolling(4)), nodes, (name) =>
+      name === "a2" ? "sudo" : "root",
+    );
     const steps = groups.map((group) => [group.names, group.after.length]);
     expect(steps.slice(0, 2)).toEqual([
       [["s1"], 0],
@@ -158,17 +161,16 @@ describe("planRollout", () => {
     ).toEqual(["a1", "a2", "a3", "a4"]);
     expect(new Set(groups.map((group) => group.key)).size).toBe(groups.length);
     expect(
-      planDeliveryGroups(nodes, { kind: "parallel" }, () => "root").every((g) => g.after.length === 0),
+      planDeliveryGroups(planKeyedSteps(nodes, { kind: "parallel" }), nodes, () => "root").every(
+        (g) => g.after.length === 0,
+      ),
     ).toBe(true);
   });
 
   test("servers-first: every agent group waits for the last server only, agents over the fixed buckets", () => {
     const agents = Array.from({ length: 300 }, (_, index) => agent(`a${index}`));
-    const groups = planDeliveryGroups(
-      [server("s2"), server("s1"), ...agents],
-      { kind: "servers-first" },
-      () => "root",
-    );
+    const fleet = [server("s2"), server("s1"), ...agents];
+    const groups = planDeliveryGroups(planKeyedSteps(fleet, { kind: "servers-first" }), fleet, () => "root");
     const [first, second, ...agentGroups] = groups;
     expect([first.names, first.after, second.names, second.after]).toEqual([["s1"], [], ["s2"], [first.key]]);
     expect(agentGroups.every((group) => group.after.join() === second.key)).toBe(true);
