@@ -404,6 +404,8 @@ function compareSettings(base: ReviewFacts | null, head: ReviewFacts): SettingCh
 
 interface NodeState {
   readonly unit: string;
+  /** Whether any of its files restarts the unit when it changes (containerd's hosts.toml do not). */
+  readonly restartsOnChange: boolean;
   /** Restarting files (path and hash), then the others. */
   readonly restartKey: string;
   readonly otherKey: string;
@@ -416,7 +418,12 @@ function nodeStates(facts: ReviewFacts): Map<string, NodeState> {
       JSON.stringify(
         kind.files.filter((file) => file.restartOnChange === restart).map((file) => [file.path, file.sha256]),
       );
-    const state = { unit: kind.unit, restartKey: key(true), otherKey: key(false) };
+    const state = {
+      unit: kind.unit,
+      restartsOnChange: kind.files.some((file) => file.restartOnChange),
+      restartKey: key(true),
+      otherKey: key(false),
+    };
     for (const node of kind.nodes) states.set(node, state);
   }
   return states;
@@ -437,9 +444,8 @@ function restartPlan(base: ReviewFacts | null, head: ReviewFacts, newCredentials
     const previous = before ? before.get(name) : undefined;
     if (before && !previous) added.push(name);
     // A node without restarting files (containerd reads hosts.toml per pull) never restarts.
-    const canRestart = state.restartKey !== "[]";
     if (
-      canRestart &&
+      state.restartsOnChange &&
       (!before ||
         !previous ||
         newCredentials ||
