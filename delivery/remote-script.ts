@@ -73,8 +73,10 @@ export function prepareStagingScript(stagingDir: string): string[] {
 }
 
 /** Where the installer is uploaded, inside the staging directory. */
+const INSTALLER_NAME = "install.sh";
+
 export function installerPath(stagingDir: string): string {
-  return `${stagingDir}/install.sh`;
+  return `${stagingDir}/${INSTALLER_NAME}`;
 }
 
 /**
@@ -101,9 +103,12 @@ export function installScript(options: InstallScriptOptions): string[] {
   ];
 }
 
+/** Where `installerArguments` puts the restart timeout. */
+const TIMEOUT_ARGUMENT = 3;
+
 /**
- * Staging directory, unit, sibling units (comma-separated), timeout, then four words per file:
- * staged, target, sha256, restart|keep.
+ * Staging directory, unit, sibling units (comma-separated), timeout (TIMEOUT_ARGUMENT), then four
+ * words per file: staged, target, sha256, restart|keep.
  */
 function installerArguments(options: InstallScriptOptions): string[] {
   return [
@@ -118,6 +123,18 @@ function installerArguments(options: InstallScriptOptions): string[] {
       file.restartOnChange ? "restart" : "keep",
     ]),
   ];
+}
+
+/**
+ * The restart timeout an install script (`installScript`, as a synthesized stack holds it) passes
+ * to the installer, or undefined when the text holds no installer call: the reading side of
+ * `installerArguments`, for the review of a cdk.tf.json.
+ */
+export function restartTimeoutOfInstallScript(script: string): number | undefined {
+  const call = new RegExp(`/${INSTALLER_NAME.replace(".", "[.]")}'((?: '[^']*')+)`).exec(script)?.[1];
+  const words = [...(call ?? "").matchAll(/'([^']*)'/g)].map((match) => match[1]);
+  const timeout = words[TIMEOUT_ARGUMENT];
+  return timeout !== undefined && /^[0-9]+$/.test(timeout) ? Number(timeout) : undefined;
 }
 
 function checkInstallOptions(options: InstallScriptOptions): Diagnostic[] {

@@ -2,9 +2,10 @@
  * The review facts of a synthesized stack (`cdk.tf.json`), for a base that is a previous synth
  * output: the Harbor resources by type, the registries file from its Terraform local, the nodes
  * from their `null_resource`s (construct path `…/Node-<name>`, or `…/Group-<key>` with `for_each`
- * over its nodes; triggers, `depends_on`, the installer's command line). A cdk.tf.json holds the compiled rules only, so the user's rules are
+ * over its nodes; triggers, `depends_on`, the restart timeout of the install script). A cdk.tf.json holds the compiled rules only, so the user's rules are
  * `null` there. Pure.
  */
+import { restartTimeoutOfInstallScript } from "../delivery/remote-script";
 import {
   backendIdentity,
   naturalSort,
@@ -298,17 +299,8 @@ function rolloutStepsOf(resources: TerraformJson["resource"] & object): string[]
   return steps.filter((step) => step !== undefined).map((step) => naturalSort(step));
 }
 
-/**
- * The restart timeout from the installer's command line (`install.sh '<staging>' '<unit>'
- * '<sibling units>' '<timeout>' …`, delivery/remote-script): its first all-digit argument.
- */
+/** The restart timeout the first node's install script passes to the installer (delivery/remote-script). */
 function restartTimeoutOf(resources: TerraformJson["resource"] & object): number {
   const [first] = nodeResourcesOf(resources);
-  if (!first) return 0;
-  const script = JSON.stringify(first.resource.provisioner ?? []);
-  const call = /install\.sh'((?: '[^']*')+)/.exec(script)?.[1] ?? "";
-  const timeout = [...call.matchAll(/'([^']*)'/g)]
-    .map((match) => match[1])
-    .find((arg) => /^[0-9]+$/.test(arg));
-  return timeout === undefined ? 0 : Number(timeout);
+  return first ? (restartTimeoutOfInstallScript(JSON.stringify(first.resource.provisioner ?? [])) ?? 0) : 0;
 }

@@ -29,6 +29,7 @@ import {
   installScript,
   InstallScriptOptions,
   prepareStagingScript,
+  restartTimeoutOfInstallScript,
   shellQuote,
 } from "../../delivery/remote-script";
 import { fullDiskBlocker, mountSmallFilesystem } from "../../testing/full-disk";
@@ -797,3 +798,36 @@ const sudoTestable =
     });
   },
 );
+
+describe("restartTimeoutOfInstallScript: reads back what installScript passes", () => {
+  const script = (siblingUnits: string[], restartTimeoutSeconds: number) =>
+    installScript({
+      stagingDir: "/tmp/harbor-mirror-n1",
+      unit: "rke2-agent",
+      siblingUnits,
+      user: "root",
+      restartTimeoutSeconds,
+      files: [
+        {
+          stagedPath: "/tmp/harbor-mirror-n1/registries",
+          targetPath: "/etc/rancher/rke2/registries.yaml",
+          sha256: "0".repeat(64),
+          restartOnChange: true,
+        },
+      ],
+    }).join("\n");
+
+  test.each([
+    { siblings: ["rke2-server"], timeout: 120 },
+    { siblings: [], timeout: 7 },
+  ])("siblings $siblings, timeout $timeout", ({ siblings, timeout }) => {
+    expect(restartTimeoutOfInstallScript(script(siblings, timeout))).toBe(timeout);
+    expect(restartTimeoutOfInstallScript(JSON.stringify([{ inline: [script(siblings, timeout)] }]))).toBe(
+      timeout,
+    );
+  });
+
+  test("text without an installer call holds no timeout", () => {
+    expect(restartTimeoutOfInstallScript("set -eu\nmkdir -m 0700 /tmp/x")).toBeUndefined();
+  });
+});
