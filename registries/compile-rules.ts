@@ -198,26 +198,17 @@ function checkRule(rule: OrderedRewrite, rulePath: KeyPath, trusted: boolean): C
       };
     }
   }
+  const unsupportedMatch = (problem: string) => ({
+    diagnostic: error(
+      "rewrite-rule-unsupported",
+      [...rulePath, "match"],
+      `match ${JSON.stringify(rule.match)}${problem}`,
+    ),
+  });
   const compiled = compileRewritePattern(rule.match);
-  if (!compiled.ok) {
-    return {
-      diagnostic: error(
-        "rewrite-rule-unsupported",
-        [...rulePath, "match"],
-        `match ${JSON.stringify(rule.match)} is not a valid RE2 pattern: ${compiled.error}`,
-      ),
-    };
-  }
+  if (!compiled.ok) return unsupportedMatch(` is not a valid RE2 pattern: ${compiled.error}`);
   const language = ruleLanguage(rule.match);
-  if (!language.ok) {
-    return {
-      diagnostic: error(
-        "rewrite-rule-unsupported",
-        [...rulePath, "match"],
-        `match ${JSON.stringify(rule.match)}: ${language.problem}`,
-      ),
-    };
-  }
+  if (!language.ok) return unsupportedMatch(`: ${language.problem}`);
   const problem = isPassThrough(rule) || trusted ? undefined : replacementProblem(rule, language.language);
   if (problem) return { diagnostic: error("rewrite-replacement-invalid", [...rulePath, "replace"], problem) };
   return { language: language.language };
